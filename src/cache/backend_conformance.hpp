@@ -1,0 +1,170 @@
+// The one conformance suite every cache Backend must pass (Envoy's
+// http_cache_implementation_test_common.h idea). A backend's test file provides a
+// BackendHarness factory and instantiates the suite:
+//
+//   INSTANTIATE_TEST_SUITE_P(Memory, BackendConformance,
+//                            ::testing::Values(BackendCase{"memory", make_memory}));
+//
+// `advance(d)` lets time pass for TTL checks: a manual clock for memory, real sleeping
+// for a server backend (the suite keeps TTLs short).
+#pragma once
+
+#include "cache/backend.hpp"
+#include "cache/test_support.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+
+#include <functional>
+#include <memory>
+#include <random>
+#include <string>
+
+namespace shopfloor::cache {
+
+class BackendHarness {
+ public:
+  virtual ~BackendHarness() = default;
+  virtual Backend& backend() = 0;
+  virtual boost::asio::io_context& ioc() = 0;
+  virtual void advance(std::chrono::milliseconds d) = 0;
+};
+
+struct BackendCase {
+  std::string name;
+  std::function<std::unique_ptr<BackendHarness>()> make;
+};
+inline std::ostream& operator<<(std::ostream& os, const BackendCase& c) { return os << c.name; }
+
+class BackendConformance : public ::testing::TestWithParam<BackendCase> {
+ protected:
+  void SetUp() override {
+    harness_ = GetParam().make();
+    ASSERT_TRUE(harness_);
+    ns_ = "conf:" + std::to_string(std::random_device{}()) + std::to_string(std::random_device{}());
+  }
+  Backend& b() { return harness_->backend(); }
+  template <class T>
+  T run(boost::asio::awaitable<T> aw) {
+    return testing::run(harness_->ioc(), std::move(aw));
+  }
+  static constexpr milliseconds kTimeout{1000};
+  std::unique_ptr<BackendHarness> harness_;
+  std::string ns_;
+};
+
+TEST_P(BackendConformance, NewNamespaceIsGenerationZeroAndEmpty) {
+  auto f = run(b().fetch(ns_, 0, "k", kTimeout));
+  ASSERT_TRUE(f) << f.error().message();
+  EXPECT_EQ(f->generation, 0u);
+  EXPECT_FALSE(f->value);
+}
+
+TEST_P(BackendConformance, LeaseStoreThenHit) {
+  auto lease = run(b().acquire_lease(ns_, 0, "k", "t1", milliseconds(2000), kTimeout));
+  ASSERT_TRUE(lease && *lease);
+  auto stored = run(b().store(ns_, 0, "k", "t1", "value-1", milliseconds(10000), kTimeout));
+  ASSERT_TRUE(stored && *stored);
+  auto f = run(b().fetch(ns_, 0, "k", kTimeout));
+  ASSERT_TRUE(f && f->value);
+  EXPECT_EQ(*f->value, "value-1");
+}
+
+TEST_P(BackendConformance, OnlyOneLeaseAtATimeAndStoreNeedsIt) {
+  ASSERT_TRUE(*run(b().acquire_lease(ns_, 0, "k", "t1", milliseconds(2000), kTimeout)));
+  EXPECT_FALSE(*run(b().acquire_lease(ns_, 0, "k", "t2", milliseconds(2000), kTimeout)));
+  EXPECT_FALSE(*run(b().store(ns_, 0, "k", "t2", "theirs", milliseconds(10000), kTimeout)));
+  EXPECT_FALSE(*run(b().store(ns_, 0, "other", "t1", "no lease", milliseconds(10000), kTimeout)));
+  EXPECT_TRUE(*run(b().store(ns_, 0, "k", "t1", "mine", milliseconds(10000), kTimeout)));
+  // The store released the lease: the next loader can take one.
+  EXPECT_TRUE(*run(b().acquire_lease(ns_, 0, "k", "t3", milliseconds(2000), kTimeout)));
+}
+
+TEST_P(BackendConformance, ReleasedLeaseCanBeTakenAgain) {
+  ASSERT_TRUE(*run(b().acquire_lease(ns_, 0, "k", "t1", milliseconds(2000), kTimeout)));
+  ASSERT_TRUE(run(b().release_lease(ns_, 0, "k", "wrong", kTimeout)));
+  EXPECT_FALSE(*run(b().acquire_lease(ns_, 0, "k", "t2", milliseconds(2000), kTimeout)));
+  ASSERT_TRUE(run(b().release_lease(ns_, 0, "k", "t1", kTimeout)));
+  EXPECT_TRUE(*run(b().acquire_lease(ns_, 0, "k", "t2", milliseconds(2000), kTimeout)));
+}
+
+TEST_P(BackendConformance, RetireNamespaceBumpsGenerationAndHidesEveryKey) {
+  for (const char* k : {"a", "b"}) {
+    ASSERT_TRUE(*run(b().acquire_lease(ns_, 0, k, "t", milliseconds(2000), kTimeout)));
+    ASSERT_TRUE(*run(b().store(ns_, 0, k, "t", "old", milliseconds(10000), kTimeout)));
+  }
+  auto g = run(b().retire_namespace(ns_, kTimeout));
+  ASSERT_TRUE(g);
+  EXPECT_EQ(*g, 1u);
+  for (const char* k : {"a", "b"}) {
+    auto at_old = run(b().fetch(ns_, 0, k, kTimeout));
+    ASSERT_TRUE(at_old);
+    EXPECT_EQ(at_old->generation, 1u);
+    EXPECT_FALSE(at_old->value) << "a retired generation must not answer";
+    EXPECT_FALSE(run(b().fetch(ns_, 1, k, kTimeout))->value);
+  }
+  EXPECT_EQ(*run(b().retire_namespace(ns_, kTimeout)), 2u);
+}
+
+TEST_P(BackendConformance, StoreAfterRetirementIsRefused) {
+  // The stale-set race: lease taken at generation 0, the namespace retired while the
+  // loader runs, then the loader's (stale) value arrives.
+  ASSERT_TRUE(*run(b().acquire_lease(ns_, 0, "k", "t", milliseconds(2000), kTimeout)));
+  ASSERT_TRUE(run(b().retire_namespace(ns_, kTimeout)));
+  EXPECT_FALSE(*run(b().store(ns_, 0, "k", "t", "stale", milliseconds(10000), kTimeout)));
+  EXPECT_FALSE(run(b().fetch(ns_, 1, "k", kTimeout))->value);
+  EXPECT_FALSE(run(b().fetch(ns_, 0, "k", kTimeout))->value);
+}
+
+TEST_P(BackendConformance, RetireKeyRemovesValueAndVoidsLease) {
+  ASSERT_TRUE(*run(b().acquire_lease(ns_, 0, "k", "t", milliseconds(2000), kTimeout)));
+  ASSERT_TRUE(*run(b().store(ns_, 0, "k", "t", "v", milliseconds(10000), kTimeout)));
+  ASSERT_TRUE(*run(b().acquire_lease(ns_, 0, "other", "t", milliseconds(2000), kTimeout)));
+  ASSERT_TRUE(run(b().retire_key(ns_, "k", kTimeout)));
+  ASSERT_TRUE(run(b().retire_key(ns_, "other", kTimeout)));
+  EXPECT_FALSE(run(b().fetch(ns_, 0, "k", kTimeout))->value);
+  // The holder of the voided lease cannot store its (now stale) value.
+  EXPECT_FALSE(*run(b().store(ns_, 0, "other", "t", "stale", milliseconds(10000), kTimeout)));
+  EXPECT_FALSE(run(b().fetch(ns_, 0, "other", kTimeout))->value);
+}
+
+TEST_P(BackendConformance, RetireKeyAfterGenerationMovedHitsTheCurrentGeneration) {
+  ASSERT_TRUE(run(b().retire_namespace(ns_, kTimeout)));
+  ASSERT_TRUE(*run(b().acquire_lease(ns_, 1, "k", "t", milliseconds(2000), kTimeout)));
+  ASSERT_TRUE(*run(b().store(ns_, 1, "k", "t", "v", milliseconds(10000), kTimeout)));
+  ASSERT_TRUE(run(b().retire_key(ns_, "k", kTimeout)));
+  EXPECT_FALSE(run(b().fetch(ns_, 1, "k", kTimeout))->value);
+}
+
+TEST_P(BackendConformance, ValuesAndLeasesExpire) {
+  ASSERT_TRUE(*run(b().acquire_lease(ns_, 0, "k", "t", milliseconds(2000), kTimeout)));
+  ASSERT_TRUE(*run(b().store(ns_, 0, "k", "t", "v", milliseconds(150), kTimeout)));
+  ASSERT_TRUE(*run(b().acquire_lease(ns_, 0, "l", "t", milliseconds(150), kTimeout)));
+  EXPECT_TRUE(run(b().fetch(ns_, 0, "k", kTimeout))->value);
+  harness_->advance(milliseconds(400));
+  EXPECT_FALSE(run(b().fetch(ns_, 0, "k", kTimeout))->value);
+  EXPECT_TRUE(*run(b().acquire_lease(ns_, 0, "l", "t2", milliseconds(2000), kTimeout)));
+}
+
+TEST_P(BackendConformance, ValuesAreBinarySafeAndMayBeLarge) {
+  std::string value("a\0b\r\n$3\r\n", 9);
+  value += std::string(200 * 1024, 'x');
+  ASSERT_TRUE(*run(b().acquire_lease(ns_, 0, "k", "t", milliseconds(2000), kTimeout)));
+  ASSERT_TRUE(*run(b().store(ns_, 0, "k", "t", value, milliseconds(10000), kTimeout)));
+  auto f = run(b().fetch(ns_, 0, "k", kTimeout));
+  ASSERT_TRUE(f && f->value);
+  EXPECT_EQ(*f->value, value);
+}
+
+TEST_P(BackendConformance, NamespacesAreIndependent) {
+  const std::string other = ns_ + ":other";
+  ASSERT_TRUE(*run(b().acquire_lease(other, 0, "k", "t", milliseconds(2000), kTimeout)));
+  ASSERT_TRUE(*run(b().store(other, 0, "k", "t", "v", milliseconds(10000), kTimeout)));
+  ASSERT_TRUE(run(b().retire_namespace(ns_, kTimeout)));
+  auto f = run(b().fetch(other, 0, "k", kTimeout));
+  ASSERT_TRUE(f && f->value);
+  EXPECT_EQ(f->generation, 0u);
+}
+
+}  // namespace shopfloor::cache

@@ -1,0 +1,296 @@
+#include "cache/cache.hpp"
+
+#include "cache/key.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+namespace shopfloor::cache {
+namespace {
+
+using Seconds = std::chrono::duration<double>;
+
+double seconds_since(TimePoint start, const Clock& clock) {
+  return std::chrono::duration_cast<Seconds>(clock.now() - start).count();
+}
+
+}  // namespace
+
+const char* to_string(Source s) {
+  switch (s) {
+    case Source::hit: return "HIT";
+    case Source::miss: return "MISS";
+    case Source::bypass: return "BYPASS";
+  }
+  return "BYPASS";
+}
+
+milliseconds jittered_ttl(const Policy& policy, std::mt19937_64& rng) {
+  auto ttl = policy.ttl;
+  const auto extra = static_cast<long long>(static_cast<double>(ttl.count()) *
+                                            std::clamp(policy.ttl_jitter, 0.0, 1.0));
+  if (extra > 0) ttl += milliseconds(std::uniform_int_distribution<long long>(0, extra)(rng));
+  return std::clamp(ttl, milliseconds(1), std::max(policy.max_ttl, milliseconds(1)));
+}
+
+// One load in progress on this engine; concurrent lookups of the same key wait on it.
+struct Engine::Flight {
+  explicit Flight(asio::any_io_executor ex) : done(ex, TimePoint::max()) {}
+  asio::steady_timer done;  // cancelled when `result` is set: wakes every waiter
+  std::optional<Result<Answer>> result;
+};
+
+Engine::Engine(asio::any_io_executor executor, Backend& backend,
+               std::shared_ptr<InvalidationLedger> ledger, EngineOptions options, Clock& clock)
+    : executor_(std::move(executor)),
+      backend_(backend),
+      ledger_(std::move(ledger)),
+      options_(options),
+      clock_(clock),
+      breaker_(options.breaker),
+      rng_(std::random_device{}()) {}
+
+bool Engine::cache_usable() const {
+  return options_.enabled && ledger_->empty() && breaker_.state() == Breaker::State::closed;
+}
+
+bool Engine::should_bypass() {
+  if (!options_.enabled) return true;
+  if (!ledger_->empty()) {
+    start_repair();
+    return true;
+  }
+  return !breaker_.allow(clock_.now());
+}
+
+template <class T>
+bool Engine::note(const BackendResult<T>& r, CacheStats& stats) {
+  const auto before = breaker_.state();
+  if (r) {
+    breaker_.on_success();
+    if (before == Breaker::State::open) spdlog::info("cache: {} backend reachable again", backend_.kind());
+    return true;
+  }
+  breaker_.on_failure(clock_.now());
+  stats.backend_error.inc();
+  if (before == Breaker::State::closed && breaker_.state() == Breaker::State::open) {
+    spdlog::warn("cache: {} backend failing ({}); answering from the source (BYPASS)",
+                 backend_.kind(), r.error().message());
+  } else {
+    spdlog::debug("cache: backend call failed: {}", r.error().message());
+  }
+  return false;
+}
+
+std::string Engine::new_token() {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string token(32, '0');
+  for (int half = 0; half < 2; ++half) {
+    auto bits = rng_();
+    for (int i = 0; i < 16; ++i, bits >>= 4) token[half * 16 + i] = kHex[bits & 0xF];
+  }
+  return token;
+}
+
+asio::awaitable<Result<Answer>> Engine::load_only(CacheStats& stats, const Loader& loader,
+                                                  Source source) {
+  const auto start = clock_.now();
+  Result<std::string> loaded = co_await loader();
+  stats.loader_seconds.observe(seconds_since(start, clock_));
+  if (!loaded) {
+    stats.loader_error.inc();
+    co_return loaded.error();
+  }
+  (source == Source::bypass ? stats.bypass : stats.miss).inc();
+  co_return Answer{std::move(*loaded), source};
+}
+
+asio::awaitable<Result<Answer>> Engine::lookup(CacheStats& stats, const Policy& policy,
+                                               const std::string& ns, const std::string& key,
+                                               const Loader& loader) {
+  if (should_bypass()) co_return co_await load_only(stats, loader, Source::bypass);
+
+  // Single flight: join a load of the same key already running on this engine.
+  std::string flight_key = ns;
+  flight_key.push_back('\x1f');
+  flight_key.append(key);
+  if (auto it = flights_.find(flight_key); it != flights_.end()) {
+    std::shared_ptr<Flight> flight = it->second;
+    stats.coalesced.inc();
+    while (!flight->result) co_await flight->done.async_wait(asio::as_tuple(asio::use_awaitable));
+    co_return *flight->result;
+  }
+  auto flight = std::make_shared<Flight>(executor_);
+  flights_.emplace(flight_key, flight);
+  struct Publish {  // wakes the waiters however this coroutine ends
+    Engine& engine;
+    const std::string& flight_key;
+    std::shared_ptr<Flight> flight;
+    ~Publish() {
+      if (!flight->result) flight->result = Problem::unavailable("cache lookup abandoned");
+      flight->done.cancel();
+      auto it = engine.flights_.find(flight_key);
+      if (it != engine.flights_.end() && it->second == flight) engine.flights_.erase(it);
+    }
+  } publish{*this, flight_key, flight};
+
+  const milliseconds timeout = options_.op_timeout;
+  std::uint64_t generation = generations_.contains(ns) ? generations_[ns] : 0;
+  auto start = clock_.now();
+  auto fetched = co_await backend_.fetch(ns, generation, key, timeout);
+  stats.fetch_seconds.observe(seconds_since(start, clock_));
+  if (!note(fetched, stats)) {
+    flight->result = co_await load_only(stats, loader, Source::bypass);
+    co_return *flight->result;
+  }
+  if (fetched->generation != generation) {  // our hint was old: read at the current one
+    generation = generations_[ns] = fetched->generation;
+    start = clock_.now();
+    fetched = co_await backend_.fetch(ns, generation, key, timeout);
+    stats.fetch_seconds.observe(seconds_since(start, clock_));
+    if (!note(fetched, stats)) {
+      flight->result = co_await load_only(stats, loader, Source::bypass);
+      co_return *flight->result;
+    }
+    if (fetched->generation != generation) {  // retired again meanwhile: load, don't store
+      flight->result = co_await load_only(stats, loader, Source::miss);
+      co_return *flight->result;
+    }
+  }
+  if (fetched->value) {
+    stats.hit.inc();
+    flight->result = Answer{std::move(*fetched->value), Source::hit};
+    co_return *flight->result;
+  }
+
+  // Miss: one loader across processes holds the lease; the others wait for its value.
+  const std::string token = new_token();
+  start = clock_.now();
+  auto lease = co_await backend_.acquire_lease(ns, generation, key, token, policy.lease_ttl, timeout);
+  stats.lease_seconds.observe(seconds_since(start, clock_));
+  if (!note(lease, stats)) {
+    flight->result = co_await load_only(stats, loader, Source::bypass);
+    co_return *flight->result;
+  }
+  if (!*lease) {
+    asio::steady_timer pause(executor_);
+    // Bounded by count, not by clock, so a manual test clock cannot stall it.
+    const auto polls = std::max<long long>(1, policy.lease_wait / std::max(policy.lease_poll, milliseconds(1)));
+    for (long long i = 0; i < polls; ++i) {
+      pause.expires_after(policy.lease_poll);
+      co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+      auto polled = co_await backend_.fetch(ns, generation, key, timeout);
+      if (!note(polled, stats) || polled->generation != generation) break;
+      if (polled->value) {
+        stats.coalesced.inc();
+        stats.hit.inc();
+        flight->result = Answer{std::move(*polled->value), Source::hit};
+        co_return *flight->result;
+      }
+    }
+    flight->result = co_await load_only(stats, loader, Source::miss);
+    co_return *flight->result;
+  }
+
+  Result<Answer> answer = co_await load_only(stats, loader, Source::miss);
+  if (!answer || answer->value.size() > policy.max_value_bytes) {
+    if (answer) stats.oversize.inc();
+    auto released = co_await backend_.release_lease(ns, generation, key, token, timeout);
+    note(released, stats);
+  } else {
+    start = clock_.now();
+    auto stored = co_await backend_.store(ns, generation, key, token, answer->value,
+                                          jittered_ttl(policy, rng_), timeout);
+    stats.store_seconds.observe(seconds_since(start, clock_));
+    if (note(stored, stats) && !*stored) {
+      stats.stale_set_prevented.inc();
+      spdlog::debug("cache: store refused (retired during load) cache={} key={}", stats.name,
+                    key_fingerprint(ns, key));
+    }
+  }
+  flight->result = std::move(answer);
+  co_return *flight->result;
+}
+
+asio::awaitable<void> Engine::retire(CacheStats& stats, const std::string& ns,
+                                     const std::string* key) {
+  if (!options_.enabled) co_return;
+  if (breaker_.allow(clock_.now())) {
+    const auto start = clock_.now();
+    bool delivered = false;
+    if (key) {
+      auto r = co_await backend_.retire_key(ns, *key, options_.op_timeout);
+      if ((delivered = note(r, stats))) stats.invalidation_key.inc();
+    } else {
+      auto r = co_await backend_.retire_namespace(ns, options_.op_timeout);
+      if ((delivered = note(r, stats))) {
+        generations_[ns] = *r;
+        stats.invalidation_namespace.inc();
+      }
+    }
+    stats.retire_seconds.observe(seconds_since(start, clock_));
+    if (delivered) co_return;
+  }
+  // Not delivered: retire the whole namespace later, before the cache is read again.
+  ledger_->add(ns);
+  stats.invalidation_deferred.inc();
+  spdlog::warn("cache: invalidation of ns={} deferred until the cache is reachable", ns);
+}
+
+void Engine::start_repair() {
+  if (repairing_ || !breaker_.allow(clock_.now())) return;
+  repairing_ = true;
+  asio::co_spawn(executor_, repair(), asio::detached);
+}
+
+asio::awaitable<void> Engine::repair() {
+  for (const auto& [ns, sequence] : ledger_->snapshot()) {
+    auto r = co_await backend_.retire_namespace(ns, options_.op_timeout);
+    if (!r) {
+      breaker_.on_failure(clock_.now());
+      break;
+    }
+    breaker_.on_success();
+    generations_[ns] = *r;
+    ledger_->delivered(ns, sequence);
+    spdlog::info("cache: delivered deferred invalidation ns={} generation={}", ns, *r);
+  }
+  repairing_ = false;
+}
+
+Cache::Cache(Engine& engine, std::string name, Policy policy)
+    : engine_(engine), stats_(CacheStats::for_cache(name)), policy_(policy) {}
+
+asio::awaitable<Result<Answer>> Cache::get_or_load(const std::string& ns, const std::string& key,
+                                                   Loader loader) {
+  const auto start = engine_.clock_.now();
+  const std::size_t max = engine_.options_.max_key_bytes;
+  const std::string safe_ns = safe_segment(ns, max), safe_key = safe_segment(key, max);
+  Result<Answer> answer = co_await engine_.lookup(stats_, policy_, safe_ns, safe_key, loader);
+  if (spdlog::should_log(spdlog::level::debug)) {
+    spdlog::debug("cache lookup cache={} key={} result={} us={}", stats_.name,
+                  key_fingerprint(safe_ns, safe_key),
+                  answer ? to_string(answer->source) : "ERROR",
+                  std::chrono::duration_cast<std::chrono::microseconds>(engine_.clock_.now() - start)
+                      .count());
+  }
+  co_return answer;
+}
+
+asio::awaitable<void> Cache::retire_namespace(const std::string& ns) {
+  co_await engine_.retire(stats_, safe_segment(ns, engine_.options_.max_key_bytes), nullptr);
+}
+
+asio::awaitable<void> Cache::retire_key(const std::string& ns, const std::string& key) {
+  const std::size_t max = engine_.options_.max_key_bytes;
+  const std::string safe_key = safe_segment(key, max);
+  co_await engine_.retire(stats_, safe_segment(ns, max), &safe_key);
+}
+
+}  // namespace shopfloor::cache

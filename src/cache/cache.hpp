@@ -1,0 +1,154 @@
+// Cache-aside core: `get_or_load` over a Backend, with namespaces and generations.
+//
+//   auto answer = co_await orders_list.get_or_load(ns, key, loader);
+//   // answer->value: bytes (a ready-to-send body); answer->source: hit, miss or bypass
+//
+// Lookup: read the cache (one round trip: the namespace's generation and the value are
+// read together); on a hit return the stored bytes. On a miss take a short lease, run
+// the loader, store the bytes with TTL + jitter, return them. Guarantees:
+//  - Invalidation: retire_namespace(ns) retires every key of ns at once (one INCR of
+//    the namespace's generation); retire_key(ns, key) one key.
+//  - No stale set: a value loaded before an invalidation is never stored after it
+//    (the store is conditional on the generation and the lease; see DESIGN.md).
+//  - Stampede: concurrent misses of one key on one Engine run the loader once (single
+//    flight); across processes the lease lets one load while the others wait at most
+//    `lease_wait` and then load themselves.
+//  - Fail-open: when the backend fails or exceeds `op_timeout`, the answer comes from
+//    the loader (source bypass); a breaker stops waiting on a dead backend; a failed
+//    invalidation goes to the InvalidationLedger, and nothing is read from the cache
+//    until it has been delivered.
+// Loader errors are returned as they are and never cached.
+//
+// Cancellation: a lookup is not cancellable from outside; every backend call in it is
+// bounded by op_timeout and the loader by its own deadlines.
+// Thread-safety: one Engine per io_context thread, used only from that thread; Cache
+// objects are views on one Engine. The ledger and the stats are shared by all threads.
+#pragma once
+
+#include "cache/backend.hpp"
+#include "cache/breaker.hpp"
+#include "cache/clock.hpp"
+#include "cache/ledger.hpp"
+#include "cache/stats.hpp"
+#include "core/problem.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <random>
+#include <unordered_map>
+
+namespace shopfloor::cache {
+
+struct EngineOptions {
+  // false: every lookup goes straight to the loader (X-Cache: BYPASS). Default: true.
+  bool enabled = true;
+  // Deadline of one backend call; beyond it the lookup fails open. Default: 10 ms.
+  milliseconds op_timeout{10};
+  // Namespaces and keys longer than this (or with unsafe bytes) are hashed. Default: 200.
+  std::size_t max_key_bytes = 200;
+  BreakerOptions breaker;
+};
+
+struct Policy {
+  // Time to live of a stored value. Default: 30 s.
+  milliseconds ttl{30'000};
+  // A random extra of up to this fraction of ttl, so entries stored together do not
+  // expire together. Default: 0.1.
+  double ttl_jitter = 0.1;
+  // Upper bound of ttl (after jitter). Default: 1 day.
+  milliseconds max_ttl{86'400'000};
+  // Values larger than this are returned but not stored. Default: 1 MiB.
+  std::size_t max_value_bytes = 1 << 20;
+  // How long a loader may hold the lease of a key. Default: 3 s.
+  milliseconds lease_ttl{3'000};
+  // How long a lookup that did not get the lease waits for the holder's value before
+  // loading itself. Default: 250 ms.
+  milliseconds lease_wait{250};
+  // Interval between cache reads while waiting for the lease holder. Default: 5 ms.
+  milliseconds lease_poll{5};
+};
+
+enum class Source { hit, miss, bypass };
+const char* to_string(Source s);  // "HIT", "MISS", "BYPASS" (the X-Cache values)
+
+struct Answer {
+  std::string value;
+  Source source = Source::miss;
+};
+
+using Loader = std::function<asio::awaitable<Result<std::string>>()>;
+
+// Jittered, capped TTL: ttl + uniform[0, jitter*ttl], at most max_ttl. Pure.
+milliseconds jittered_ttl(const Policy& policy, std::mt19937_64& rng);
+
+class Engine {
+ public:
+  Engine(asio::any_io_executor executor, Backend& backend,
+         std::shared_ptr<InvalidationLedger> ledger, EngineOptions options = {},
+         Clock& clock = SystemClock::instance());
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  Backend& backend() { return backend_; }
+  const EngineOptions& options() const { return options_; }
+  InvalidationLedger& ledger() { return *ledger_; }
+  // Whether lookups currently use the cache (enabled, breaker closed, ledger empty).
+  bool cache_usable() const;
+
+ private:
+  friend class Cache;
+  struct Flight;
+
+  asio::awaitable<Result<Answer>> lookup(CacheStats& stats, const Policy& policy,
+                                         const std::string& ns, const std::string& key,
+                                         const Loader& loader);
+  asio::awaitable<Result<Answer>> load_only(CacheStats& stats, const Loader& loader,
+                                            Source source);
+  asio::awaitable<void> retire(CacheStats& stats, const std::string& ns,
+                               const std::string* key);
+  // Delivers what the ledger holds; at most one repair runs per engine.
+  void start_repair();
+  asio::awaitable<void> repair();
+  bool should_bypass();
+  template <class T>
+  bool note(const BackendResult<T>& r, CacheStats& stats);
+  std::string new_token();
+
+  asio::any_io_executor executor_;
+  Backend& backend_;
+  std::shared_ptr<InvalidationLedger> ledger_;
+  EngineOptions options_;
+  Clock& clock_;
+  Breaker breaker_;
+  bool repairing_ = false;
+  std::mt19937_64 rng_;
+  std::unordered_map<std::string, std::uint64_t> generations_;  // last seen, a hint only
+  std::unordered_map<std::string, std::shared_ptr<Flight>> flights_;
+};
+
+// A named cache (its stats and default policy) on an Engine.
+class Cache {
+ public:
+  Cache(Engine& engine, std::string name, Policy policy = {});
+
+  asio::awaitable<Result<Answer>> get_or_load(const std::string& ns, const std::string& key,
+                                              Loader loader);
+  // Retire every key of ns / one key. Never fails from the caller's view: what cannot
+  // be delivered now is kept in the ledger and delivered before the cache is read again.
+  asio::awaitable<void> retire_namespace(const std::string& ns);
+  asio::awaitable<void> retire_key(const std::string& ns, const std::string& key);
+
+  const std::string& name() const { return stats_.name; }
+  const Policy& policy() const { return policy_; }
+  CacheStats& stats() { return stats_; }
+
+ private:
+  Engine& engine_;
+  CacheStats& stats_;
+  Policy policy_;
+};
+
+}  // namespace shopfloor::cache

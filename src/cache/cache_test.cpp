@@ -1,0 +1,303 @@
+// Unit tests of the cache-aside core on the memory backend with a manual clock.
+#include "cache/cache.hpp"
+#include "cache/memory_backend.hpp"
+#include "cache/test_support.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/use_future.hpp>
+
+#include <atomic>
+#include <future>
+
+namespace shopfloor::cache {
+namespace {
+
+using std::chrono::milliseconds;
+namespace asio = boost::asio;
+
+asio::awaitable<void> sleep_for(milliseconds d) {
+  asio::steady_timer t(co_await asio::this_coro::executor);
+  t.expires_after(d);
+  co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+}
+
+// A gate a loader can wait on until the test opens it.
+struct Gate {
+  explicit Gate(asio::io_context& ioc) : timer(ioc, TimePoint::max()) {}
+  asio::awaitable<void> wait() {
+    while (!open) co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+  void release() {
+    open = true;
+    timer.cancel();
+  }
+  asio::steady_timer timer;
+  bool open = false;
+};
+
+class CacheCore : public ::testing::Test {
+ protected:
+  CacheCore() { cache_ = std::make_unique<Cache>(engine_, "test_" + std::to_string(++serial_), policy_); }
+
+  Loader counting_loader(std::string value) {
+    return [this, value]() -> asio::awaitable<Result<std::string>> {
+      ++loads_;
+      co_return value;
+    };
+  }
+  Result<Answer> get(const std::string& key, Loader loader, const std::string& ns = "ns") {
+    return testing::run(ioc_, cache_->get_or_load(ns, key, std::move(loader)));
+  }
+  void retire(const std::string& ns) { testing::run(ioc_, cache_->retire_namespace(ns)); }
+
+  static inline int serial_ = 0;
+  asio::io_context ioc_;
+  ManualClock clock_;
+  MemoryBackend backend_{clock_};
+  std::shared_ptr<InvalidationLedger> ledger_ = std::make_shared<InvalidationLedger>();
+  EngineOptions options_{.enabled = true,
+                         .op_timeout = milliseconds(10),
+                         .max_key_bytes = 200,
+                         .breaker = {.failure_threshold = 2, .open_for = milliseconds(50)}};
+  Engine engine_{ioc_.get_executor(), backend_, ledger_, options_, clock_};
+  Policy policy_{.ttl = milliseconds(1000), .ttl_jitter = 0.1, .max_value_bytes = 1024};
+  std::unique_ptr<Cache> cache_;
+  int loads_ = 0;
+};
+
+TEST_F(CacheCore, MissLoadsAndStoresThenHitServesStoredBytes) {
+  auto first = get("k", counting_loader("v1"));
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->source, Source::miss);
+  auto second = get("k", counting_loader("v2"));
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->source, Source::hit);
+  EXPECT_EQ(second->value, "v1");
+  EXPECT_EQ(loads_, 1);
+  EXPECT_EQ(cache_->stats().hit.value(), 1);
+  EXPECT_EQ(cache_->stats().miss.value(), 1);
+}
+
+TEST_F(CacheCore, JitteredTtlStaysWithinBoundsAndCap) {
+  std::mt19937_64 rng(7);
+  Policy p{.ttl = milliseconds(1000), .ttl_jitter = 0.1, .max_ttl = milliseconds(1050)};
+  bool saw_above_ttl = false;
+  for (int i = 0; i < 2000; ++i) {
+    const auto ttl = jittered_ttl(p, rng);
+    EXPECT_GE(ttl, milliseconds(1000));
+    EXPECT_LE(ttl, milliseconds(1050));
+    saw_above_ttl |= ttl > milliseconds(1000);
+  }
+  EXPECT_TRUE(saw_above_ttl) << "jitter must actually spread expiries";
+  Policy no_jitter{.ttl = milliseconds(500), .ttl_jitter = 0};
+  EXPECT_EQ(jittered_ttl(no_jitter, rng), milliseconds(500));
+}
+
+TEST_F(CacheCore, EntryLivesForTtlAndIsGoneAfterTtlPlusJitter) {
+  ASSERT_TRUE(get("k", counting_loader("v")));
+  clock_.advance(milliseconds(999));
+  EXPECT_EQ(get("k", counting_loader("v"))->source, Source::hit);
+  clock_.advance(milliseconds(102));  // 1101 ms > ttl * (1 + jitter)
+  EXPECT_EQ(get("k", counting_loader("v"))->source, Source::miss);
+  EXPECT_EQ(loads_, 2);
+}
+
+TEST_F(CacheCore, RetiringANamespaceRetiresEveryVariant) {
+  for (const char* k : {"status=new&page=1", "status=new&page=2", "customer=A"})
+    ASSERT_TRUE(get(k, counting_loader("old")));
+  ASSERT_TRUE(get("k", counting_loader("other"), "other_ns"));
+  retire("ns");
+  for (const char* k : {"status=new&page=1", "status=new&page=2", "customer=A"}) {
+    auto a = get(k, counting_loader("new"));
+    EXPECT_EQ(a->source, Source::miss) << k;
+    EXPECT_EQ(a->value, "new");
+  }
+  EXPECT_EQ(get("k", counting_loader("x"), "other_ns")->source, Source::hit);
+  EXPECT_EQ(cache_->stats().invalidation_namespace.value(), 1);
+}
+
+TEST_F(CacheCore, RetiringOneKeyLeavesTheOthers) {
+  ASSERT_TRUE(get("a", counting_loader("a1")));
+  ASSERT_TRUE(get("b", counting_loader("b1")));
+  testing::run(ioc_, cache_->retire_key("ns", "a"));
+  EXPECT_EQ(get("a", counting_loader("a2"))->value, "a2");
+  EXPECT_EQ(get("b", counting_loader("b2"))->source, Source::hit);
+}
+
+TEST_F(CacheCore, ConcurrentMissesOfOneKeyRunTheLoaderOnce) {
+  std::atomic<int> loads = 0;
+  Loader slow = [&]() -> asio::awaitable<Result<std::string>> {
+    ++loads;
+    co_await sleep_for(milliseconds(20));
+    co_return std::string("v");
+  };
+  std::vector<std::future<Result<Answer>>> results;
+  for (int i = 0; i < 100; ++i)
+    results.push_back(asio::co_spawn(ioc_, cache_->get_or_load("ns", "hot", slow), asio::use_future));
+  ioc_.restart();
+  ioc_.run_for(std::chrono::seconds(5));
+  for (auto& r : results) {
+    auto a = r.get();
+    ASSERT_TRUE(a);
+    EXPECT_EQ(a->value, "v");
+  }
+  EXPECT_EQ(loads, 1);
+  EXPECT_EQ(cache_->stats().coalesced.value(), 99);
+}
+
+TEST_F(CacheCore, OversizeValuesAreAnsweredButNotStored) {
+  const std::string big(2048, 'x');
+  EXPECT_EQ(get("k", counting_loader(big))->value, big);
+  EXPECT_EQ(get("k", counting_loader(big))->source, Source::miss);
+  EXPECT_EQ(loads_, 2);
+  EXPECT_EQ(cache_->stats().oversize.value(), 2);
+}
+
+TEST_F(CacheCore, LoaderErrorsPassThroughAndAreNotCached) {
+  Loader missing = [this]() -> asio::awaitable<Result<std::string>> {
+    ++loads_;
+    co_return Problem::not_found("no such order");
+  };
+  auto a = get("k", missing);
+  ASSERT_FALSE(a);
+  EXPECT_EQ(a.error().kind, ProblemKind::not_found);
+  EXPECT_EQ(get("k", counting_loader("now exists"))->value, "now exists");
+  EXPECT_EQ(cache_->stats().loader_error.value(), 1);
+}
+
+// The classic cache-aside race, forced deterministically: a reader loads the old row,
+// a writer commits and retires the namespace, then the reader's store arrives.
+TEST_F(CacheCore, ValueLoadedBeforeNamespaceRetirementIsNeverStoredAfterIt) {
+  std::string database = "old";
+  Gate gate(ioc_);
+  Loader slow_reader = [&]() -> asio::awaitable<Result<std::string>> {
+    std::string snapshot = database;  // read before the write...
+    co_await gate.wait();             // ...and held until after it
+    co_return snapshot;
+  };
+  auto reader = asio::co_spawn(ioc_, cache_->get_or_load("ns", "k", slow_reader), asio::use_future);
+  ioc_.restart();
+  ioc_.poll();  // the reader has read "old" and waits
+  database = "new";
+  testing::run(ioc_, cache_->retire_namespace("ns"));  // the writer's invalidation
+  gate.release();
+  ioc_.restart();
+  ioc_.run_for(milliseconds(200));
+  ASSERT_EQ(reader.get()->value, "old");  // it began before the write: allowed
+  auto later = get("k", counting_loader(database));
+  EXPECT_EQ(later->value, "new") << "a stale value was stored after the invalidation";
+  EXPECT_EQ(cache_->stats().stale_set_prevented.value(), 1);
+}
+
+TEST_F(CacheCore, ValueLoadedBeforeKeyRetirementIsNeverStoredAfterIt) {
+  std::string database = "old";
+  Gate gate(ioc_);
+  Loader slow_reader = [&]() -> asio::awaitable<Result<std::string>> {
+    std::string snapshot = database;
+    co_await gate.wait();
+    co_return snapshot;
+  };
+  auto reader = asio::co_spawn(ioc_, cache_->get_or_load("ns", "k", slow_reader), asio::use_future);
+  ioc_.restart();
+  ioc_.poll();
+  database = "new";
+  testing::run(ioc_, cache_->retire_key("ns", "k"));
+  gate.release();
+  ioc_.restart();
+  ioc_.run_for(milliseconds(200));
+  ASSERT_EQ(reader.get()->value, "old");
+  EXPECT_EQ(get("k", counting_loader(database))->value, "new");
+}
+
+TEST_F(CacheCore, UnreachableBackendFailsOpenAndBreakerStopsWaiting) {
+  ASSERT_TRUE(get("k", counting_loader("cached")));
+  backend_.set_available(false);
+  for (int i = 0; i < 5; ++i) {
+    auto a = get("k", counting_loader("from-db"));
+    ASSERT_TRUE(a);
+    EXPECT_EQ(a->source, Source::bypass);
+    EXPECT_EQ(a->value, "from-db");
+  }
+  EXPECT_FALSE(engine_.cache_usable());
+  EXPECT_EQ(cache_->stats().backend_error.value(), 2) << "breaker opened after 2 failures";
+  backend_.set_available(true);
+  clock_.advance(milliseconds(60));  // the next probe is due
+  EXPECT_EQ(get("k", counting_loader("x"))->source, Source::hit);
+  EXPECT_TRUE(engine_.cache_usable());
+}
+
+TEST_F(CacheCore, SlowBackendIsBoundedByTheOperationTimeout) {
+  backend_.set_latency(milliseconds(500));
+  const auto start = std::chrono::steady_clock::now();
+  auto a = get("k", counting_loader("db"));
+  const auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->source, Source::bypass);
+  EXPECT_LT(took, milliseconds(200)) << "a slow cache must not hold the request";
+}
+
+TEST_F(CacheCore, InvalidationDuringOutageIsDeliveredBeforeTheCacheIsReadAgain) {
+  ASSERT_TRUE(get("k", counting_loader("old")));
+  backend_.set_available(false);
+  retire("ns");  // the write's invalidation cannot reach the cache
+  EXPECT_EQ(ledger_->size(), 1u);
+  EXPECT_EQ(cache_->stats().invalidation_deferred.value(), 1);
+  backend_.set_available(true);
+  clock_.advance(milliseconds(60));
+  // Until the ledger is delivered, nothing comes from the cache; afterwards the old
+  // entry is retired. No answer may ever be "old".
+  for (int i = 0; i < 5; ++i) {
+    auto a = get("k", counting_loader("new"));
+    ASSERT_TRUE(a);
+    EXPECT_EQ(a->value, "new") << "attempt " << i;
+    ioc_.restart();
+    ioc_.poll();
+  }
+  EXPECT_TRUE(ledger_->empty());
+  EXPECT_EQ(get("k", counting_loader("newer"))->source, Source::hit);
+}
+
+TEST_F(CacheCore, LeaseMakesOtherEnginesWaitForTheLoaderInsteadOfLoading) {
+  // Two engines on one backend stand for two processes sharing one Redis.
+  Engine other_engine(ioc_.get_executor(), backend_, std::make_shared<InvalidationLedger>(),
+                      options_, clock_);
+  Policy p = policy_;
+  p.lease_wait = milliseconds(2000);
+  p.lease_poll = milliseconds(2);
+  Cache a(engine_, "lease_a", p), b(other_engine, "lease_b", p);
+  std::atomic<int> loads = 0;
+  Loader slow = [&]() -> asio::awaitable<Result<std::string>> {
+    ++loads;
+    co_await sleep_for(milliseconds(30));
+    co_return std::string("v");
+  };
+  std::vector<std::future<Result<Answer>>> results;
+  for (int i = 0; i < 50; ++i) {
+    results.push_back(asio::co_spawn(ioc_, a.get_or_load("ns", "k", slow), asio::use_future));
+    results.push_back(asio::co_spawn(ioc_, b.get_or_load("ns", "k", slow), asio::use_future));
+  }
+  ioc_.restart();
+  ioc_.run_for(std::chrono::seconds(5));
+  for (auto& r : results) EXPECT_EQ(r.get()->value, "v");
+  EXPECT_EQ(loads, 1);
+}
+
+TEST_F(CacheCore, DisabledCacheAlwaysBypasses) {
+  EngineOptions off = options_;
+  off.enabled = false;
+  Engine disabled(ioc_.get_executor(), backend_, ledger_, off, clock_);
+  Cache c(disabled, "disabled", policy_);
+  for (int i = 0; i < 2; ++i) {
+    auto a = testing::run(ioc_, c.get_or_load("ns", "k", counting_loader("v")));
+    EXPECT_EQ(a->source, Source::bypass);
+  }
+  EXPECT_EQ(loads_, 2);
+}
+
+}  // namespace
+}  // namespace shopfloor::cache

@@ -1,0 +1,56 @@
+// InvalidationLedger: invalidations that could not be delivered to the cache yet.
+//
+// When retiring a namespace fails (cache down, timeout), the namespace is written
+// here instead of being forgotten. While the ledger is not empty the cache core
+// serves nothing from the cache (BYPASS) and keeps trying to deliver; an entry is
+// removed only once its retirement reached the backend, so no entry made stale
+// during an outage is ever served afterwards. One ledger per process, shared by the
+// engines of every io_context thread.
+//
+// Thread-safety: all members are safe to call from any thread.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace shopfloor::cache {
+
+class InvalidationLedger {
+ public:
+  void add(const std::string& ns) {
+    std::lock_guard lock(mutex_);
+    pending_[ns] = ++sequence_;
+    nonempty_.store(true, std::memory_order_release);
+  }
+  bool empty() const { return !nonempty_.load(std::memory_order_acquire); }
+
+  // The pending namespaces with the sequence they were recorded at.
+  std::vector<std::pair<std::string, std::uint64_t>> snapshot() const {
+    std::lock_guard lock(mutex_);
+    return {pending_.begin(), pending_.end()};
+  }
+  // Marks ns delivered unless it was recorded again after `sequence` was read.
+  void delivered(const std::string& ns, std::uint64_t sequence) {
+    std::lock_guard lock(mutex_);
+    auto it = pending_.find(ns);
+    if (it != pending_.end() && it->second == sequence) pending_.erase(it);
+    nonempty_.store(!pending_.empty(), std::memory_order_release);
+  }
+  std::size_t size() const {
+    std::lock_guard lock(mutex_);
+    return pending_.size();
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::string, std::uint64_t> pending_;
+  std::uint64_t sequence_ = 0;
+  std::atomic<bool> nonempty_{false};
+};
+
+}  // namespace shopfloor::cache

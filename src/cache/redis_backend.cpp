@@ -1,0 +1,172 @@
+#include "cache/redis_backend.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+
+namespace shopfloor::cache {
+namespace {
+
+namespace errc = boost::system::errc;
+using redis::Reply;
+
+// KEYS: generation, value, lease. ARGV: generation, token, value, ttl ms.
+// Stores only if the namespace is still at the loader's generation and the loader
+// still holds the lease; then releases the lease. 1 stored, 0 refused.
+const redis::Script kStore(R"lua(
+local g = redis.call('GET', KEYS[1]) or '0'
+if g ~= ARGV[1] then return 0 end
+if redis.call('GET', KEYS[3]) ~= ARGV[2] then return 0 end
+redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[4])
+redis.call('DEL', KEYS[3])
+return 1
+)lua");
+
+// KEYS: lease. ARGV: token. Deletes the lease only if it is still ours.
+const redis::Script kRelease(R"lua(
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+)lua");
+
+// KEYS: generation, value, lease (at the caller's guess). ARGV: guessed generation.
+// Deletes value and lease if the guess is current (-1), else returns the current
+// generation so the caller retries with the right keys.
+const redis::Script kRetireKey(R"lua(
+local g = redis.call('GET', KEYS[1]) or '0'
+if g ~= ARGV[1] then return tonumber(g) end
+redis.call('DEL', KEYS[2], KEYS[3])
+return -1
+)lua");
+
+std::optional<std::uint64_t> parse_generation(const Reply& r) {
+  if (r.type == Reply::Type::nil) return 0;
+  if (r.type == Reply::Type::integer) return r.integer < 0 ? std::nullopt : std::optional<std::uint64_t>(r.integer);
+  if (r.type != Reply::Type::string) return std::nullopt;
+  std::uint64_t g = 0;
+  auto [end, ec] = std::from_chars(r.str.data(), r.str.data() + r.str.size(), g);
+  if (ec != std::errc() || end != r.str.data() + r.str.size()) return std::nullopt;
+  return g;
+}
+
+// A reply that is not what the command promises (an error reply such as NOPERM or
+// OOM, or a wrong type) is a backend failure like a timeout: the core fails open.
+boost::system::error_code unexpected(const Reply& r, const char* what) {
+  if (r.type == Reply::Type::error) {
+    spdlog::warn("cache: redis refused {}: {}", what, r.str);
+    return errc::make_error_code(errc::permission_denied);
+  }
+  spdlog::warn("cache: unexpected redis reply to {}", what);
+  return errc::make_error_code(errc::protocol_error);
+}
+
+std::string ms(milliseconds d) { return std::to_string(std::max<long long>(1, d.count())); }
+
+}  // namespace
+
+RedisBackend::RedisBackend(redis::Client& client, std::string prefix)
+    : client_(client), prefix_(std::move(prefix)) {}
+
+std::string RedisBackend::generation_key(const std::string& ns) const {
+  return prefix_ + "c:{" + ns + "}:gen";
+}
+std::string RedisBackend::value_key(const std::string& ns, std::uint64_t generation,
+                                    const std::string& key) const {
+  return prefix_ + "c:{" + ns + "}:" + std::to_string(generation) + ":v:" + key;
+}
+std::string RedisBackend::lease_key(const std::string& ns, std::uint64_t generation,
+                                    const std::string& key) const {
+  return prefix_ + "c:{" + ns + "}:" + std::to_string(generation) + ":l:" + key;
+}
+
+asio::awaitable<BackendResult<Fetched>> RedisBackend::fetch(const std::string& ns,
+                                                            std::uint64_t generation,
+                                                            const std::string& key,
+                                                            milliseconds timeout) {
+  // g++ 12 rejects a braced list inside co_await: build the awaitable first.
+  auto op = client_.command({"MGET", generation_key(ns), value_key(ns, generation, key)}, timeout);
+  auto r = co_await std::move(op);
+  if (!r) co_return backend_failure<Fetched>(r.error());
+  if (r->type != Reply::Type::array || r->elements.size() != 2)
+    co_return backend_failure<Fetched>(unexpected(*r, "MGET"));
+  auto current = parse_generation(r->elements[0]);
+  if (!current) co_return backend_failure<Fetched>(unexpected(r->elements[0], "MGET generation"));
+  generation_hint_[ns] = *current;
+  Fetched f{*current, std::nullopt};
+  if (*current == generation && r->elements[1].type == Reply::Type::string)
+    f.value = std::move(r->elements[1].str);
+  co_return f;
+}
+
+asio::awaitable<BackendResult<bool>> RedisBackend::acquire_lease(const std::string& ns,
+                                                                 std::uint64_t generation,
+                                                                 const std::string& key,
+                                                                 const std::string& token,
+                                                                 milliseconds lease_ttl,
+                                                                 milliseconds timeout) {
+  auto op = client_.command(
+      {"SET", lease_key(ns, generation, key), token, "NX", "PX", ms(lease_ttl)}, timeout);
+  auto r = co_await std::move(op);
+  if (!r) co_return backend_failure<bool>(r.error());
+  if (r->type == Reply::Type::status) co_return true;
+  if (r->type == Reply::Type::nil) co_return false;
+  co_return backend_failure<bool>(unexpected(*r, "SET NX"));
+}
+
+asio::awaitable<BackendResult<bool>> RedisBackend::store(const std::string& ns,
+                                                         std::uint64_t generation,
+                                                         const std::string& key,
+                                                         const std::string& token,
+                                                         const std::string& value,
+                                                         milliseconds ttl, milliseconds timeout) {
+  auto op = client_.eval(
+      kStore,
+      {generation_key(ns), value_key(ns, generation, key), lease_key(ns, generation, key)},
+      {std::to_string(generation), token, value, ms(ttl)}, timeout);
+  auto r = co_await std::move(op);
+  if (!r) co_return backend_failure<bool>(r.error());
+  if (r->type != Reply::Type::integer) co_return backend_failure<bool>(unexpected(*r, "store script"));
+  co_return r->integer == 1;
+}
+
+asio::awaitable<BackendResult<void>> RedisBackend::release_lease(const std::string& ns,
+                                                                 std::uint64_t generation,
+                                                                 const std::string& key,
+                                                                 const std::string& token,
+                                                                 milliseconds timeout) {
+  auto op = client_.eval(kRelease, {lease_key(ns, generation, key)}, {token}, timeout);
+  auto r = co_await std::move(op);
+  if (!r) co_return backend_failure<void>(r.error());
+  if (r->type != Reply::Type::integer) co_return backend_failure<void>(unexpected(*r, "release script"));
+  co_return BackendResult<void>{};
+}
+
+asio::awaitable<BackendResult<std::uint64_t>> RedisBackend::retire_namespace(
+    const std::string& ns, milliseconds timeout) {
+  auto op = client_.command({"INCR", generation_key(ns)}, timeout);
+  auto r = co_await std::move(op);
+  if (!r) co_return backend_failure<std::uint64_t>(r.error());
+  if (r->type != Reply::Type::integer || r->integer < 0)
+    co_return backend_failure<std::uint64_t>(unexpected(*r, "INCR"));
+  generation_hint_[ns] = static_cast<std::uint64_t>(r->integer);
+  co_return static_cast<std::uint64_t>(r->integer);
+}
+
+asio::awaitable<BackendResult<void>> RedisBackend::retire_key(const std::string& ns,
+                                                              const std::string& key,
+                                                              milliseconds timeout) {
+  std::uint64_t guess = generation_hint_.contains(ns) ? generation_hint_[ns] : 0;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    auto op = client_.eval(
+        kRetireKey, {generation_key(ns), value_key(ns, guess, key), lease_key(ns, guess, key)},
+        {std::to_string(guess)}, timeout);
+    auto r = co_await std::move(op);
+    if (!r) co_return backend_failure<void>(r.error());
+    if (r->type != Reply::Type::integer) co_return backend_failure<void>(unexpected(*r, "retire script"));
+    if (r->integer == -1) co_return BackendResult<void>{};
+    guess = generation_hint_[ns] = static_cast<std::uint64_t>(r->integer);
+  }
+  // The namespace keeps moving under us; the caller escalates to retiring it whole.
+  co_return backend_failure<void>(errc::make_error_code(errc::resource_unavailable_try_again));
+}
+
+}  // namespace shopfloor::cache

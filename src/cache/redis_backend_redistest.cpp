@@ -1,0 +1,262 @@
+// The Redis backend against the real redis-server of scripts/devenv.sh (TLS, ACL user):
+// the backend conformance suite, then the engine's promises end to end — stampede
+// across two processes, fail-open while Redis is stopped, and invalidations made during
+// the outage honoured once it is back.
+#include "cache/backend_conformance.hpp"
+#include "cache/cache.hpp"
+#include "cache/redis_backend.hpp"
+#include "redis/client.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/use_future.hpp>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <fstream>
+#include <future>
+#include <sstream>
+#include <thread>
+
+namespace shopfloor::cache {
+namespace {
+
+namespace asio = boost::asio;
+using std::chrono::milliseconds;
+
+std::string env(const char* name) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) throw std::runtime_error(std::string("missing environment variable ") + name +
+                                          " (run through scripts/test.sh)");
+  return v;
+}
+
+std::string file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string s = ss.str();
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+  return s;
+}
+
+redis::Options redis_options() {
+  redis::Options o;
+  o.host = env("SHOPFLOOR_REDIS_HOST");
+  o.port = static_cast<std::uint16_t>(std::stoi(env("SHOPFLOOR_REDIS_PORT")));
+  o.tls = env("SHOPFLOOR_REDIS_TLS") == "true";
+  o.ca_file = env("SHOPFLOOR_REDIS_CA_FILE");
+  o.server_name = env("SHOPFLOOR_REDIS_SERVER_NAME");
+  o.user = env("SHOPFLOOR_REDIS_USER");
+  o.password = file(env("SHOPFLOOR_REDIS_PASSWORD_FILE"));
+  o.command_timeout = milliseconds(500);
+  o.reconnect_max = milliseconds(300);
+  return o;
+}
+
+void devenv(const char* action) {
+  const std::string cmd = env("SHOPFLOOR_DEVENV") + " " + action + " >/dev/null 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+}
+
+// Restarts Redis however the test ends.
+struct RedisRestarter {
+  ~RedisRestarter() { devenv("redis-start"); }
+};
+
+asio::awaitable<void> sleep_for(milliseconds d) {
+  asio::steady_timer t(co_await asio::this_coro::executor);
+  t.expires_after(d);
+  co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+}
+
+std::string unique_prefix() {
+  return "sf:test:" + std::to_string(::getpid()) + ":" + std::to_string(std::random_device{}()) + ":";
+}
+
+// Runs the io_context until the client has connected (bounded).
+bool wait_connected(asio::io_context& ioc, redis::Client& client, milliseconds limit = milliseconds(5000)) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!client.connected() && std::chrono::steady_clock::now() < deadline) {
+    ioc.restart();
+    ioc.run_for(milliseconds(20));
+  }
+  return client.connected();
+}
+
+class RedisHarness final : public BackendHarness {
+ public:
+  RedisHarness() : client_(ioc_.get_executor(), redis_options()), backend_(client_, unique_prefix()) {
+    client_.start();
+    if (!wait_connected(ioc_, client_)) throw std::runtime_error("cannot connect to redis");
+  }
+  ~RedisHarness() override {
+    client_.stop();
+    ioc_.restart();
+    ioc_.poll();
+  }
+  Backend& backend() override { return backend_; }
+  asio::io_context& ioc() override { return ioc_; }
+  void advance(milliseconds d) override { std::this_thread::sleep_for(d); }
+
+ private:
+  asio::io_context ioc_;
+  redis::Client client_;
+  RedisBackend backend_;
+};
+
+INSTANTIATE_TEST_SUITE_P(Redis, BackendConformance,
+                         ::testing::Values(BackendCase{
+                             "redis", [] { return std::make_unique<RedisHarness>(); }}));
+
+TEST(RedisBackendLayout, KeysLiveUnderThePrefixWithTheNamespaceAsHashTag) {
+  asio::io_context ioc;
+  redis::Client client(ioc.get_executor(), redis_options());
+  RedisBackend b(client, "sf:");
+  EXPECT_EQ(b.generation_key("orders_list"), "sf:c:{orders_list}:gen");
+  EXPECT_EQ(b.value_key("orders_list", 7, "page=1"), "sf:c:{orders_list}:7:v:page=1");
+  EXPECT_EQ(b.lease_key("orders_list", 7, "page=1"), "sf:c:{orders_list}:7:l:page=1");
+}
+
+// One "process" of the stampede test: 500 concurrent lookups of one key.
+int stampede_process(const std::string& prefix, std::chrono::system_clock::time_point start_at) {
+  asio::io_context ioc;
+  redis::Client client(ioc.get_executor(), redis_options());
+  client.start();
+  if (!wait_connected(ioc, client)) return -1;
+  RedisBackend backend(client, prefix);
+  Engine engine(ioc.get_executor(), backend, std::make_shared<InvalidationLedger>(),
+                EngineOptions{.op_timeout = milliseconds(500)});
+  Cache cache(engine, "stampede", Policy{.ttl = milliseconds(60'000), .lease_wait = milliseconds(3000)});
+  std::this_thread::sleep_until(start_at);
+  int loads = 0;
+  Loader slow = [&]() -> asio::awaitable<Result<std::string>> {
+    ++loads;
+    co_await sleep_for(milliseconds(100));
+    co_return std::string("expensive");
+  };
+  std::vector<std::future<Result<Answer>>> answers;
+  for (int i = 0; i < 500; ++i)
+    answers.push_back(asio::co_spawn(ioc, cache.get_or_load("ns", "hot", slow), asio::use_future));
+  ioc.restart();
+  ioc.run_for(std::chrono::seconds(10));
+  for (auto& a : answers) {
+    auto r = a.get();
+    if (!r || r->value != "expensive") return -2;
+  }
+  client.stop();
+  return loads;
+}
+
+TEST(RedisCacheEngine, ThousandConcurrentMissesAcrossTwoProcessesLoadAtMostTwice) {
+  const std::string prefix = unique_prefix();
+  const auto start_at = std::chrono::system_clock::now() + milliseconds(1500);
+  int pipefd[2];
+  ASSERT_EQ(::pipe(pipefd), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::close(pipefd[0]);
+    const int loads = stampede_process(prefix, start_at);
+    (void)!::write(pipefd[1], &loads, sizeof loads);
+    ::_exit(0);
+  }
+  ::close(pipefd[1]);
+  const int here = stampede_process(prefix, start_at);
+  int there = -100;
+  ASSERT_EQ(::read(pipefd[0], &there, sizeof there), static_cast<ssize_t>(sizeof there));
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  ASSERT_GE(here, 0) << "errors in this process";
+  ASSERT_GE(there, 0) << "errors in the other process";
+  EXPECT_LE(here + there, 2) << "loader calls: " << here << " + " << there;
+  EXPECT_GE(here + there, 1);
+}
+
+class RedisOutage : public ::testing::Test {
+ protected:
+  RedisOutage() : client_(ioc_.get_executor(), redis_options()), backend_(client_, unique_prefix()) {
+    client_.start();
+    connected_ = wait_connected(ioc_, client_);
+  }
+  ~RedisOutage() override {
+    client_.stop();
+    ioc_.restart();
+    ioc_.poll();
+  }
+  template <class T>
+  T run(asio::awaitable<T> aw) {
+    return testing::run(ioc_, std::move(aw));
+  }
+  asio::io_context ioc_;
+  redis::Client client_;
+  RedisBackend backend_;
+  bool connected_ = false;
+  std::shared_ptr<InvalidationLedger> ledger_ = std::make_shared<InvalidationLedger>();
+  Engine engine_{ioc_.get_executor(), backend_, ledger_,
+                 EngineOptions{.op_timeout = milliseconds(50),
+                               .breaker = {.failure_threshold = 3, .open_for = milliseconds(100)}}};
+  Cache cache_{engine_, "outage", Policy{.ttl = milliseconds(60'000)}};
+};
+
+TEST_F(RedisOutage, EveryLookupIsAnsweredWhileRedisIsDownAndNoStaleValueAfterwards) {
+  ASSERT_TRUE(connected_);
+  std::string database = "v1";
+  Loader from_db = [&]() -> asio::awaitable<Result<std::string>> {
+    co_await sleep_for(milliseconds(5));
+    co_return database;
+  };
+  ASSERT_EQ(run(cache_.get_or_load("orders", "list", from_db))->source, Source::miss);
+  ASSERT_EQ(run(cache_.get_or_load("orders", "list", from_db))->source, Source::hit);
+
+  {
+    RedisRestarter restart_on_exit;
+    devenv("redis-stop");
+    // Every lookup still answered, from the loader, within deadline + loader time.
+    for (int i = 0; i < 50; ++i) {
+      const auto start = std::chrono::steady_clock::now();
+      auto a = run(cache_.get_or_load("orders", "list", from_db));
+      const auto took = std::chrono::steady_clock::now() - start;
+      ASSERT_TRUE(a);
+      EXPECT_EQ(a->source, Source::bypass);
+      EXPECT_EQ(a->value, database);
+      EXPECT_LT(took, milliseconds(50 + 5 + 100)) << "lookup " << i;
+    }
+    // A write during the outage: its invalidation cannot be delivered now.
+    database = "v2";
+    run(cache_.retire_namespace("orders"));
+    EXPECT_FALSE(ledger_->empty());
+  }  // Redis starts again (empty: no persistence) — and the ledger still holds the retirement.
+
+  // Put the old value back as if Redis had kept it (a restore, or a cache that never
+  // lost data): the ledger must still retire it before anything is served.
+  ASSERT_TRUE(wait_connected(ioc_, client_));
+  {
+    auto lease = run(backend_.acquire_lease("orders", 0, "list", "t", milliseconds(5000), milliseconds(500)));
+    ASSERT_TRUE(lease && *lease);
+    auto stored = run(backend_.store("orders", 0, "list", "t", "v1", milliseconds(60'000), milliseconds(500)));
+    ASSERT_TRUE(stored && *stored);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!ledger_->empty() && std::chrono::steady_clock::now() < deadline) {
+    auto a = run(cache_.get_or_load("orders", "list", from_db));
+    ASSERT_TRUE(a);
+    ASSERT_EQ(a->value, "v2") << "a value made stale during the outage was served";
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+  EXPECT_TRUE(ledger_->empty()) << "the deferred invalidation was never delivered";
+  for (int i = 0; i < 3; ++i) {
+    auto a = run(cache_.get_or_load("orders", "list", from_db));
+    ASSERT_TRUE(a);
+    EXPECT_EQ(a->value, "v2");
+  }
+  EXPECT_EQ(run(cache_.get_or_load("orders", "list", from_db))->source, Source::hit);
+}
+
+}  // namespace
+}  // namespace shopfloor::cache
