@@ -1,10 +1,10 @@
--- 0003_pricing: reference data of the Pricing API (materials, work-centre rates,
+-- 0002_pricing: reference data of the Pricing API (materials, work-centre rates,
 -- products with BOMs and routings, overhead/margin, discount tiers) and the
 -- price-list version that every change to it bumps.
 --
 -- Runs in one transaction (the migration runner wraps it) as the database owner,
 -- not a superuser. Shared tables: `work_centers` and `products` may already exist
--- from 0002_mes.sql, so they are created only if missing and then extended.
+-- from the MES migration (0003_mes.sql), so they are created only if missing and then extended.
 --
 -- Exactness: every numeric column has a scale the calculator holds exactly
 -- (src/pricing/money.hpp): money numeric(14,2) -> kopecks, quantities

@@ -1,6 +1,6 @@
 -- Seed: a realistic, deterministic pricing catalogue for development and load tests.
 --
--- Needs sql/0003_pricing.sql. Idempotent: the whole seed is one DO block that does
+-- Needs sql/0002_pricing.sql. Idempotent: the whole seed is one DO block that does
 -- nothing when `materials` already has rows, so a second run (or a run after an
 -- admin edited prices) changes nothing. Deterministic: fixed tables plus
 -- setseed() before every random() draw, in a fixed order.
@@ -13,7 +13,7 @@
 --   products of lower levels. Plus the worked example of docs/pricing.md,
 --   BRK-200 and BRK-200-BASE, exactly as documented.
 --
--- Work centres may already exist (0002_mes / the MES seed create them without a
+-- Work centres may already exist (the MES migration / the MES seed create them without a
 -- rate): an existing row only gets its hourly_rate filled in while it is still 0.
 DO $seed$
 DECLARE
