@@ -1,0 +1,259 @@
+// Connection against the real PostgreSQL: role, parameters, accessors, errors,
+// deadlines. Needs the devenv server (.run/env.sh).
+#include <gtest/gtest.h>
+
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <stdexcept>
+
+#include "pg/connection.hpp"
+#include "pg/pgtest_env.hpp"
+
+namespace shopfloor::pg {
+namespace {
+
+using namespace pgtest;
+using Kind = Error::Kind;
+
+class ConnectionTest : public PgTest {
+ protected:
+  std::unique_ptr<Connection> connect(const Options& o) {
+    auto c = run(Connection::connect(io_.get_executor(), o));
+    if (!c) {
+      ADD_FAILURE() << "connect failed: " << to_string(c.error());
+      return nullptr;
+    }
+    return std::move(*c);
+  }
+};
+
+TEST_F(ConnectionTest, ConnectsAsTheAppRoleWhichIsNotSuperuser) {
+  auto c = connect(opts_);
+  ASSERT_TRUE(c);
+  auto r =
+      run(c->query("SELECT current_user, rolsuper, pg_backend_pid() FROM pg_roles "
+                   "WHERE rolname = current_user"));
+  ASSERT_TRUE(r) << to_string(r.error());
+  ASSERT_EQ(r->size(), 1);
+  EXPECT_EQ(r->text(0, 0), opts_.user);
+  EXPECT_EQ(r->text(0, 1), "f") << "the services' role must not be a superuser";
+  EXPECT_EQ(r->int64(0, 2), c->backend_pid());
+  EXPECT_FALSE(c->broken());
+  EXPECT_FALSE(c->in_transaction());
+}
+
+TEST_F(ConnectionTest, ParametersTravelAsValuesIncludingNulls) {
+  auto c = connect(opts_);
+  ASSERT_TRUE(c);
+  const std::string tricky = "O'Brien\"; DROP TABLE api_tokens; --";
+  auto r = run(c->query("SELECT $1::text AS a, $2::bigint AS b, $3::text AS c, $4::int + 1 AS d",
+                        params(tricky, -9007199254740993LL, std::nullopt, 41)));
+  ASSERT_TRUE(r) << to_string(r.error());
+  ASSERT_EQ(r->size(), 1);
+  ASSERT_EQ(r->columns(), 4);
+  EXPECT_EQ(r->text(0, 0), tricky);
+  EXPECT_EQ(r->int64(0, 1), -9007199254740993LL);
+  EXPECT_TRUE(r->is_null(0, 2));
+  EXPECT_FALSE(r->is_null(0, 0));
+  EXPECT_EQ(r->text(0, 2), "");
+  EXPECT_EQ(r->int64(0, 3), 42);
+  EXPECT_EQ(r->column("b"), 1);
+  EXPECT_EQ(r->column("d"), 3);
+  EXPECT_EQ(r->column("B"), -1);
+  EXPECT_THROW(r->int64(0, 2), std::invalid_argument);  // NULL
+  EXPECT_THROW(r->int64(0, 0), std::invalid_argument);  // not a number
+  EXPECT_THROW(r->text(1, 0), std::out_of_range);
+  EXPECT_THROW(r->text(0, 4), std::out_of_range);
+
+  auto rows =
+      run(c->query("SELECT g, g * 10 FROM generate_series(1, $1::int) AS g ORDER BY g", params(5)));
+  ASSERT_TRUE(rows) << to_string(rows.error());
+  ASSERT_EQ(rows->size(), 5);
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(rows->int64(i, 0), i + 1);
+    EXPECT_EQ(rows->int64(i, 1), (i + 1) * 10);
+  }
+  EXPECT_EQ(rows->affected(), 5);  // SELECT reports its row count too
+}
+
+TEST_F(ConnectionTest, AffectedCountsChangedRows) {
+  auto c = connect(opts_);
+  ASSERT_TRUE(c);
+  ASSERT_TRUE(run(c->query("CREATE TEMP TABLE t (id int PRIMARY KEY, v text)")));
+  auto ins = run(c->query("INSERT INTO t SELECT g, 'x' FROM generate_series(1, 4) AS g"));
+  ASSERT_TRUE(ins) << to_string(ins.error());
+  EXPECT_EQ(ins->affected(), 4);
+  EXPECT_EQ(ins->command_status(), "INSERT 0 4");
+  auto upd = run(c->query("UPDATE t SET v = $1 WHERE id >= $2::int", params("y", 2)));
+  ASSERT_TRUE(upd);
+  EXPECT_EQ(upd->affected(), 3);
+  auto del = run(c->query("DELETE FROM t WHERE id = $1::int", params(99)));
+  ASSERT_TRUE(del);
+  EXPECT_EQ(del->affected(), 0);
+  auto ddl = run(c->query("CREATE TEMP TABLE u (x int)"));
+  ASSERT_TRUE(ddl);
+  EXPECT_EQ(ddl->affected(), 0);
+}
+
+TEST_F(ConnectionTest, ServerErrorsAreQueryErrorsWithSqlstate) {
+  auto c = connect(opts_);
+  ASSERT_TRUE(c);
+  auto missing = run(c->query("SELECT * FROM sf_no_such_table_" + id_));
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().kind, Kind::query);
+  EXPECT_EQ(missing.error().sqlstate, "42P01");
+  EXPECT_NE(missing.error().message.find("does not exist"), std::string::npos);
+
+  ASSERT_TRUE(run(c->query("CREATE TEMP TABLE uniq (k text PRIMARY KEY)")));
+  ASSERT_TRUE(run(c->query("INSERT INTO uniq VALUES ($1)", params("a"))));
+  auto dup = run(c->query("INSERT INTO uniq VALUES ($1)", params("a")));
+  ASSERT_FALSE(dup);
+  EXPECT_EQ(dup.error().kind, Kind::query);
+  EXPECT_EQ(dup.error().sqlstate, "23505");
+
+  auto syntax = run(c->query("SELEC 1"));
+  ASSERT_FALSE(syntax);
+  EXPECT_EQ(syntax.error().sqlstate, "42601");
+
+  auto two = run(c->query("SELECT 1; SELECT 2"));  // parameterised protocol: one statement only
+  ASSERT_FALSE(two);
+  EXPECT_EQ(two.error().kind, Kind::query);
+
+  // Errors leave the connection usable.
+  EXPECT_FALSE(c->broken());
+  auto ok = run(c->query("SELECT 1"));
+  ASSERT_TRUE(ok) << to_string(ok.error());
+  EXPECT_EQ(ok->int64(0, 0), 1);
+}
+
+TEST_F(ConnectionTest, ScriptRunsSeveralStatements) {
+  auto c = connect(opts_);
+  ASSERT_TRUE(c);
+  auto r = run(c->execute_script(
+      "CREATE TEMP TABLE s (x int); INSERT INTO s VALUES (1), (2); SELECT sum(x) FROM s"));
+  ASSERT_TRUE(r) << to_string(r.error());
+  EXPECT_EQ(r->int64(0, 0), 3);
+  auto bad = run(c->execute_script("SELECT 1; SELECT * FROM sf_missing_" + id_ + "; SELECT 3"));
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().sqlstate, "42P01");
+  EXPECT_FALSE(c->broken());
+}
+
+TEST_F(ConnectionTest, WrongPasswordIsUnavailable) {
+  Options o = opts_;
+  o.password = "wrong-" + id_;
+  auto c = run(Connection::connect(io_.get_executor(), o));
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().kind, Kind::unavailable);
+  EXPECT_NE(c.error().message.find("password authentication failed"), std::string::npos)
+      << c.error().message;
+  EXPECT_EQ(c.error().message.find(o.password), std::string::npos) << "password leaked";
+}
+
+TEST_F(ConnectionTest, NothingListeningIsUnavailableFast) {
+  uint16_t port = 0;
+  {
+    asio::ip::tcp::acceptor probe(io_, {asio::ip::make_address("127.0.0.1"), 0});
+    port = probe.local_endpoint().port();
+  }  // closed: nothing listens there now
+  Options o = opts_;
+  o.port = port;
+  const auto start = Clock::now();
+  auto c = run(Connection::connect(io_.get_executor(), o));
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().kind, Kind::unavailable);
+  EXPECT_LT(ms_since(start), 1000);
+}
+
+TEST_F(ConnectionTest, SilentServerTimesOutAfterConnectTimeout) {
+  // Accepts TCP (the kernel completes the handshake) but never answers.
+  asio::ip::tcp::acceptor silent(io_, {asio::ip::make_address("127.0.0.1"), 0});
+  Options o = opts_;
+  o.port = silent.local_endpoint().port();
+  o.connect_timeout = 300ms;
+  const auto start = Clock::now();
+  auto c = run(Connection::connect(io_.get_executor(), o));
+  const auto elapsed = ms_since(start);
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().kind, Kind::unavailable);
+  EXPECT_NE(c.error().message.find("timed out"), std::string::npos) << c.error().message;
+  EXPECT_GE(elapsed, 290);
+  EXPECT_LT(elapsed, 800);
+}
+
+TEST_F(ConnectionTest, QueryTimeoutClosesTheConnectionAndTheServerAbortsTheQuery) {
+  auto c = connect(opts_);
+  auto observer = connect(opts_);
+  ASSERT_TRUE(c && observer);
+  const int pid = c->backend_pid();
+  const auto start = Clock::now();
+  auto r = run(c->query("SELECT pg_sleep(5)", {}, 100ms));
+  const auto elapsed = ms_since(start);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, Kind::timeout);
+  EXPECT_GE(elapsed, 95);
+  EXPECT_LT(elapsed, 300);
+  EXPECT_TRUE(c->broken());
+  EXPECT_FALSE(c->lost());
+
+  const auto again = Clock::now();
+  auto next = run(c->query("SELECT 1"));
+  ASSERT_FALSE(next);
+  EXPECT_EQ(next.error().kind, Kind::unavailable);
+  EXPECT_LT(ms_since(again), 50);
+
+  // The orphaned pg_sleep(5) must not run to completion: the server notices the
+  // closed socket (client_connection_check_interval) and ends the backend.
+  bool gone = false;
+  const auto watch = Clock::now();
+  for (int i = 0; i < 60 && !gone; ++i) {
+    auto n = run(
+        observer->query("SELECT count(*) FROM pg_stat_activity WHERE pid = $1::int", params(pid)));
+    ASSERT_TRUE(n) << to_string(n.error());
+    gone = n->int64(0, 0) == 0;
+    if (!gone) run_for(io_, 50ms);
+  }
+  EXPECT_TRUE(gone) << "backend " << pid << " still running the abandoned query";
+  EXPECT_LT(ms_since(watch), 4000);
+}
+
+TEST_F(ConnectionTest, CloseAbortsAQueryInProgress) {
+  auto c = connect(opts_);
+  ASSERT_TRUE(c);
+  std::optional<PgResult<Rows>> result;
+  asio::co_spawn(
+      io_,
+      [&]() -> asio::awaitable<void> { result.emplace(co_await c->query("SELECT pg_sleep(5)")); },
+      asio::detached);
+  asio::steady_timer t(io_, 100ms);
+  t.async_wait([&](boost::system::error_code) { c->close(); });
+  const auto start = Clock::now();
+  ASSERT_TRUE(run_until([&] { return result.has_value(); }, 2s));
+  EXPECT_LT(ms_since(start), 500);
+  ASSERT_FALSE(*result);
+  EXPECT_EQ(result->error().kind, Kind::unavailable);
+  EXPECT_TRUE(c->broken());
+}
+
+TEST_F(ConnectionTest, OneOperationAtATime) {
+  auto c = connect(opts_);
+  ASSERT_TRUE(c);
+  std::optional<PgResult<Rows>> first, second;
+  asio::co_spawn(
+      io_,
+      [&]() -> asio::awaitable<void> { first.emplace(co_await c->query("SELECT pg_sleep(0.1)")); },
+      asio::detached);
+  asio::co_spawn(
+      io_, [&]() -> asio::awaitable<void> { second.emplace(co_await c->query("SELECT 2")); },
+      asio::detached);
+  ASSERT_TRUE(run_until([&] { return first && second; }, 5s));
+  EXPECT_TRUE(*first);
+  ASSERT_FALSE(*second);
+  EXPECT_EQ(second->error().kind, Kind::query);
+  EXPECT_FALSE(c->broken());
+}
+
+}  // namespace
+}  // namespace shopfloor::pg

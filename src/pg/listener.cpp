@@ -1,0 +1,180 @@
+// Listener: connect → LISTEN → on_resync → deliver notifications; reconnect on loss.
+#include "pg/listener.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <exception>
+
+#include "pg/connection.hpp"
+
+namespace shopfloor::pg {
+
+struct Listener::Impl : std::enable_shared_from_this<Listener::Impl> {
+  Impl(asio::any_io_executor e, Options o, std::vector<std::string> ch, NotifyHandler n,
+       ResyncHandler r)
+      : ex(std::move(e)),
+        opts(std::move(o)),
+        channels(std::move(ch)),
+        on_notify(std::move(n)),
+        on_resync(std::move(r)),
+        backoff_timer(ex) {}
+
+  asio::any_io_executor ex;
+  Options opts;
+  std::vector<std::string> channels;
+  NotifyHandler on_notify;
+  ResyncHandler on_resync;
+  asio::steady_timer backoff_timer;
+  Connection* conn = nullptr;  // the current loop's connection, for stop()
+  unsigned generation = 0;     // bumped by stop(): loops of older generations exit
+  bool running = false;
+  bool listening = false;
+
+  void stop() {
+    ++generation;
+    running = false;
+    listening = false;
+    backoff_timer.cancel();
+    if (conn) conn->close();
+  }
+
+  // Issues LISTEN for every channel; false (logged) on failure.
+  static asio::awaitable<bool> listen_all(std::shared_ptr<Impl> self, Connection& c, unsigned gen) {
+    for (const auto& channel : self->channels) {
+      auto quoted = c.quote_identifier(channel);
+      if (!quoted) {
+        spdlog::error("pg listener: cannot quote channel name: {}", quoted.error().message);
+        co_return false;
+      }
+      auto r = co_await c.query("LISTEN " + *quoted);
+      if (self->generation != gen) co_return false;
+      if (!r) {
+        spdlog::warn("pg listener: LISTEN failed: {}", to_string(r.error()));
+        co_return false;
+      }
+    }
+    co_return true;
+  }
+
+  static asio::awaitable<void> run(std::shared_ptr<Impl> self, unsigned gen) {
+    auto stopped = [&] { return self->generation != gen; };
+    std::chrono::milliseconds backoff{0};
+    while (!stopped()) {
+      if (backoff.count() > 0) {
+        self->backoff_timer.expires_after(backoff);
+        co_await self->backoff_timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        if (stopped()) break;
+      }
+      // The delay before the next attempt should this one fail.
+      backoff = backoff.count() == 0 ? self->opts.connect_backoff
+                                     : std::min(backoff * 2, self->opts.connect_backoff_max);
+
+      auto connected = co_await Connection::connect(self->ex, self->opts);
+      if (stopped()) break;
+      if (!connected) {
+        spdlog::warn("pg listener: connect failed ({}); retrying in {} ms",
+                     connected.error().message, backoff.count());
+        continue;
+      }
+      std::unique_ptr<Connection> conn = std::move(*connected);
+      self->conn = conn.get();
+      struct Forget {  // stop() must never see a destroyed connection
+        Impl& self;
+        Connection* mine;
+        ~Forget() {
+          if (self.conn == mine) {
+            self.conn = nullptr;
+            self.listening = false;
+          }
+        }
+      } forget{*self, conn.get()};
+
+      if (!co_await listen_all(self, *conn, gen)) continue;
+      if (stopped()) break;
+      self->listening = true;
+      backoff = std::chrono::milliseconds(0);  // the next loss reconnects at once
+      spdlog::info("pg listener: listening on {} channel(s) (backend pid {})",
+                   self->channels.size(), conn->backend_pid());
+      self->call_resync();
+
+      while (!stopped()) {
+        auto batch = co_await conn->wait_notifications(idle_ping);
+        if (stopped()) break;
+        if (!batch) {
+          spdlog::warn("pg listener: connection lost ({}); reconnecting", batch.error().message);
+          break;
+        }
+        if (batch->empty()) {  // silent for idle_ping: make sure the link is alive
+          auto ping = co_await conn->query("SELECT 1");
+          if (stopped()) break;
+          if (!ping) {
+            spdlog::warn("pg listener: ping failed ({}); reconnecting", ping.error().message);
+            break;
+          }
+          continue;
+        }
+        for (const auto& n : *batch) {
+          if (stopped()) break;
+          self->call_notify(n);
+        }
+      }
+    }
+  }
+
+  void call_resync() {
+    if (!on_resync) return;
+    try {
+      on_resync();
+    } catch (const std::exception& e) {
+      spdlog::error("pg listener: on_resync threw: {}", e.what());
+    } catch (...) {
+      spdlog::error("pg listener: on_resync threw");
+    }
+  }
+
+  void call_notify(const Notification& n) {
+    if (!on_notify) return;
+    try {
+      on_notify(n.channel, n.payload);
+    } catch (const std::exception& e) {
+      spdlog::error("pg listener: on_notify threw: {}", e.what());
+    } catch (...) {
+      spdlog::error("pg listener: on_notify threw");
+    }
+  }
+};
+
+Listener::Listener(asio::any_io_executor ex, Options opts, std::vector<std::string> channels,
+                   NotifyHandler on_notify, ResyncHandler on_resync)
+    : impl_(std::make_shared<Impl>(std::move(ex), std::move(opts), std::move(channels),
+                                   std::move(on_notify), std::move(on_resync))) {}
+
+Listener::~Listener() {
+  impl_->stop();
+}
+
+void Listener::start() {
+  if (impl_->running) return;
+  impl_->running = true;
+  asio::co_spawn(impl_->ex, Impl::run(impl_, impl_->generation), asio::detached);
+}
+
+void Listener::stop() {
+  impl_->stop();
+}
+
+bool Listener::listening() const noexcept {
+  return impl_->listening;
+}
+
+int Listener::backend_pid() const noexcept {
+  return impl_->conn && !impl_->conn->broken() ? impl_->conn->backend_pid() : 0;
+}
+
+}  // namespace shopfloor::pg
