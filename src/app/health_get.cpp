@@ -1,0 +1,38 @@
+// GET /health and GET /metrics.
+#include "app/common_routes.hpp"
+#include "http/error_response.hpp"
+#include "http/server.hpp"
+#include "metrics/registry.hpp"
+
+namespace shopfloor::app {
+
+void add_common_routes(http::Router& router, const HealthState& health,
+                       const cache::Backend& cache_backend, bool cache_enabled, bool metrics_public) {
+  router.add(http::Method::get, "/health",
+             [&health, &cache_backend, cache_enabled](const http::Request&, const http::PathParams&)
+                 -> boost::asio::awaitable<http::Response> {
+               const bool db = health.db_up.load(std::memory_order_relaxed);
+               const bool cache = cache_enabled && cache_backend.ready();
+               std::string body = R"({"status":"ok","db":")";
+               body += db ? "up" : "down";
+               body += R"(","cache":")";
+               body += cache ? "up" : "down";
+               body += R"("})";
+               co_return http::Response::json(200, std::move(body));
+             });
+  router.add(http::Method::get, "/metrics",
+             [metrics_public](const http::Request& req, const http::PathParams&)
+                 -> boost::asio::awaitable<http::Response> {
+               if (!metrics_public && !http::is_loopback(req.remote)) {
+                 co_return http::error_response(
+                     Problem{ProblemKind::forbidden, "forbidden", "metrics are served on loopback only"});
+               }
+               http::Response r;
+               r.status = 200;
+               r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+               r.body = metrics::default_registry().render();
+               co_return r;
+             });
+}
+
+}  // namespace shopfloor::app

@@ -1,0 +1,130 @@
+// POST /tokens, DELETE /tokens/{name}, GET /tokens and the sf_tokens_changed feed.
+#include "auth/tokens.hpp"
+
+#include "http/error_response.hpp"
+#include "http/json_body.hpp"
+#include "pg/pool.hpp"
+
+#include <boost/json.hpp>
+#include <openssl/rand.h>
+
+namespace shopfloor::auth {
+namespace {
+
+namespace json = boost::json;
+using boost::asio::awaitable;
+
+// A revoked name may be issued again; a live one may not.
+constexpr const char* kIssueSql = R"sql(
+INSERT INTO api_tokens (name, role, token_hash) VALUES ($1, $2, $3)
+ON CONFLICT (name) DO UPDATE
+  SET role = EXCLUDED.role, token_hash = EXCLUDED.token_hash, created_at = now(), revoked_at = NULL
+  WHERE api_tokens.revoked_at IS NOT NULL
+RETURNING name)sql";
+constexpr const char* kRevokeSql =
+    "UPDATE api_tokens SET revoked_at = now() WHERE name = $1 AND revoked_at IS NULL "
+    "RETURNING token_hash";
+constexpr const char* kListSql = R"sql(
+SELECT name, role, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+       to_char(revoked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+FROM api_tokens ORDER BY name)sql";
+
+bool valid_name(std::string_view n) {
+  if (n.empty() || n.size() > 64) return false;
+  for (char c : n)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-')) return false;
+  return true;
+}
+
+std::string new_secret() {
+  unsigned char bytes[32];
+  if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("RAND_bytes failed");
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string s = "sft_";
+  for (unsigned char b : bytes) {
+    s.push_back(kHex[b >> 4]);
+    s.push_back(kHex[b & 0xF]);
+  }
+  return s;
+}
+
+awaitable<http::Response> tokens_post(Authenticator& auth, const http::Request& req) {
+  if (auto who = co_await auth.require(req, roles(Role::admin)); !who) co_return http::error_response(who.error());
+  auto body = http::parse_json_object(req);
+  if (!body) co_return http::error_response(body.error());
+  for (const auto& field : *body) {
+    if (field.key() != "name" && field.key() != "role")
+      co_return http::error_response(Problem::bad_input("unknown_field", "unknown field: " + std::string(field.key())));
+  }
+  const json::value* name = body->if_contains("name");
+  const json::value* role_v = body->if_contains("role");
+  if (!name || !name->is_string() || !valid_name(name->as_string()))
+    co_return http::error_response(Problem::bad_input("invalid_name", "name must be 1-64 characters of a-z, 0-9, '.', '_', '-'"));
+  std::optional<Role> role;
+  if (role_v && role_v->is_string()) role = parse_role(role_v->as_string());
+  if (!role)
+    co_return http::error_response(Problem::bad_input("invalid_role", "role must be one of: admin, operator, partner"));
+
+  const std::string secret = new_secret();
+  const std::string hash = Authenticator::token_hash(secret);
+  auto rows = co_await auth.db().query(kIssueSql, pg::params(std::string(name->as_string()),
+                                                             std::string(to_string(*role)), hash));
+  if (!rows) co_return http::error_response(rows.error().to_problem());
+  if (rows->size() == 0)
+    co_return http::error_response(Problem::conflict("token_exists", "a live token with this name exists; revoke it first"));
+  // A refusal for this hash may be cached (someone tried the secret before it existed).
+  co_await auth.token_cache().retire_key(kTokenNamespace, hash);
+  json::object out{{"name", name->as_string()}, {"role", to_string(*role)}, {"token", secret}};
+  co_return http::Response::json(201, json::serialize(out));
+}
+
+awaitable<http::Response> tokens_delete(Authenticator& auth, const http::Request& req,
+                                        const http::PathParams& params) {
+  if (auto who = co_await auth.require(req, roles(Role::admin)); !who) co_return http::error_response(who.error());
+  const std::string name(params.get("name"));
+  if (!valid_name(name)) co_return http::error_response(Problem::not_found("no such token"));
+  auto rows = co_await auth.db().query(kRevokeSql, pg::params(name));
+  if (!rows) co_return http::error_response(rows.error().to_problem());
+  if (rows->size() == 0) co_return http::error_response(Problem::not_found("no live token with this name"));
+  co_await auth.token_cache().retire_key(kTokenNamespace, std::string(rows->text(0, 0)));
+  http::Response r;
+  r.status = 204;
+  r.content_type.clear();
+  co_return r;
+}
+
+awaitable<http::Response> tokens_get(Authenticator& auth, const http::Request& req) {
+  if (auto who = co_await auth.require(req, roles(Role::admin)); !who) co_return http::error_response(who.error());
+  auto rows = co_await auth.db().query(kListSql);
+  if (!rows) co_return http::error_response(rows.error().to_problem());
+  json::array items;
+  for (int i = 0; i < rows->size(); ++i) {
+    json::object t{{"name", rows->text(i, 0)}, {"role", rows->text(i, 1)}, {"created_at", rows->text(i, 2)}};
+    t["revoked_at"] = rows->is_null(i, 3) ? json::value(nullptr) : json::value(rows->text(i, 3));
+    items.push_back(std::move(t));
+  }
+  co_return http::Response::json(200, json::serialize(json::object{{"items", std::move(items)}}));
+}
+
+}  // namespace
+
+void add_token_routes(http::Router& router, Authenticator& auth) {
+  router.add(http::Method::post, "/tokens",
+             [&auth](const http::Request& req, const http::PathParams&) { return tokens_post(auth, req); });
+  router.add(http::Method::get, "/tokens",
+             [&auth](const http::Request& req, const http::PathParams&) { return tokens_get(auth, req); });
+  router.add(http::Method::delete_, "/tokens/{name}",
+             [&auth](const http::Request& req, const http::PathParams& p) { return tokens_delete(auth, req, p); });
+}
+
+api::ChangeFeed token_feed(Authenticator& auth) {
+  return api::ChangeFeed{
+      "sf_tokens_changed",
+      [&auth](std::string payload) -> awaitable<void> {
+        co_await auth.token_cache().retire_key(kTokenNamespace, payload);
+      },
+      [&auth]() -> awaitable<void> { co_await auth.token_cache().retire_namespace(kTokenNamespace); },
+  };
+}
+
+}  // namespace shopfloor::auth
