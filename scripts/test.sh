@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh Debian 12 machine: installs what is missing,
+# builds (Debug, AddressSanitizer + UndefinedBehaviorSanitizer), starts the private
+# PostgreSQL and Redis (TLS, ACL), applies the migrations and runs every CTest test:
+# unit tests in parallel, then the tests that need the servers one at a time (some
+# of them stop and restart a server).
+#
+# Settings: SHOPFLOOR_BUILD_DIR (default build/test), SHOPFLOOR_KEEP_SERVERS=1 leaves
+# the servers running afterwards, and SHOPFLOOR_TEST_FILTER (a ctest -R regex).
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+BUILD=${SHOPFLOOR_BUILD_DIR:-$ROOT/build/test}
+JOBS=${SHOPFLOOR_JOBS:-$(nproc)}
+
+step() { echo "== $* ($(date +%H:%M:%S))"; }
+
+step "install dependencies"
+bash scripts/install-deps.sh
+
+step "build ($BUILD)"
+cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSHOPFLOOR_SANITIZE=ON \
+  -DSHOPFLOOR_WERROR=ON >/dev/null
+ninja -C "$BUILD" -j "$JOBS"
+
+step "start PostgreSQL and Redis"
+bash scripts/devenv.sh start
+# shellcheck disable=SC1091
+source "${SHOPFLOOR_RUN_DIR:-$ROOT/.run}/env.sh"
+export SHOPFLOOR_SQL_DIR=$ROOT/sql
+export SHOPFLOOR_BIN=$BUILD/src/app/shopfloor
+stop_servers() { [ "${SHOPFLOOR_KEEP_SERVERS:-0}" = 1 ] || bash scripts/devenv.sh stop; }
+trap stop_servers EXIT
+
+step "migrate"
+"$SHOPFLOOR_BIN" migrate
+
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
+export UBSAN_OPTIONS=print_stacktrace=1
+FILTER=()
+[ -n "${SHOPFLOOR_TEST_FILTER:-}" ] && FILTER=(-R "$SHOPFLOOR_TEST_FILTER")
+
+step "unit tests"
+rc=0
+ctest --test-dir "$BUILD" -L unit -j "$JOBS" --output-on-failure "${FILTER[@]}" || rc=1
+step "integration tests (real PostgreSQL and Redis)"
+ctest --test-dir "$BUILD" -LE unit -j 1 --output-on-failure "${FILTER[@]}" || rc=1
+step "done: $([ $rc = 0 ] && echo PASSED || echo FAILED)"
+exit $rc

@@ -1,0 +1,228 @@
+// End-to-end: the real `shopfloor serve` binary against the real PostgreSQL and Redis
+// (scripts/test.sh provides SHOPFLOOR_BIN and the server settings).
+#include "http_client.hpp"
+
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <thread>
+
+namespace shopfloor::e2e {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string read_file(const char* env_name) {
+  const char* path = std::getenv(env_name);
+  if (!path) return {};
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string v = ss.str();
+  while (!v.empty() && (v.back() == '\n' || v.back() == '\r')) v.pop_back();
+  return v;
+}
+
+// Runs SQL as another system would: psql with the database settings of the test run.
+int psql(const std::string& sql) {
+  const std::string cmd = "PGPASSWORD=\"$(cat \"$SHOPFLOOR_DB_PASSWORD_FILE\")\" psql -X -q -h \"$SHOPFLOOR_DB_HOST\" "
+                          "-p \"$SHOPFLOOR_DB_PORT\" -U \"$SHOPFLOOR_DB_USER\" -d \"$SHOPFLOOR_DB_NAME\" -c \"" + sql + "\"";
+  return std::system(cmd.c_str());
+}
+
+std::string bearer(const std::string& token) { return "Authorization: Bearer " + token + "\r\n"; }
+
+std::string json_field(const std::string& body, const std::string& name) {
+  auto at = body.find("\"" + name + "\":\"");
+  if (at == std::string::npos) return {};
+  at += name.size() + 4;
+  return body.substr(at, body.find('"', at) - at);
+}
+
+class Service : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const char* bin = std::getenv("SHOPFLOOR_BIN");
+    ASSERT_TRUE(bin) << "SHOPFLOOR_BIN is not set (run through scripts/test.sh)";
+    ASSERT_TRUE(std::getenv("SHOPFLOOR_DB_PORT")) << "server settings missing";
+    base_ = 20000 + (::getpid() % 2000) * 3;
+    pid_ = ::fork();
+    ASSERT_GE(pid_, 0);
+    if (pid_ == 0) {
+      ::setenv("SHOPFLOOR_MES_PORT", std::to_string(base_).c_str(), 1);
+      ::setenv("SHOPFLOOR_PRICING_PORT", std::to_string(base_ + 1).c_str(), 1);
+      ::setenv("SHOPFLOOR_SHOP_PORT", std::to_string(base_ + 2).c_str(), 1);
+      ::setenv("SHOPFLOOR_SHUTDOWN_DRAIN_MS", "3000", 1);
+      ::execl(bin, bin, "serve", nullptr);
+      ::_exit(127);
+    }
+    // Ready when /health reports both dependencies up (bounded).
+    const auto deadline = std::chrono::steady_clock::now() + 15s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto h = request(base_, "GET", "/health");
+      if (h && h->status == 200 && h->body.find(R"("db":"up")") != std::string::npos &&
+          h->body.find(R"("cache":"up")") != std::string::npos)
+        return;
+      std::this_thread::sleep_for(100ms);
+    }
+    FAIL() << "the service did not report db and cache up within 15 s";
+  }
+  void TearDown() override {
+    if (pid_ > 0 && !exited_) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  int stop_and_wait(std::chrono::milliseconds limit) {
+    ::kill(pid_, SIGTERM);
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    int status = 0;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        exited_ = true;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      }
+      std::this_thread::sleep_for(20ms);
+    }
+    return -1;
+  }
+  int base_ = 0;
+  pid_t pid_ = -1;
+  bool exited_ = false;
+};
+
+TEST_F(Service, EveryServiceAnswersHealthWithBothDependenciesUp) {
+  for (int port : {base_, base_ + 1, base_ + 2}) {
+    auto h = request(port, "GET", "/health");
+    ASSERT_TRUE(h) << port;
+    EXPECT_EQ(h->status, 200);
+    EXPECT_EQ(h->body, R"({"status":"ok","db":"up","cache":"up"})");
+    EXPECT_EQ(h->header("content-type").value_or(""), "application/json");
+    EXPECT_TRUE(h->header("x-request-id"));
+  }
+}
+
+TEST_F(Service, MetricsArePrometheusTextWithRequestCounters) {
+  ASSERT_TRUE(request(base_, "GET", "/health"));
+  auto m = request(base_, "GET", "/metrics");
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->status, 200);
+  EXPECT_NE(m->header("content-type").value_or("").find("text/plain; version=0.0.4"), std::string::npos);
+  EXPECT_NE(m->body.find("# TYPE shopfloor_http_requests_total counter"), std::string::npos);
+  EXPECT_NE(m->body.find("shopfloor_http_request_duration_seconds_bucket"), std::string::npos);
+}
+
+TEST_F(Service, UnknownPathsAndMethodsGetTheErrorEnvelopeAndRequestIdsAreEchoed) {
+  auto nf = request(base_, "GET", "/no/such/thing", "", "X-Request-Id: abc-123\r\n");
+  ASSERT_TRUE(nf);
+  EXPECT_EQ(nf->status, 404);
+  EXPECT_NE(nf->body.find(R"("error":{"code":")"), std::string::npos) << nf->body;
+  EXPECT_EQ(nf->header("x-request-id").value_or(""), "abc-123");
+  auto na = request(base_, "POST", "/health", "{}");
+  ASSERT_TRUE(na);
+  EXPECT_EQ(na->status, 405);
+}
+
+TEST_F(Service, MalformedAndOversizedRequestsAreRefusedAndOthersStillServed) {
+  auto garbage = e2e::exchange(base_, "NOT A REQUEST\r\n\r\n");
+  ASSERT_TRUE(garbage);
+  EXPECT_EQ(garbage->status, 400);
+  // Announcing a 2 MiB body is enough: the answer must come before the body is sent.
+  auto oversized = e2e::exchange(base_, "POST /health HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                                   "Content-Length: 2097152\r\n\r\n");
+  ASSERT_TRUE(oversized);
+  EXPECT_EQ(oversized->status, 413);
+  auto h = request(base_, "GET", "/health");
+  ASSERT_TRUE(h);
+  EXPECT_EQ(h->status, 200);
+}
+
+TEST_F(Service, SigtermStopsTheServiceGracefullyEvenWithAnIdleClientConnected) {
+  int idle = connect_loopback(base_);  // a client that sends nothing
+  ASSERT_GE(idle, 0);
+  EXPECT_EQ(stop_and_wait(5000ms), 0) << "exit code after SIGTERM";
+  ::close(idle);
+  EXPECT_FALSE(request(base_, "GET", "/health")) << "still accepting after shutdown";
+}
+
+}  // namespace
+}  // namespace shopfloor::e2e
+
+namespace shopfloor::e2e {
+namespace {
+
+class Tokens : public Service {
+ protected:
+  std::string admin_ = read_file("SHOPFLOOR_ADMIN_TOKEN_FILE");
+  std::string name_ = "e2e-" + std::to_string(std::random_device{}() % 1000000000);
+};
+
+TEST_F(Tokens, AdminIssuesAPartnerTokenThatAuthenticatesUntilRevoked) {
+  ASSERT_FALSE(admin_.empty()) << "SHOPFLOOR_ADMIN_TOKEN_FILE not set";
+  auto created = request(base_, "POST", "/tokens", R"({"name":")" + name_ + R"(","role":"partner"})", bearer(admin_));
+  ASSERT_TRUE(created);
+  ASSERT_EQ(created->status, 201) << created->body;
+  const std::string secret = json_field(created->body, "token");
+  ASSERT_FALSE(secret.empty());
+  EXPECT_EQ(json_field(created->body, "role"), "partner");
+  // Authenticated as a partner: the admin-only list is forbidden, not unauthorized.
+  EXPECT_EQ(request(base_, "GET", "/tokens", "", bearer(secret))->status, 403);
+  EXPECT_EQ(request(base_, "GET", "/tokens", "", bearer(secret))->status, 403) << "cached lookup";
+  // The same name again: conflict.
+  EXPECT_EQ(request(base_, "POST", "/tokens", R"({"name":")" + name_ + R"(","role":"partner"})", bearer(admin_))->status, 409);
+  auto revoked = request(base_, "DELETE", "/tokens/" + name_, "", bearer(admin_));
+  ASSERT_TRUE(revoked);
+  EXPECT_EQ(revoked->status, 204);
+  // Revocation takes effect at once, although the lookup was cached.
+  EXPECT_EQ(request(base_, "GET", "/tokens", "", bearer(secret))->status, 401);
+  EXPECT_EQ(request(base_, "DELETE", "/tokens/" + name_, "", bearer(admin_))->status, 404);
+}
+
+TEST_F(Tokens, RevocationDirectlyInTheDatabaseIsSeenWithinOneSecond) {
+  auto created = request(base_, "POST", "/tokens", R"({"name":")" + name_ + R"(","role":"operator"})", bearer(admin_));
+  ASSERT_TRUE(created);
+  ASSERT_EQ(created->status, 201);
+  const std::string secret = json_field(created->body, "token");
+  ASSERT_EQ(request(base_, "GET", "/tokens", "", bearer(secret))->status, 403);  // cached as valid
+  ASSERT_EQ(psql("UPDATE api_tokens SET revoked_at = now() WHERE name = '" + name_ + "'"), 0);
+  const auto deadline = std::chrono::steady_clock::now() + 1s;
+  int status = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    status = request(base_, "GET", "/tokens", "", bearer(secret))->status;
+    if (status == 401) break;
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_EQ(status, 401) << "a token revoked in the database still worked after 1 s";
+}
+
+TEST_F(Tokens, BadCredentialsAndBadInputGetTheirStatusAndChangeNothing) {
+  EXPECT_EQ(request(base_, "GET", "/tokens")->status, 401);
+  EXPECT_EQ(request(base_, "GET", "/tokens", "", bearer("sft_not-a-real-token"))->status, 401);
+  EXPECT_EQ(request(base_, "GET", "/tokens", "", "Authorization: Basic YTpi\r\n")->status, 401);
+  for (const std::string body : {std::string("{"), std::string("[]"), std::string(R"({"name":"x"})"),
+                                 std::string(R"({"name":"Bad Name","role":"partner"})"),
+                                 std::string(R"({"name":")") + name_ + R"(","role":"boss"})",
+                                 std::string(R"({"name":")") + name_ + R"(","role":"partner","extra":1})",
+                                 std::string(R"({"name":7,"role":"partner"})")}) {
+    auto r = request(base_, "POST", "/tokens", body, bearer(admin_));
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 400) << body;
+    EXPECT_NE(r->body.find(R"({"error":{"code":")"), std::string::npos) << r->body;
+  }
+  auto wrong_type = e2e::exchange(base_, "POST /tokens HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + bearer(admin_) +
+                                        "Content-Type: text/plain\r\nContent-Length: 2\r\n\r\n{}");
+  EXPECT_EQ(wrong_type->status, 415);
+  auto list = request(base_, "GET", "/tokens", "", bearer(admin_));
+  ASSERT_EQ(list->status, 200);
+  EXPECT_EQ(list->body.find(name_), std::string::npos) << "a refused request created a token";
+}
+
+}  // namespace
+}  // namespace shopfloor::e2e
