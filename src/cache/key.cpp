@@ -35,7 +35,9 @@ std::string safe_segment(std::string_view raw, std::size_t max_bytes) {
     keep = plain(c);
   }
   if (keep) return std::string(raw);
-  return "#" + sha256_hex(raw, 32);
+  std::string hashed(1, '#');  // (not "#" + ...: g++ 12 warns falsely, -Wrestrict)
+  hashed += sha256_hex(raw, 32);
+  return hashed;
 }
 
 std::string key_fingerprint(std::string_view ns, std::string_view key) {

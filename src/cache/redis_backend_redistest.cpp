@@ -143,8 +143,17 @@ int stampede_process(const std::string& prefix, std::chrono::system_clock::time_
   std::vector<std::future<Result<Answer>>> answers;
   for (int i = 0; i < 500; ++i)
     answers.push_back(asio::co_spawn(ioc, cache.get_or_load("ns", "hot", slow), asio::use_future));
-  ioc.restart();
-  ioc.run_for(std::chrono::seconds(10));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  auto all_ready = [&] {
+    for (auto& a : answers)
+      if (a.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return false;
+    return true;
+  };
+  while (!all_ready() && std::chrono::steady_clock::now() < deadline) {
+    ioc.restart();
+    ioc.run_for(milliseconds(20));
+  }
+  if (!all_ready()) return -3;
   for (auto& a : answers) {
     auto r = a.get();
     if (!r || r->value != "expensive") return -2;
