@@ -152,6 +152,25 @@ TEST_F(Service, SigtermStopsTheServiceGracefullyEvenWithAnIdleClientConnected) {
   EXPECT_FALSE(request(base_, "GET", "/health")) << "still accepting after shutdown";
 }
 
+TEST_F(Service, SigtermDuringARequestInFlightLetsItFinish) {
+  // A client in the middle of sending its request when SIGTERM arrives.
+  int fd = connect_loopback(base_);
+  ASSERT_GE(fd, 0);
+  const std::string head = "POST /tokens HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                           "Content-Length: 2\r\nConnection: close\r\n\r\n";
+  ASSERT_EQ(::send(fd, head.data(), head.size(), MSG_NOSIGNAL), static_cast<ssize_t>(head.size()));
+  std::this_thread::sleep_for(100ms);
+  ::kill(pid_, SIGTERM);
+  std::this_thread::sleep_for(200ms);
+  ASSERT_EQ(::send(fd, "{}", 2, MSG_NOSIGNAL), 2);
+  std::string answer;
+  char buf[4096];
+  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) answer.append(buf, static_cast<std::size_t>(n));
+  ::close(fd);
+  EXPECT_EQ(answer.substr(0, 12), "HTTP/1.1 401") << "the in-flight request was not answered: " << answer;
+  EXPECT_EQ(stop_and_wait(5000ms), 0);
+}
+
 }  // namespace
 }  // namespace shopfloor::e2e
 
