@@ -97,6 +97,9 @@ dir $RD
 save ""
 appendonly no
 maxmemory 1gb
+# Tests block the server on purpose with DEBUG SLEEP (admin only; the services'
+# ACL user may not run DEBUG).
+enable-debug-command local
 # Evict only keys with a TTL: namespace generation keys have none and must
 # never be evicted (an evicted generation would restart at an old number).
 maxmemory-policy volatile-lru

@@ -1,0 +1,329 @@
+// redis::Client: connection slots with a supervisor coroutine each (connect,
+// serve, back off, reconnect), round-robin dispatch and EVALSHA/NOSCRIPT.
+#include "redis/client.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/associated_cancellation_slot.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <exception>
+#include <random>
+
+#include "redis/connection.hpp"
+#include "redis/transport.hpp"
+
+namespace shopfloor::redis {
+
+using boost::system::error_code;
+using detail::Clock;
+using detail::Connection;
+
+namespace {
+
+constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+
+void log_exception(std::string_view what, std::exception_ptr e) {
+  if (!e) return;
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& x) {
+    spdlog::error("redis: {}: {}", what, x.what());
+  } catch (...) {
+    spdlog::error("redis: {}: unknown exception", what);
+  }
+}
+
+}  // namespace
+
+struct Client::Impl : std::enable_shared_from_this<Impl> {
+  struct Slot {
+    explicit Slot(asio::any_io_executor ex) : backoff(ex) {}
+    std::shared_ptr<Connection> connection;
+    asio::steady_timer backoff;
+    bool ever_ready = false;  // on_reconnect fires only after a first success
+    bool failing = false;     // a failure was logged at warn since the last success
+    unsigned failures = 0;    // consecutive failed attempts, for the backoff
+  };
+
+  Impl(asio::any_io_executor executor, Options o)
+      : ex(std::move(executor)), opts(std::move(o)), rng(std::random_device{}()) {
+    if (opts.connections == 0) opts.connections = 1;
+    for (std::size_t i = 0; i < opts.connections; ++i) slots.push_back(std::make_unique<Slot>(ex));
+  }
+
+  asio::any_io_executor ex;
+  Options opts;
+  std::shared_ptr<detail::TlsContext> tls;
+  std::vector<std::unique_ptr<Slot>> slots;
+  std::size_t next_slot = 0;
+  std::size_t last_slot = 0;
+  bool started = false;
+  bool stopped = false;
+  std::function<void()> on_reconnect;
+  std::minstd_rand rng;
+  error_code last_error;
+
+  std::chrono::milliseconds timeout_or_default(std::chrono::milliseconds t) const {
+    return t.count() > 0 ? t : opts.command_timeout;
+  }
+
+  // Round robin per write batch: a command joins the batch still being
+  // gathered on the connection picked last (its bytes not yet taken by the
+  // writer, under 64 KiB), so commands issued in one turn of the event loop
+  // share one write and one TLS record; the next batch goes to the next ready
+  // connection.
+  std::shared_ptr<Connection> pick() {
+    const std::size_t n = slots.size();
+    if (auto& last = slots[last_slot]->connection; last && last->ready() && last->gathering()) {
+      return last;
+    }
+    for (std::size_t k = 0; k < n; ++k) {
+      const std::size_t i = (next_slot + k) % n;
+      auto& slot = *slots[i];
+      if (slot.connection && slot.connection->ready()) {
+        next_slot = (i + 1) % n;
+        last_slot = i;
+        return slot.connection;
+      }
+    }
+    return nullptr;
+  }
+
+  void start() {
+    if (started || stopped) return;
+    started = true;
+    if (opts.tls) {
+      std::string why;
+      tls = detail::make_tls_context(opts, why);
+      if (!tls) {
+        // Misconfiguration: every attempt would fail the same way. Stay
+        // disconnected (callers fail open) and say why once.
+        spdlog::error("redis: TLS setup for {}:{} failed: {}", opts.host, opts.port, why);
+        last_error = make_error_code(error::handshake_failed);
+        return;
+      }
+    }
+    for (std::size_t i = 0; i < slots.size(); ++i) {
+      asio::co_spawn(ex, supervise(shared_from_this(), i),
+                     [](std::exception_ptr e) { log_exception("connection supervisor", e); });
+    }
+  }
+
+  void stop() {
+    if (stopped) return;
+    stopped = true;
+    for (auto& slot : slots) {
+      if (slot->connection) slot->connection->close(make_error_code(error::closed));
+      slot->backoff.cancel();
+    }
+  }
+
+  std::chrono::milliseconds backoff_delay(unsigned attempt) {
+    // d = min(max, min * 2^attempt), then a random point in [d/2, d] so that
+    // many shards do not reconnect in lockstep after an outage.
+    const auto lo = std::max<std::chrono::milliseconds::rep>(opts.reconnect_min.count(), 1);
+    const auto hi = std::max<std::chrono::milliseconds::rep>(opts.reconnect_max.count(), lo);
+    auto d = lo;
+    for (unsigned i = 0; i < attempt && d < hi; ++i) d *= 2;
+    d = std::min(d, hi);
+    std::uniform_int_distribution<std::chrono::milliseconds::rep> pick_delay(d / 2, d);
+    return std::chrono::milliseconds(pick_delay(rng));
+  }
+
+  static asio::awaitable<void> supervise(std::shared_ptr<Impl> self, std::size_t index) {
+    Slot& slot = *self->slots[index];
+    const Options& o = self->opts;
+    while (!self->stopped) {
+      auto connection = std::make_shared<Connection>(self->ex, o, self->tls, index);
+      slot.connection = connection;
+      std::string why;
+      auto ec = co_await connection->connect(why);
+      if (self->stopped) break;
+      if (ec) {
+        self->last_error = ec;
+        if (!slot.failing) {
+          spdlog::warn("redis: connection {} to {}:{} failed ({}): {}; retrying with backoff",
+                       index, o.host, o.port, ec.message(), why);
+          slot.failing = true;
+        } else {
+          spdlog::debug("redis: connection {} to {}:{} failed again ({}): {}", index, o.host,
+                        o.port, ec.message(), why);
+        }
+        slot.backoff.expires_after(self->backoff_delay(slot.failures++));
+        co_await slot.backoff.async_wait(kUseTuple);
+        continue;
+      }
+
+      if (slot.failing) {
+        spdlog::info("redis: connection {} to {}:{} restored", index, o.host, o.port);
+      } else {
+        spdlog::debug("redis: connection {} to {}:{} ready", index, o.host, o.port);
+      }
+      slot.failing = false;
+      slot.failures = 0;
+      bool all_up = true;
+      for (auto& s : self->slots) all_up = all_up && s->connection && s->connection->ready();
+      if (all_up) self->last_error = {};
+      const bool reconnected = slot.ever_ready;
+      slot.ever_ready = true;
+      if (reconnected && self->on_reconnect) {
+        try {
+          self->on_reconnect();
+        } catch (...) {
+          log_exception("on_reconnect callback", std::current_exception());
+        }
+      }
+
+      auto reason = co_await connection->run();
+      if (self->stopped) break;
+      self->last_error = reason;
+      spdlog::warn("redis: connection {} to {}:{} lost ({}); reconnecting", index, o.host, o.port,
+                   reason.message());
+      slot.failing = true;
+      slot.backoff.expires_after(self->backoff_delay(0));
+      co_await slot.backoff.async_wait(kUseTuple);
+    }
+    spdlog::debug("redis: connection {} to {}:{} closed", index, o.host, o.port);
+  }
+
+  // Sends `bytes` (`count` commands) on the next ready connection and waits
+  // for the replies or the deadline.
+  static asio::awaitable<boost::system::result<std::vector<Reply>>> exec(
+      std::shared_ptr<Impl> self, std::string bytes, std::size_t count,
+      Clock::time_point deadline) {
+    if (self->stopped) co_return make_error_code(error::closed);
+    auto connection = self->pick();
+    if (!connection) co_return make_error_code(error::not_connected);
+    auto [ec, replies] =
+        co_await asio::async_initiate<decltype(kUseTuple), void(error_code, std::vector<Reply>)>(
+            [&](auto handler) {
+              auto cancel = asio::get_associated_cancellation_slot(handler);
+              connection->submit(bytes, count, deadline,
+                                 detail::ReplyHandler::wrap(std::move(handler)), cancel);
+            },
+            kUseTuple);
+    if (ec) co_return ec;
+    co_return std::move(replies);
+  }
+
+  static asio::awaitable<boost::system::result<Reply>> exec_one(std::shared_ptr<Impl> self,
+                                                                std::string bytes,
+                                                                std::chrono::milliseconds timeout) {
+    const auto deadline = Clock::now() + self->timeout_or_default(timeout);
+    auto replies = co_await exec(std::move(self), std::move(bytes), 1, deadline);
+    if (!replies) co_return replies.error();
+    co_return std::move(replies->front());
+  }
+
+  static asio::awaitable<boost::system::result<std::vector<Reply>>> exec_many(
+      std::shared_ptr<Impl> self, std::string bytes, std::size_t count,
+      std::chrono::milliseconds timeout) {
+    if (count == 0) co_return std::vector<Reply>{};
+    const auto deadline = Clock::now() + self->timeout_or_default(timeout);
+    co_return co_await exec(std::move(self), std::move(bytes), count, deadline);
+  }
+
+  static asio::awaitable<boost::system::result<Reply>> exec_script(
+      std::shared_ptr<Impl> self, std::string evalsha, std::string body,
+      std::chrono::milliseconds timeout) {
+    const auto deadline = Clock::now() + self->timeout_or_default(timeout);
+    auto first = co_await exec(self, evalsha, 1, deadline);
+    if (!first) co_return first.error();
+    if (!first->front().is_error_code("NOSCRIPT")) co_return std::move(first->front());
+    // The server's script cache lost it (SCRIPT FLUSH, restart, failover):
+    // load and retry in one round trip.
+    spdlog::debug("redis: NOSCRIPT; loading the script and retrying");
+    std::string bytes;
+    std::string_view load[] = {"SCRIPT", "LOAD", body};
+    append_command(bytes, load);
+    bytes += evalsha;
+    auto second = co_await exec(std::move(self), std::move(bytes), 2, deadline);
+    if (!second) co_return second.error();
+    if ((*second)[0].is_error()) co_return std::move((*second)[0]);
+    co_return std::move((*second)[1]);
+  }
+};
+
+Client::Client(asio::any_io_executor ex, Options opts)
+    : impl_(std::make_shared<Impl>(std::move(ex), std::move(opts))) {}
+
+Client::~Client() {
+  impl_->stop();
+}
+
+void Client::start() {
+  impl_->start();
+}
+void Client::stop() {
+  impl_->stop();
+}
+
+bool Client::connected() const {
+  for (auto& slot : impl_->slots) {
+    if (slot->connection && slot->connection->ready()) return true;
+  }
+  return false;
+}
+
+error_code Client::last_error() const {
+  return impl_->last_error;
+}
+
+const Options& Client::options() const {
+  return impl_->opts;
+}
+
+void Client::on_reconnect(std::function<void()> callback) {
+  impl_->on_reconnect = std::move(callback);
+}
+
+asio::awaitable<boost::system::result<Reply>> Client::command(
+    std::initializer_list<std::string_view> args, std::chrono::milliseconds timeout) {
+  // Not a coroutine: the arguments are formatted now, while they are alive.
+  return Impl::exec_one(impl_, format_command(std::span(args.begin(), args.size())), timeout);
+}
+
+asio::awaitable<boost::system::result<Reply>> Client::command(std::vector<std::string> args,
+                                                              std::chrono::milliseconds timeout) {
+  return Impl::exec_one(impl_, format_command(std::span<const std::string>(args)), timeout);
+}
+
+asio::awaitable<boost::system::result<Reply>> Client::command(Command command,
+                                                              std::chrono::milliseconds timeout) {
+  return Impl::exec_one(impl_, std::move(command).bytes(), timeout);
+}
+
+asio::awaitable<boost::system::result<std::vector<Reply>>> Client::pipeline(
+    Pipeline commands, std::chrono::milliseconds timeout) {
+  const std::size_t count = commands.size();
+  return Impl::exec_many(impl_, std::move(commands).bytes(), count, timeout);
+}
+
+asio::awaitable<boost::system::result<std::vector<Reply>>> Client::pipeline(
+    std::vector<std::vector<std::string>> commands, std::chrono::milliseconds timeout) {
+  std::string bytes;
+  for (const auto& command : commands) append_command(bytes, command);
+  return Impl::exec_many(impl_, std::move(bytes), commands.size(), timeout);
+}
+
+asio::awaitable<boost::system::result<Reply>> Client::eval(const Script& script,
+                                                           std::vector<std::string> keys,
+                                                           std::vector<std::string> args,
+                                                           std::chrono::milliseconds timeout) {
+  std::vector<std::string_view> argv;
+  argv.reserve(3 + keys.size() + args.size());
+  const std::string numkeys = std::to_string(keys.size());
+  argv.push_back("EVALSHA");
+  argv.push_back(script.sha1());
+  argv.push_back(numkeys);
+  for (const auto& k : keys) argv.push_back(k);
+  for (const auto& a : args) argv.push_back(a);
+  return Impl::exec_script(impl_, format_command(argv), script.body(), timeout);
+}
+
+}  // namespace shopfloor::redis

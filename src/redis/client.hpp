@@ -1,0 +1,116 @@
+// redis::Client: an asynchronous Redis client for one io_context thread.
+//
+// Commands from any number of coroutines are pipelined over a few connections
+// (Options::connections). Everything queued on a connection since its last
+// write goes out in one write, and replies are matched in order. Connections
+// are used round robin over the ready ones, per batch: a command joins the
+// batch still being gathered on the connection picked last (up to 64 KiB of
+// commands), so commands issued in one turn of the event loop share a write.
+// Each connection does the full handshake (TCP, TLS with certificate and
+// host-name verification, AUTH, SELECT, CLIENT SETNAME) within
+// connect_timeout and is re-established in the background with exponential
+// backoff and jitter whenever it fails.
+//
+// The client never waits for a connection: with none ready a command fails at
+// once with error::not_connected, so a cache in front of a database can fail
+// open. Results:
+//   - a Reply (which may be a server error reply such as NOPERM: a value);
+//   - error::timeout at the command's deadline (`timeout`, or
+//     Options::command_timeout when zero). The command may still execute on
+//     the server; its late reply is discarded;
+//   - error::connection_lost when its connection failed while it waited
+//     (including a connection that left a reply overdue by 2 x connect_timeout);
+//   - error::not_connected, error::closed (after stop());
+//   - asio::error::operation_aborted when the awaiting coroutine's
+//     cancellation slot is emitted (e.g. awaitable operators, a cancelled
+//     co_spawn); the command may still execute on the server.
+//
+// Thread-safety: none. Create, call and destroy a Client on its executor's
+// thread only (one Client per io_context thread, "shard"). The destructor
+// calls stop(); background work then finishes on the executor.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/system/result.hpp>
+#include <chrono>
+#include <functional>
+#include <initializer_list>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "redis/command.hpp"
+#include "redis/errors.hpp"
+#include "redis/options.hpp"
+#include "redis/resp.hpp"
+#include "redis/script.hpp"
+
+namespace shopfloor::redis {
+
+namespace asio = boost::asio;
+
+class Client {
+ public:
+  Client(asio::any_io_executor ex, Options opts);
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // Starts connecting in the background; returns at once. Call once.
+  void start();
+  // Closes the connections and stops reconnecting; commands still waiting
+  // complete with error::closed, later ones with error::closed too. Final.
+  void stop();
+  // At least one connection is ready.
+  bool connected() const;
+  // Why the last connection attempt failed or the last connection was lost
+  // (auth_failed, timeout, connection_lost, a socket or TLS error...); empty
+  // while every connection has stayed up since the last success.
+  boost::system::error_code last_error() const;
+
+  // One command. Arguments are formatted when command() is called, so
+  // temporaries passed in are safe even if the awaitable is awaited later.
+  // `timeout` zero means Options::command_timeout; it is measured from when
+  // the awaitable starts running.
+  // With g++ 12 a braced list cannot appear inside a co_await expression: see
+  // command.hpp for the two ways around it (split the call, or Command).
+  asio::awaitable<boost::system::result<Reply>> command(
+      std::initializer_list<std::string_view> args, std::chrono::milliseconds timeout = {});
+  asio::awaitable<boost::system::result<Reply>> command(std::vector<std::string> args,
+                                                        std::chrono::milliseconds timeout = {});
+  asio::awaitable<boost::system::result<Reply>> command(Command command,
+                                                        std::chrono::milliseconds timeout = {});
+
+  // Several commands written together on one connection; one reply per
+  // command, in order (error replies included). One deadline for them all.
+  // An empty list completes at once with no replies.
+  asio::awaitable<boost::system::result<std::vector<Reply>>> pipeline(
+      std::vector<std::vector<std::string>> commands, std::chrono::milliseconds timeout = {});
+  asio::awaitable<boost::system::result<std::vector<Reply>>> pipeline(
+      Pipeline commands, std::chrono::milliseconds timeout = {});
+
+  // EVALSHA script.sha1() numkeys keys... args...; on a NOSCRIPT error reply
+  // the body is loaded (SCRIPT LOAD, pipelined with a second EVALSHA) and the
+  // second reply returned. One deadline covers both round trips. The script
+  // is copied, so it need not outlive the call.
+  asio::awaitable<boost::system::result<Reply>> eval(const Script& script,
+                                                     std::vector<std::string> keys,
+                                                     std::vector<std::string> args,
+                                                     std::chrono::milliseconds timeout = {});
+
+  // Called on the client's executor each time a connection becomes ready
+  // after that connection had been up and was lost (not on its first
+  // connect), i.e. once per connection per outage; the cache resyncs there.
+  // Set before start(). Exceptions it throws are logged and ignored.
+  void on_reconnect(std::function<void()> callback);
+
+  const Options& options() const;
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace shopfloor::redis

@@ -1,0 +1,71 @@
+// Options: how a redis::Client or redis::Subscriber reaches and talks to the server.
+//
+// A plain value read once by the constructor; later changes have no effect.
+// Secrets (password, key file contents) are never logged.
+//
+// Thread-safety: a plain value; copy freely.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace shopfloor::redis {
+
+struct Options {
+  // Server address: a host name or an IP literal, resolved on every connect.
+  // Default: "127.0.0.1", 6379.
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 6379;
+
+  // TLS: when true the server certificate is verified against ca_file (or the
+  // system store when empty) and its name against server_name. cert_file and
+  // key_file (PEM) present a client certificate for mutual TLS when both set.
+  // Default: false (plain TCP), all files empty.
+  bool tls = false;
+  std::string ca_file;
+  std::string cert_file;
+  std::string key_file;
+  // Name sent as SNI and checked against the certificate (DNS name or IP).
+  // Default: empty, meaning `host`.
+  std::string server_name;
+
+  // ACL credentials for AUTH. Empty user with a password sends the legacy
+  // `AUTH password`; both empty skip AUTH. Default: empty.
+  std::string user;
+  std::string password;
+
+  // Database selected with SELECT after AUTH when non-zero. Default: 0.
+  int db = 0;
+
+  // Pipelined connections per Client, used round robin per write batch over
+  // the ready ones. Subscriber always uses one. Default: 2.
+  std::size_t connections = 2;
+
+  // Bound on the whole handshake: resolve, TCP connect, TLS handshake, AUTH,
+  // SELECT, CLIENT SETNAME (and SUBSCRIBE for a Subscriber). A connection whose
+  // oldest reply is overdue by 2 x connect_timeout past its own deadline is
+  // declared dead. Default: 1000 ms.
+  std::chrono::milliseconds connect_timeout{1000};
+
+  // Per-command deadline when a call passes no timeout. Default: 50 ms.
+  std::chrono::milliseconds command_timeout{50};
+
+  // Reconnect backoff: the n-th consecutive failed attempt waits a random time
+  // in [d/2, d] with d = min(reconnect_max, reconnect_min * 2^n).
+  // Default: 50 ms .. 2000 ms.
+  std::chrono::milliseconds reconnect_min{50};
+  std::chrono::milliseconds reconnect_max{2000};
+
+  // CLIENT SETNAME value (a Subscriber appends ":sub"); empty skips SETNAME.
+  // Default: "shopfloor".
+  std::string client_name = "shopfloor";
+
+  // Subscriber only: a PING is sent this often on the otherwise silent
+  // subscription; no bytes from the server for ping_interval + connect_timeout
+  // means the connection is dead and is replaced. Default: 1000 ms.
+  std::chrono::milliseconds subscriber_ping_interval{1000};
+};
+
+}  // namespace shopfloor::redis
