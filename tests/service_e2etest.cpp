@@ -225,7 +225,7 @@ TEST_F(Tokens, BadCredentialsAndBadInputGetTheirStatusAndChangeNothing) {
   EXPECT_EQ(request(base_, "GET", "/tokens")->status, 401);
   EXPECT_EQ(request(base_, "GET", "/tokens", "", bearer("sft_not-a-real-token"))->status, 401);
   EXPECT_EQ(request(base_, "GET", "/tokens", "", "Authorization: Basic YTpi\r\n")->status, 401);
-  for (const std::string body : {std::string("{"), std::string("[]"), std::string(R"({"name":"x"})"),
+  for (const std::string& body : {std::string("{"), std::string("[]"), std::string(R"({"name":"x"})"),
                                  std::string(R"({"name":"Bad Name","role":"partner"})"),
                                  std::string(R"({"name":")") + name_ + R"(","role":"boss"})",
                                  std::string(R"({"name":")") + name_ + R"(","role":"partner","extra":1})",
