@@ -267,8 +267,7 @@ asio::awaitable<void> Engine::repair() {
 Cache::Cache(Engine& engine, std::string name, Policy policy)
     : engine_(engine), stats_(CacheStats::for_cache(name)), policy_(policy) {}
 
-asio::awaitable<Result<Answer>> Cache::get_or_load(const std::string& ns, const std::string& key,
-                                                   Loader loader) {
+asio::awaitable<Result<Answer>> Cache::get_or_load(std::string ns, std::string key, Loader loader) {
   const auto start = engine_.clock_.now();
   const std::size_t max = engine_.options_.max_key_bytes;
   const std::string safe_ns = safe_segment(ns, max), safe_key = safe_segment(key, max);
@@ -283,11 +282,11 @@ asio::awaitable<Result<Answer>> Cache::get_or_load(const std::string& ns, const 
   co_return answer;
 }
 
-asio::awaitable<void> Cache::retire_namespace(const std::string& ns) {
+asio::awaitable<void> Cache::retire_namespace(std::string ns) {
   co_await engine_.retire(stats_, safe_segment(ns, engine_.options_.max_key_bytes), nullptr);
 }
 
-asio::awaitable<void> Cache::retire_key(const std::string& ns, const std::string& key) {
+asio::awaitable<void> Cache::retire_key(std::string ns, std::string key) {
   const std::size_t max = engine_.options_.max_key_bytes;
   const std::string safe_key = safe_segment(key, max);
   co_await engine_.retire(stats_, safe_segment(ns, max), &safe_key);

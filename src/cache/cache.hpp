@@ -134,12 +134,13 @@ class Cache {
  public:
   Cache(Engine& engine, std::string name, Policy policy = {});
 
-  asio::awaitable<Result<Answer>> get_or_load(const std::string& ns, const std::string& key,
-                                              Loader loader);
+  // Arguments are taken by value: the coroutine owns them, so a caller may start it
+  // with temporaries and await it later (co_spawn) without dangling references.
+  asio::awaitable<Result<Answer>> get_or_load(std::string ns, std::string key, Loader loader);
   // Retire every key of ns / one key. Never fails from the caller's view: what cannot
   // be delivered now is kept in the ledger and delivered before the cache is read again.
-  asio::awaitable<void> retire_namespace(const std::string& ns);
-  asio::awaitable<void> retire_key(const std::string& ns, const std::string& key);
+  asio::awaitable<void> retire_namespace(std::string ns);
+  asio::awaitable<void> retire_key(std::string ns, std::string key);
 
   const std::string& name() const { return stats_.name; }
   const Policy& policy() const { return policy_; }
