@@ -19,13 +19,13 @@
 #
 # Usage: bench/redis_client.sh [build-dir]   (default: build-redis-release)
 #   The build dir must hold bench/redis_client_bench; build it with
-#   cmake -B build-redis-release -DCMAKE_BUILD_TYPE=Release && ninja -C build-redis-release redis_client_bench
+#   cmake -S . -B build/bench -G Ninja -DCMAKE_BUILD_TYPE=Release && ninja -C build/bench redis_client_bench
 # Environment: SHOPFLOOR_TEST_TLS_DIR (default <checkout>/.run/tls),
 #   BENCH_SECONDS (our min time per case, default 1), BENCH_REPEAT (default 2).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BUILD=${1:-$ROOT/build-redis-release}
+BUILD=${1:-$ROOT/build/bench}
 BIN=$BUILD/bench/redis_client_bench
 TLS_DIR=${SHOPFLOOR_TEST_TLS_DIR:-$ROOT/.run/tls}
 SECONDS_PER_CASE=${BENCH_SECONDS:-1}
