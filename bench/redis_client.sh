@@ -17,7 +17,7 @@
 #                    this row shows that effect rather than equal depths)
 # and prints ops/s and the ours/theirs ratio. Every step is bounded in time.
 #
-# Usage: bench/redis_client.sh [build-dir]   (default: build-redis-release)
+# Usage: bench/redis_client.sh [build-dir]   (default: build/bench)
 #   The build dir must hold bench/redis_client_bench; build it with
 #   cmake -S . -B build/bench -G Ninja -DCMAKE_BUILD_TYPE=Release && ninja -C build/bench redis_client_bench
 # Environment: SHOPFLOOR_TEST_TLS_DIR (default <checkout>/.run/tls),
