@@ -318,8 +318,10 @@ std::string canonical_request_key(const CalculationRequest& request) {
   append_escaped(key, request.product_sku);
   key += "|qty=" + std::to_string(request.quantity) + "|ovr=";
   bool first = true;
+  // Identity overrides (X -> X) stay in the key: they price nothing differently, but
+  // calculate() still checks that X exists (404 when not), so dropping them would let
+  // {"NOPE":"NOPE"} hit the cached answer of the plain request.
   for (const auto& [from, to] : request.material_overrides) {  // std::map: sorted by source
-    if (from == to) continue;
     if (!first) key.push_back(',');
     first = false;
     append_escaped(key, from);

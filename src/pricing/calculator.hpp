@@ -138,9 +138,10 @@ struct Calculation {
 Result<Calculation> calculate(const PriceBook& book, const CalculationRequest& request);
 
 // The cache key of a request: requests that mean the same give the same string.
-// Overrides are sorted, identity overrides (X -> X) dropped, an absent override map
-// equals an empty one; every field is spelled out, values are percent-encoded
-// outside [A-Za-z0-9._-], so distinct requests never collide. Example:
+// Overrides are sorted and an absent override map equals an empty one; identity
+// overrides (X -> X) are kept, because they are not equivalent to no override when X
+// is unknown (404). Every field is spelled out, values are percent-encoded outside
+// [A-Za-z0-9._-], so distinct requests never collide. Example:
 //   "v1|sku=BRK-200|qty=120|ovr=PNT-RAL7035>PNT-RAL9005"
 // The price_list_version is not part of it: the cache invalidates by version.
 std::string canonical_request_key(const CalculationRequest& request);

@@ -433,14 +433,17 @@ TEST(PricingCalculator, InvalidReferenceData) {
 TEST(PricingCanonicalRequestKey, SameMeaningSameKey) {
   const std::string plain = canonical_request_key({"BRK-200", 120, {}});
   EXPECT_EQ(plain, "v1|sku=BRK-200|qty=120|ovr=");
-  EXPECT_EQ(canonical_request_key({"BRK-200", 120, {{"PNT-RAL7035", "PNT-RAL7035"}}}), plain);
+  // An identity override is kept: for an unknown material it is an error (404) while
+  // the plain request is not, so the two must not share a cache entry.
+  EXPECT_EQ(canonical_request_key({"BRK-200", 120, {{"PNT-RAL7035", "PNT-RAL7035"}}}),
+            "v1|sku=BRK-200|qty=120|ovr=PNT-RAL7035>PNT-RAL7035");
+  EXPECT_NE(canonical_request_key({"BRK-200", 120, {{"NOPE", "NOPE"}}}), plain);
 
   CalculationRequest a{"BRK-200", 120, {}};
   a.material_overrides["PNT-RAL7035"] = "PNT-RAL9005";
   a.material_overrides["FST-M10X30"] = "FST-M10X35";
   CalculationRequest b{"BRK-200", 120, {}};
   b.material_overrides["FST-M10X30"] = "FST-M10X35";
-  b.material_overrides["X"] = "X";
   b.material_overrides["PNT-RAL7035"] = "PNT-RAL9005";
   EXPECT_EQ(canonical_request_key(a), canonical_request_key(b));
   EXPECT_EQ(canonical_request_key(a),
