@@ -82,7 +82,7 @@ inline std::optional<HttpAnswer> request(int port, const std::string& method, co
   if (!body.empty() || method == "POST" || method == "PUT")
     raw += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
   raw += "\r\n" + body;
-  return exchange(port, raw);
+  return e2e::exchange(port, raw);
 }
 
 }  // namespace shopfloor::e2e

@@ -8,6 +8,8 @@
 #include "pg/listener.hpp"
 #include "pg/migrations.hpp"
 #include "pg/pool.hpp"
+#include "pricing/service.hpp"
+#include "shop/service.hpp"
 #include "redis/client.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -42,7 +44,9 @@ struct Shard {
         db(ioc.get_executor(), config.db),
         token_cache(engine, "token", config.policies.token),
         auth(db, token_cache, config.admin_token),
-        deps{db, engine, config.policies, auth} {}
+        deps{db, engine, config.policies, auth},
+        pricing(deps),
+        shop(deps) {}
 
   asio::io_context ioc{1};
   asio::executor_work_guard<asio::io_context::executor_type> work;
@@ -53,6 +57,8 @@ struct Shard {
   cache::Cache token_cache;
   auth::Authenticator auth;
   api::Deps deps;
+  pricing::Service pricing;
+  shop::Service shop;
   std::vector<std::unique_ptr<http::Server>> servers;
 };
 
@@ -146,6 +152,8 @@ int serve(const Config& config) {
         auto router = std::make_shared<http::Router>();
         add_common_routes(*router, health, shard->backend, config.cache.enabled, config.metrics_public);
         if (options == &config.mes) auth::add_token_routes(*router, shard->auth);
+        if (options == &config.pricing) shard->pricing.add_routes(*router);
+        if (options == &config.shop) shard->shop.add_routes(*router);
         auto server = std::make_unique<http::Server>(shard->ioc, *options, router, metrics::default_registry());
         server->start();
         shard->servers.push_back(std::move(server));
@@ -159,6 +167,8 @@ int serve(const Config& config) {
   bool stopping = false;
   Shard& first = *shards.front();
   std::vector<api::ChangeFeed> feeds{auth::token_feed(first.auth)};
+  for (auto& feed : first.pricing.change_feeds()) feeds.push_back(std::move(feed));
+  for (auto& feed : first.shop.change_feeds()) feeds.push_back(std::move(feed));
   auto listener = listen_for_changes(first, config, std::move(feeds));
   listener->start();
   asio::co_spawn(first.ioc, probe_database(first.db, health, stopping), asio::detached);
