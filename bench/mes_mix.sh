@@ -1,0 +1,205 @@
+#!/usr/bin/env bash
+# The MES read mix under load (issue 4): cache on and cache off side by side, then the
+# same mix with 1% status changes, and nginx serving one cached list answer as a static
+# file with the same connections (the practical ceiling for a cached answer).
+#
+#   mix:     80% GET /orders over 200 filter/sort/page combinations drawn Zipf(s=1) by
+#            rank, 15% GET /orders/{number} Zipf(s=1) over the 100,000 newest orders,
+#            5% GET /dashboard (bench/mes_mix.lua); wrk -t2 -c64, DURATION seconds per
+#            phase. Cache-on phases are preceded by a WARMUP not measured.
+#   writes:  the same mix with 1% POST /orders/{number}/status (in_production <->
+#            quality_check on live orders, disjoint per wrk thread).
+#   numbers: requests/s, p50 and p99 (wrk), cache hit ratio of the three MES caches
+#            (from /metrics; a lookup that joined another's load counts as a hit),
+#            PostgreSQL transactions per request (pg_stat_database xact_commit +
+#            xact_rollback of the database: includes anything else running on it, e.g. the
+#            listener or other clients), the service's own database loads per request
+#            (cache misses + bypasses, from /metrics; writes not included), and the
+#            cached mix as a fraction of nginx.
+#
+# Needs a Release build of `shopfloor` (default build/release/src/app/shopfloor;
+# SHOPFLOOR_BIN overrides), the local servers
+# (scripts/devenv.sh start), migrations and >= 200,000 seeded orders (1,000,000 for the
+# published numbers: shopfloor seed --orders 1000000), wrk, nginx and psql. Bounded:
+# each wrk run is killed DURATION+20 s after it starts; servers are stopped on exit.
+# The status changes of the write phase stay in the database (live orders move between
+# in_production and quality_check; run the seed again on a fresh database to reset).
+#
+# The service's settings come from the environment as usual (e.g. SHOPFLOOR_THREADS,
+# SHOPFLOOR_CACHE_TIMEOUT_MS); anything exported before the call applies to every phase.
+#
+#   bench/mes_mix.sh [duration_seconds=20] [warmup_seconds=10]
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BIN=${SHOPFLOOR_BIN:-$ROOT/build/release/src/app/shopfloor}
+DURATION=${1:-20}
+WARMUP=${2:-10}
+PORT=${SHOPFLOOR_BENCH_PORT:-18680}
+NGINX_PORT=$((PORT + 5))
+CONNECTIONS=64
+# shellcheck disable=SC1091
+source "${SHOPFLOOR_RUN_DIR:-$ROOT/.run}/env.sh"
+export SHOPFLOOR_MES_PORT=$PORT SHOPFLOOR_PRICING_PORT=$((PORT + 1)) SHOPFLOOR_SHOP_PORT=$((PORT + 2))
+export SHOPFLOOR_LOG_LEVEL=${SHOPFLOOR_LOG_LEVEL:-warn}
+TOKEN=$(cat "$SHOPFLOOR_ADMIN_TOKEN_FILE")
+WORK=$(mktemp -d)
+chmod 755 "$WORK"  # nginx workers must read www/
+PID=
+NGINX_PID=
+stop_server() {
+  if [ -n "$PID" ]; then kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; PID=; fi
+}
+cleanup() {
+  stop_server
+  if [ -n "$NGINX_PID" ]; then kill "$NGINX_PID" 2>/dev/null || true; wait "$NGINX_PID" 2>/dev/null || true; fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+psql_q() {
+  PGPASSWORD=$(cat "$SHOPFLOOR_DB_PASSWORD_FILE") psql -X -At -h "$SHOPFLOOR_DB_HOST" \
+    -p "$SHOPFLOOR_DB_PORT" -U "$SHOPFLOOR_DB_USER" -d "$SHOPFLOOR_DB_NAME" -c "$1"
+}
+
+ORDERS=$(psql_q "SELECT count(*) FROM orders")
+[ "$ORDERS" -ge 200000 ] || { echo "need >= 200,000 orders (shopfloor seed --orders 1000000); have $ORDERS" >&2; exit 1; }
+NEWEST=$(psql_q "SELECT max(id) FROM orders")
+
+# 200 list queries: every filter kind x sorts x pages, in a fixed shuffled order (the
+# Zipf rank is the line number).
+mapfile -t CUSTOMERS < <(psql_q "SELECT customer FROM orders GROUP BY customer ORDER BY count(*) DESC LIMIT 12")
+mapfile -t CENTRES < <(psql_q "SELECT code FROM work_centers ORDER BY code LIMIT 12")
+{
+  filters=("" "status=new" "status=approved" "status=in_production" "status=quality_check"
+           "status=ready" "status=shipped" "status=cancelled" "status=new,approved"
+           "status=in_production,quality_check" "overdue=true" "status=ready&overdue=true")
+  for c in "${CUSTOMERS[@]}"; do filters+=("customer=$c" "customer=$c&status=in_production"); done
+  for w in "${CENTRES[@]}"; do filters+=("work_center=$w" "work_center=$w&status=in_production"); done
+  for f in "${filters[@]}"; do
+    for s in -created_at due_date -priority number; do
+      for p in 1 2 3; do
+        q="sort=$s&page=$p"
+        [ -n "$f" ] && q="$f&$q"
+        echo "/orders?$q"
+      done
+    done
+  done
+} >"$WORK/all_lists"
+shuf -n 200 --random-source=<(yes) "$WORK/all_lists" >"$WORK/lists"
+psql_q "SELECT id FROM orders WHERE status = 'in_production' ORDER BY id LIMIT 4000" >"$WORK/write_ids"
+export MES_MIX_LISTS=$WORK/lists MES_MIX_TOKEN=$TOKEN MES_MIX_NEWEST_ID=$NEWEST MES_MIX_ORDERS=100000
+export MES_MIX_WRITE_IDS=$WORK/write_ids MES_MIX_THREADS=2
+
+start_server() {  # $1: cache enabled (true|false)
+  SHOPFLOOR_CACHE_ENABLED=$1 "$BIN" serve >"$WORK/server-$1.log" 2>&1 &
+  PID=$!
+  for _ in $(seq 1 100); do
+    if curl -fsS -o /dev/null -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/dashboard" 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  echo "the server did not answer GET /dashboard within 10 s (does $BIN serve the MES API?)" >&2
+  tail -5 "$WORK/server-$1.log" >&2
+  exit 1
+}
+
+pg_xacts() { psql_q "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()"; }
+
+# Lookups of the MES caches answered without a database load of their own, and all
+# lookups, from /metrics: hits plus lookups that joined another's load ("coalesced"),
+# over hits + misses + bypasses + coalesced.
+cache_counts() {
+  curl -fsS "http://127.0.0.1:$PORT/metrics" | awk '
+    /^shopfloor_cache_(requests|coalesced)_total\{/ && /cache="(orders_list|order|dashboard)"/ {
+      total += $NF
+      if ($0 ~ /result="hit"/ || $0 ~ /coalesced/) hit += $NF
+      if ($0 ~ /result="(miss|bypass)"/) loads += $NF }
+    END { printf "%d %d %d\n", hit, total, loads }'
+}
+
+# run_wrk <label> <write percent> [url]: prints one result row.
+run_wrk() {
+  local label=$1 writes=$2 url=${3:-http://127.0.0.1:$PORT} script=${4:-$ROOT/bench/mes_mix.lua}
+  local x0 x1 h0 t0 l0 h1 t1 l1
+  sleep 1.2  # let pg_stat_database catch up (backends report at most once a second)
+  x0=$(pg_xacts)
+  read -r h0 t0 l0 < <(cache_counts 2>/dev/null || echo "0 0 0")
+  MES_MIX_WRITE_PERCENT=$writes timeout $((DURATION + 20)) \
+    wrk -t2 -c$CONNECTIONS -d"${DURATION}s" --timeout 5s -s "$script" "$url" >"$WORK/wrk.out" 2>&1 || true
+  sleep 1.2
+  x1=$(pg_xacts)
+  read -r h1 t1 l1 < <(cache_counts 2>/dev/null || echo "0 0 0")
+  local line
+  line=$(grep '^RESULT' "$WORK/wrk.out" || true)
+  [ -n "$line" ] || { echo "wrk failed:" >&2; cat "$WORK/wrk.out" >&2; exit 1; }
+  eval "${line#RESULT }"
+  # shellcheck disable=SC2154
+  awk -v label="$label" -v n="$requests" -v us="$duration_us" -v p50="$p50_us" -v p99="$p99_us" \
+      -v bad="$non2xx" -v sock="$socket_errors" -v dx=$((x1 - x0)) -v dh=$((h1 - h0)) -v dt=$((t1 - t0)) -v dl=$((l1 - l0)) '
+    BEGIN {
+      rps = n / (us / 1e6);
+      hit = dt > 0 ? sprintf("%.3f", dh / dt) : "-";
+      tpr = n > 0 ? dx / n : 0;
+      lpr = dt > 0 && n > 0 ? sprintf("%.3f", dl / n) : "-";
+      printf "| %-37s | %7.0f | %6.2f | %7.2f | %5s | %9.3f | %9s | %6d |\n", label, rps, p50 / 1000, p99 / 1000, hit, tpr, lpr, bad + sock;
+    }' | tee -a "$WORK/table"
+  echo "$requests $duration_us" >"$WORK/last"
+}
+
+rps_of_last() { awk '{ printf "%.0f", $1 / ($2 / 1e6) }' "$WORK/last"; }
+
+echo "MES mix: $ORDERS orders, wrk -t2 -c$CONNECTIONS, ${DURATION} s per phase, server $(basename "$BIN")"
+echo "| phase                                 |   req/s | p50 ms |  p99 ms |   hit | pg tx/req | loads/req | errors |"
+echo "|---------------------------------------|---------|--------|---------|-------|-----------|-----------|--------|"
+
+start_server true
+DURATION_SAVED=$DURATION; DURATION=$WARMUP
+MES_MIX_WRITE_PERCENT=0 timeout $((WARMUP + 20)) wrk -t2 -c$CONNECTIONS -d"${WARMUP}s" -s "$ROOT/bench/mes_mix.lua" \
+  "http://127.0.0.1:$PORT" >/dev/null 2>&1 || true
+DURATION=$DURATION_SAVED
+run_wrk "cache on, reads" 0
+ON_RPS=$(rps_of_last)
+# One cached list answer, for nginx.
+mkdir -p "$WORK/www"
+curl -fsS -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/orders" >"$WORK/www/orders.json"
+run_wrk "cache on, reads + 1% status changes" 1
+stop_server
+
+start_server false
+run_wrk "cache off, reads" 0
+OFF_RPS=$(rps_of_last)
+stop_server
+
+cat >"$WORK/nginx.conf" <<EOF
+worker_processes 2;
+daemon off;
+pid $WORK/nginx.pid;
+error_log $WORK/nginx-error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $WORK/tmp; proxy_temp_path $WORK/tmp; fastcgi_temp_path $WORK/tmp;
+  uwsgi_temp_path $WORK/tmp; scgi_temp_path $WORK/tmp;
+  server {
+    listen 127.0.0.1:$NGINX_PORT;
+    location / { root $WORK/www; default_type application/json; }
+  }
+}
+EOF
+mkdir -p "$WORK/tmp"
+nginx -c "$WORK/nginx.conf" -p "$WORK" >/dev/null 2>&1 &
+NGINX_PID=$!
+for _ in $(seq 1 50); do curl -fsS -o /dev/null "http://127.0.0.1:$NGINX_PORT/orders.json" 2>/dev/null && break; sleep 0.1; done
+cat >"$WORK/static.lua" <<'EOF'
+function done(summary, latency, requests)
+  io.write(string.format(
+      "RESULT requests=%d duration_us=%d p50_us=%d p99_us=%d non2xx=%d socket_errors=%d\n",
+      summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+      summary.errors.status,
+      summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+EOF
+run_wrk "nginx static ($(wc -c <"$WORK/www/orders.json") B list body)" 0 "http://127.0.0.1:$NGINX_PORT/orders.json" "$WORK/static.lua"
+NGINX_RPS=$(rps_of_last)
+
+awk -v on="$ON_RPS" -v off="$OFF_RPS" -v ngx="$NGINX_RPS" 'BEGIN {
+  printf "\ncache on / cache off: %.1fx   cache on / nginx static: %.2f\n", on / off, on / ngx }'

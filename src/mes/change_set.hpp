@@ -1,0 +1,74 @@
+// ChangeSet: what a change of orders touched, and therefore which cached answers it can
+// have made stale. Built by the service after its own writes, and parsed from the
+// sf_orders_changed notifications of sql/0004_mes.sql for everyone else's. Pure values
+// and functions; thread-safe.
+//
+// The rule (list namespaces: list_query.hpp). A changed order, with its old and new
+// values, can only change
+//   - lists whose filter matched its old or its new row: "orders_list:c:<customer>" and
+//     "orders_list:w:<work centre>" for old and new customer / work centre,
+//     "orders_list:s:<status>" for old and new status, and "orders_list:all" (lists of
+//     several statuses, overdue only, or no filter);
+//   - its own entry in the "order" cache (key: the order number);
+//   - the dashboard.
+// A list filtered by customer C is cached under c:C whatever its other filters, so if
+// the order matched it (old or new row) then C is the order's old or new customer and
+// c:C is retired; likewise for work centres and single statuses. Lists of other
+// customers, work centres and statuses are left alone: that is what keeps the list
+// cache useful while operators write all day.
+//
+// `all` (a bulk statement, TRUNCATE, or a payload that cannot be read) means: assume
+// anything changed — every list namespace, the whole "order" namespace, the dashboard.
+#pragma once
+
+#include "mes/status.hpp"
+
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_set>
+#include <string_view>
+#include <vector>
+
+namespace shopfloor::mes {
+
+inline constexpr const char* kOrdersChannel = "sf_orders_changed";
+
+struct ChangeSet {
+  bool all = false;
+  long long txid = 0;                // the writing transaction (txid_current()); 0 = unknown
+  std::vector<long long> order_ids;  // internal ids (numbers: format_order_number)
+  std::vector<Status> statuses;      // old and new
+  std::vector<std::string> customers;
+  std::vector<std::string> work_centers;
+};
+
+// The notification payload of sql/0004_mes.sql:
+//   {"orders":[42],"statuses":["new","approved"],"customers":["Uralmash"],
+//    "work_centers":["CNC-1"],"txid":1234}  or  {"all":true}
+// Anything unreadable (or an unknown status) gives {all = true}: retiring too much is
+// safe, too little is not.
+ChangeSet parse_change_event(std::string_view payload);
+
+// Transactions whose caches this process has already retired itself (its own writes,
+// retired before they were answered). Their change events need no second retirement:
+// it would only throw away what readers loaded since. Keeps the most recent 4096.
+// Thread-safety: all members may be called from any thread (one instance per process).
+class RetiredWrites {
+ public:
+  static RetiredWrites& instance();
+  void add(long long txid);
+  bool contains(long long txid) const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::deque<long long> order_;
+  std::unordered_set<long long> set_;
+};
+
+// The list namespaces a non-`all` change can affect (see the rule above), without
+// duplicates, "orders_list:all" included.
+std::vector<std::string> affected_list_namespaces(const ChangeSet& change);
+
+}  // namespace shopfloor::mes

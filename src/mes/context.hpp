@@ -1,0 +1,69 @@
+// What the MES handlers share on one shard (internal to src/mes): dependencies, the
+// repository, the three caches, the read tracker, and the read/retire procedures that
+// carry the module's consistency rules (service.hpp). Thread-safety: one per shard.
+#pragma once
+
+#include "api/deps.hpp"
+#include "auth/principal.hpp"
+#include "cache/cache.hpp"
+#include "core/problem.hpp"
+#include "http/message.hpp"
+#include "http/router.hpp"
+#include "mes/change_set.hpp"
+#include "mes/read_tracker.hpp"
+#include "mes/repository.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <functional>
+#include <string>
+
+namespace shopfloor::mes::detail {
+
+namespace asio = boost::asio;
+
+inline constexpr const char* kOrderNamespace = "order";
+inline constexpr const char* kDashboardNamespace = "dashboard";
+
+using Load = std::function<asio::awaitable<Result<std::string>>()>;
+
+struct Context {
+  explicit Context(api::Deps d);
+
+  api::Deps deps;
+  Repository repo;
+  cache::Cache orders_list;
+  cache::Cache order;
+  cache::Cache dashboard;
+  ReadTracker tracker;
+
+  // Operator or admin (401/403 otherwise).
+  asio::awaitable<Result<auth::Principal>> authorize(const http::Request& req);
+
+  // get_or_load that honours every retirement acknowledged before it started
+  // (read_tracker.hpp).
+  asio::awaitable<Result<cache::Answer>> cached_read(cache::Cache& cache, std::string ns,
+                                                     std::string key, Load load);
+
+  // Retire what `change` can affect (everything when change.all), then advance the
+  // retirement epoch. Never fails: undeliverable retirements go to the engine's ledger.
+  asio::awaitable<void> retire(const ChangeSet& change);
+  asio::awaitable<void> retire_everything();
+};
+
+// Today's date in UTC, YYYY-MM-DD: the service's notion of "today" (overdue, due_today).
+std::string utc_today();
+
+// Handlers, one per file (<resource>_<verb>.cpp).
+asio::awaitable<http::Response> orders_get(Context& ctx, const http::Request& req);
+asio::awaitable<http::Response> order_get(Context& ctx, const http::Request& req,
+                                          const http::PathParams& params);
+asio::awaitable<http::Response> orders_post(Context& ctx, const http::Request& req);
+asio::awaitable<http::Response> order_status_post(Context& ctx, const http::Request& req,
+                                                  const http::PathParams& params);
+asio::awaitable<http::Response> dashboard_get(Context& ctx, const http::Request& req);
+
+// docs/openapi.yaml (generated openapi_yaml.cpp).
+std::string_view openapi_yaml();
+
+}  // namespace shopfloor::mes::detail

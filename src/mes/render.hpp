@@ -1,0 +1,21 @@
+// JSON bodies of the MES API from the rows of repository.cpp's statements (their
+// column layouts are defined next to them, in sql.hpp). Boost.JSON does the escaping.
+// Pure functions; thread-safe.
+#pragma once
+
+#include <string>
+
+namespace shopfloor::pg {
+class Rows;
+}
+
+namespace shopfloor::mes {
+
+// kListSql rows → {"items":[…],"page":p,"page_size":n,"total":t}.
+std::string render_list(const pg::Rows& rows, int page, int page_size);
+// kOrderSql rows (at least one) → Order + "history".
+std::string render_order(const pg::Rows& rows);
+// kDashboardSql rows → the dashboard.
+std::string render_dashboard(const pg::Rows& rows);
+
+}  // namespace shopfloor::mes

@@ -1,0 +1,226 @@
+// mes::Service wiring (routes, change feeds) and the shared read/retire procedures.
+#include "mes/service.hpp"
+
+#include "auth/authenticator.hpp"
+#include "mes/context.hpp"
+#include "mes/list_query.hpp"
+#include "mes/order_input.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+
+namespace shopfloor::mes {
+
+namespace asio = boost::asio;
+
+namespace detail {
+namespace {
+
+using asio::awaitable;
+
+// Runs the tasks concurrently (the Redis client pipelines them) and returns when all are
+// done. Retirements never throw; should one, it is logged and the others still finish.
+awaitable<void> run_all(std::vector<awaitable<void>> tasks) {
+  if (tasks.empty()) co_return;
+  auto ex = co_await asio::this_coro::executor;
+  auto remaining = std::make_shared<std::size_t>(tasks.size());
+  auto done = std::make_shared<asio::steady_timer>(ex, asio::steady_timer::time_point::max());
+  for (auto& task : tasks) {
+    // A task may run (and even finish) inside co_spawn: `remaining` is checked before
+    // every wait, and the timer is cancelled only when it reaches 0.
+    asio::co_spawn(ex, std::move(task), [remaining, done](std::exception_ptr e) {
+      if (e) {
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+          spdlog::error("mes: cache retirement failed: {}", ex.what());
+        }
+      }
+      if (--*remaining == 0) done->cancel();
+    });
+  }
+  while (*remaining > 0) co_await done->async_wait(asio::as_tuple(asio::use_awaitable));
+}
+
+// One retirement owning its arguments (Cache takes them by reference, and the tasks run
+// after the caller's temporaries are gone).
+awaitable<void> retire_one(cache::Cache& cache, std::string ns) {
+  co_await cache.retire_namespace(ns);
+}
+awaitable<void> retire_one_key(cache::Cache& cache, std::string ns, std::string key) {
+  co_await cache.retire_key(ns, key);
+}
+
+// At most this many retirements in flight at once (resync: hundreds of customers).
+constexpr std::size_t kRetireBatch = 64;
+
+awaitable<void> retire_namespaces(cache::Cache& cache, std::vector<std::string> namespaces) {
+  for (std::size_t at = 0; at < namespaces.size(); at += kRetireBatch) {
+    std::vector<awaitable<void>> batch;
+    for (std::size_t i = at; i < std::min(namespaces.size(), at + kRetireBatch); ++i)
+      batch.push_back(retire_one(cache, namespaces[i]));
+    co_await run_all(std::move(batch));
+  }
+}
+
+awaitable<void> sleep_for(std::chrono::milliseconds d) {
+  asio::steady_timer t(co_await asio::this_coro::executor);
+  t.expires_after(d);
+  co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+}
+
+}  // namespace
+
+Context::Context(api::Deps d)
+    : deps(d),
+      repo(d.db),
+      orders_list(d.cache, "orders_list", d.policies.orders_list),
+      order(d.cache, "order", d.policies.order),
+      dashboard(d.cache, "dashboard", d.policies.dashboard) {}
+
+awaitable<Result<auth::Principal>> Context::authorize(const http::Request& req) {
+  co_return co_await deps.auth.require(req, auth::roles(auth::Role::admin, auth::Role::operator_));
+}
+
+awaitable<Result<cache::Answer>> Context::cached_read(cache::Cache& cache, std::string ns,
+                                                      std::string key, Load load) {
+  const std::uint64_t epoch = retirement_epoch().load(std::memory_order_acquire);
+  std::string tracked = cache.name();
+  tracked += '\x1f';
+  tracked += ns;
+  tracked += '\x1f';
+  tracked += key;
+  ReadTracker::Ticket ticket = tracker.begin(std::move(tracked), epoch);
+
+  bool loaded_here = false;
+  cache::Loader loader = [&loaded_here, &load]() -> awaitable<Result<std::string>> {
+    loaded_here = true;
+    co_return co_await load();
+  };
+  Result<cache::Answer> answer = co_await cache.get_or_load(ns, key, loader);
+  if (answer && !loaded_here && ticket.may_join_older()) {
+    // Possibly joined to a lookup from before a retirement we must observe: once more.
+    answer = co_await cache.get_or_load(ns, key, loader);
+  }
+  co_return answer;
+}
+
+awaitable<void> Context::retire(const ChangeSet& change) {
+  if (change.all) {
+    co_await retire_everything();
+    co_return;
+  }
+  std::vector<awaitable<void>> tasks;
+  for (std::string& ns : affected_list_namespaces(change))
+    tasks.push_back(retire_one(orders_list, std::move(ns)));
+  for (long long id : change.order_ids)
+    tasks.push_back(retire_one_key(order, kOrderNamespace, format_order_number(id)));
+  tasks.push_back(retire_one(dashboard, kDashboardNamespace));
+  co_await run_all(std::move(tasks));
+  retirement_epoch().fetch_add(1, std::memory_order_acq_rel);
+  if (change.txid != 0) RetiredWrites::instance().add(change.txid);
+}
+
+awaitable<void> Context::retire_everything() {
+  std::vector<std::string> namespaces{list_namespace_all()};
+  for (Status s : kAllStatuses) namespaces.push_back(list_namespace_for_status(s));
+  // Customer and work-centre namespaces need their names; the database may be briefly
+  // unreachable (this runs right after the listener reconnected): try a few times.
+  for (int attempt = 1; attempt <= 5; ++attempt) {
+    auto names = co_await repo.names();
+    if (names) {
+      for (const auto& c : names->customers) namespaces.push_back(list_namespace_for_customer(c));
+      for (const auto& w : names->work_centers)
+        namespaces.push_back(list_namespace_for_work_center(w));
+      break;
+    }
+    if (attempt == 5) {
+      spdlog::error(
+          "mes: cannot read customer and work centre names; lists filtered by them may stay "
+          "stale until their TTL");
+      break;
+    }
+    co_await sleep_for(std::chrono::milliseconds(100 * attempt));
+  }
+  std::vector<awaitable<void>> tasks;
+  tasks.push_back(retire_namespaces(orders_list, std::move(namespaces)));
+  tasks.push_back(retire_one(order, kOrderNamespace));
+  tasks.push_back(retire_one(dashboard, kDashboardNamespace));
+  co_await run_all(std::move(tasks));
+  retirement_epoch().fetch_add(1, std::memory_order_acq_rel);
+}
+
+std::string utc_today() {
+  using namespace std::chrono;
+  const year_month_day d{floor<days>(system_clock::now())};
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(d.year()),
+                static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));
+  return buf;
+}
+
+}  // namespace detail
+
+Service::Service(api::Deps deps) : ctx_(std::make_unique<detail::Context>(deps)) {}
+Service::~Service() = default;
+
+void Service::add_routes(http::Router& router) {
+  detail::Context* ctx = ctx_.get();
+  using http::Method;
+  using http::PathParams;
+  using http::Request;
+  router.add(Method::get, "/orders", [ctx](const Request& req, const PathParams&) {
+    return detail::orders_get(*ctx, req);
+  });
+  router.add(Method::post, "/orders", [ctx](const Request& req, const PathParams&) {
+    return detail::orders_post(*ctx, req);
+  });
+  router.add(Method::get, "/orders/{number}", [ctx](const Request& req, const PathParams& p) {
+    return detail::order_get(*ctx, req, p);
+  });
+  router.add(Method::post, "/orders/{number}/status",
+             [ctx](const Request& req, const PathParams& p) {
+               return detail::order_status_post(*ctx, req, p);
+             });
+  router.add(Method::get, "/dashboard", [ctx](const Request& req, const PathParams&) {
+    return detail::dashboard_get(*ctx, req);
+  });
+  router.add(Method::get, "/openapi.yaml",
+             [](const Request&, const PathParams&) -> asio::awaitable<http::Response> {
+               http::Response r;
+               r.body = std::string(detail::openapi_yaml());
+               r.content_type = "application/yaml";
+               co_return r;
+             });
+}
+
+std::vector<api::ChangeFeed> Service::change_feeds() {
+  detail::Context* ctx = ctx_.get();
+  std::vector<api::ChangeFeed> feeds;
+  feeds.push_back(api::ChangeFeed{
+      kOrdersChannel,
+      [ctx](std::string payload) -> asio::awaitable<void> {
+        ChangeSet change = parse_change_event(payload);
+        if (change.all) spdlog::info("mes: orders changed in bulk; retiring every cached answer");
+        // This process's own write, already retired before it was answered.
+        if (change.txid != 0 && RetiredWrites::instance().contains(change.txid)) co_return;
+        change.txid = 0;  // (retired by the feed: nothing to remember)
+        co_await ctx->retire(change);
+      },
+      [ctx]() -> asio::awaitable<void> {
+        spdlog::info("mes: change feed (re)connected; retiring every cached answer");
+        co_await ctx->retire_everything();
+      },
+  });
+  return feeds;
+}
+
+}  // namespace shopfloor::mes
