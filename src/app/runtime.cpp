@@ -8,6 +8,7 @@
 #include "pg/listener.hpp"
 #include "pg/migrations.hpp"
 #include "pg/pool.hpp"
+#include "mes/service.hpp"
 #include "pricing/service.hpp"
 #include "shop/service.hpp"
 #include "redis/client.hpp"
@@ -45,6 +46,7 @@ struct Shard {
         token_cache(engine, "token", config.policies.token),
         auth(db, token_cache, config.admin_token),
         deps{db, engine, config.policies, auth},
+        mes(deps),
         pricing(deps),
         shop(deps) {}
 
@@ -57,6 +59,7 @@ struct Shard {
   cache::Cache token_cache;
   auth::Authenticator auth;
   api::Deps deps;
+  mes::Service mes;
   pricing::Service pricing;
   shop::Service shop;
   std::vector<std::unique_ptr<http::Server>> servers;
@@ -151,7 +154,10 @@ int serve(const Config& config) {
       for (const http::ServerOptions* options : {&config.mes, &config.pricing, &config.shop}) {
         auto router = std::make_shared<http::Router>();
         add_common_routes(*router, health, shard->backend, config.cache.enabled, config.metrics_public);
-        if (options == &config.mes) auth::add_token_routes(*router, shard->auth);
+        if (options == &config.mes) {
+          auth::add_token_routes(*router, shard->auth);
+          shard->mes.add_routes(*router);
+        }
         if (options == &config.pricing) shard->pricing.add_routes(*router);
         if (options == &config.shop) shard->shop.add_routes(*router);
         auto server = std::make_unique<http::Server>(shard->ioc, *options, router, metrics::default_registry());
@@ -167,6 +173,7 @@ int serve(const Config& config) {
   bool stopping = false;
   Shard& first = *shards.front();
   std::vector<api::ChangeFeed> feeds{auth::token_feed(first.auth)};
+  for (auto& feed : first.mes.change_feeds()) feeds.push_back(std::move(feed));
   for (auto& feed : first.pricing.change_feeds()) feeds.push_back(std::move(feed));
   for (auto& feed : first.shop.change_feeds()) feeds.push_back(std::move(feed));
   auto listener = listen_for_changes(first, config, std::move(feeds));
