@@ -149,7 +149,8 @@ const std::vector<Setting>& settings() {
       {"SHOPFLOOR_REDIS_CONNECT_TIMEOUT_MS", "1000", "Deadline of a Redis connect + TLS + AUTH handshake.", false, millis([](Config& c) -> milliseconds& { return c.redis.connect_timeout; })},
       {"SHOPFLOOR_CACHE_ENABLED", "true", "false: every answer comes from the database or calculator (X-Cache: BYPASS).", false, boolean([](Config& c) -> bool& { return c.cache.enabled; })},
       {"SHOPFLOOR_CACHE_PREFIX", "sf:", "Prefix of every cache key (the ACL user must own it).", false, text([](Config& c) -> std::string& { return c.cache_prefix; })},
-      {"SHOPFLOOR_CACHE_TIMEOUT_MS", "10", "Deadline of one cache command; beyond it the request fails open (BYPASS).", false, millis([](Config& c) -> milliseconds& { return c.cache.op_timeout; }, 1, 10'000)},
+      {"SHOPFLOOR_CACHE_TIMEOUT_MS", "20", "Deadline of one cache command of a lookup; beyond it the request fails open (BYPASS).", false, millis([](Config& c) -> milliseconds& { return c.cache.op_timeout; }, 1, 10'000)},
+      {"SHOPFLOOR_CACHE_RETIRE_TIMEOUT_MS", "250", "Deadline of an invalidation on the write path; beyond it the invalidation waits in the ledger and the cache is bypassed until it is delivered.", false, millis([](Config& c) -> milliseconds& { return c.cache.retire_timeout; }, 1, 10'000)},
       {"SHOPFLOOR_CACHE_BREAKER_FAILURES", "3", "Consecutive cache failures that stop the service from waiting on the cache.", false, [](Config& c, const std::string& v) -> std::optional<std::string> {
          auto n = parse_int(v, 1, 1000);
          if (!n) return "an integer from 1 to 1000";

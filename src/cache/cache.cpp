@@ -41,9 +41,17 @@ milliseconds jittered_ttl(const Policy& policy, std::mt19937_64& rng) {
 
 // One load in progress on this engine; concurrent lookups of the same key wait on it.
 struct Engine::Flight {
-  explicit Flight(asio::any_io_executor ex) : done(ex, TimePoint::max()) {}
+  Flight(asio::any_io_executor ex, std::uint64_t retirements)
+      : done(ex, TimePoint::max()), retirements_at_start(retirements) {}
   asio::steady_timer done;  // cancelled when `result` is set: wakes every waiter
   std::optional<Result<Answer>> result;
+  // The process's retirement count when the load began: a lookup may join this flight
+  // only while no retirement has happened since, or it could get a value older than a
+  // write that was acknowledged before the lookup started.
+  std::uint64_t retirements_at_start;
+  // The leader's store was refused: the key was retired while it loaded (perhaps by
+  // another process). Waiters then load for themselves instead of taking its value.
+  bool retired_during_load = false;
 };
 
 Engine::Engine(asio::any_io_executor executor, Backend& backend,
@@ -120,14 +128,17 @@ asio::awaitable<Result<Answer>> Engine::lookup(CacheStats& stats, const Policy& 
   std::string flight_key = ns;
   flight_key.push_back('\x1f');
   flight_key.append(key);
-  if (auto it = flights_.find(flight_key); it != flights_.end()) {
+  if (auto it = flights_.find(flight_key);
+      it != flights_.end() && it->second->retirements_at_start == ledger_->retirements()) {
     std::shared_ptr<Flight> flight = it->second;
     stats.coalesced.inc();
     while (!flight->result) co_await flight->done.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (flight->retired_during_load) co_return co_await load_only(stats, loader, Source::miss);
     co_return *flight->result;
   }
-  auto flight = std::make_shared<Flight>(executor_);
-  flights_.emplace(flight_key, flight);
+  // A new flight (replacing one that began before a retirement: its own waiters keep it).
+  auto flight = std::make_shared<Flight>(executor_, ledger_->retirements());
+  flights_[flight_key] = flight;
   struct Publish {  // wakes the waiters however this coroutine ends
     Engine& engine;
     const std::string& flight_key;
@@ -210,6 +221,7 @@ asio::awaitable<Result<Answer>> Engine::lookup(CacheStats& stats, const Policy& 
     stats.store_seconds.observe(seconds_since(start, clock_));
     if (note(stored, stats) && !*stored) {
       stats.stale_set_prevented.inc();
+      flight->retired_during_load = true;
       spdlog::debug("cache: store refused (retired during load) cache={} key={}", stats.name,
                     key_fingerprint(ns, key));
     }
@@ -225,20 +237,24 @@ asio::awaitable<void> Engine::retire(CacheStats& stats, const std::string& ns,
     const auto start = clock_.now();
     bool delivered = false;
     if (key) {
-      auto r = co_await backend_.retire_key(ns, *key, options_.op_timeout);
+      auto r = co_await backend_.retire_key(ns, *key, options_.retire_timeout);
       if ((delivered = note(r, stats))) stats.invalidation_key.inc();
     } else {
-      auto r = co_await backend_.retire_namespace(ns, options_.op_timeout);
+      auto r = co_await backend_.retire_namespace(ns, options_.retire_timeout);
       if ((delivered = note(r, stats))) {
         generations_[ns] = *r;
         stats.invalidation_namespace.inc();
       }
     }
     stats.retire_seconds.observe(seconds_since(start, clock_));
-    if (delivered) co_return;
+    if (delivered) {
+      ledger_->count_retirement();
+      co_return;
+    }
   }
   // Not delivered: retire the whole namespace later, before the cache is read again.
   ledger_->add(ns);
+  ledger_->count_retirement();
   stats.invalidation_deferred.inc();
   spdlog::warn("cache: invalidation of ns={} deferred until the cache is reachable", ns);
 }
@@ -251,7 +267,7 @@ void Engine::start_repair() {
 
 asio::awaitable<void> Engine::repair() {
   for (const auto& [ns, sequence] : ledger_->snapshot()) {
-    auto r = co_await backend_.retire_namespace(ns, options_.op_timeout);
+    auto r = co_await backend_.retire_namespace(ns, options_.retire_timeout);
     if (!r) {
       breaker_.on_failure(clock_.now());
       break;

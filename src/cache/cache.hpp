@@ -45,8 +45,13 @@ namespace shopfloor::cache {
 struct EngineOptions {
   // false: every lookup goes straight to the loader (X-Cache: BYPASS). Default: true.
   bool enabled = true;
-  // Deadline of one backend call; beyond it the lookup fails open. Default: 10 ms.
-  milliseconds op_timeout{10};
+  // Deadline of one backend call of a lookup; beyond it the lookup fails open.
+  // Default: 20 ms.
+  milliseconds op_timeout{20};
+  // Deadline of a retirement (on the write path, before the answer). Longer than a
+  // lookup's: a retirement that misses it goes to the ledger, and until the ledger is
+  // delivered no lookup of the process reads the cache. Default: 250 ms.
+  milliseconds retire_timeout{250};
   // Namespaces and keys longer than this (or with unsafe bytes) are hashed. Default: 200.
   std::size_t max_key_bytes = 200;
   BreakerOptions breaker;

@@ -214,6 +214,33 @@ TEST_F(CacheCore, ValueLoadedBeforeKeyRetirementIsNeverStoredAfterIt) {
   EXPECT_EQ(get("k", counting_loader(database))->value, "new");
 }
 
+// Read-your-writes through single flight: a lookup that starts after a write was
+// acknowledged must not share a load that began before it.
+TEST_F(CacheCore, LookupAfterARetirementDoesNotJoinALoadThatBeganBeforeIt) {
+  std::string database = "old";
+  Gate gate(ioc_);
+  Loader slow_reader = [&]() -> asio::awaitable<Result<std::string>> {
+    std::string snapshot = database;
+    co_await gate.wait();
+    co_return snapshot;
+  };
+  auto early = asio::co_spawn(ioc_, cache_->get_or_load("ns", "k", slow_reader), asio::use_future);
+  ioc_.restart();
+  ioc_.poll();  // the early lookup has read "old" and waits
+  database = "new";
+  testing::run(ioc_, cache_->retire_key("ns", "k"));  // the write is acknowledged after this
+  Loader fresh = [&]() -> asio::awaitable<Result<std::string>> { co_return database; };
+  auto late = asio::co_spawn(ioc_, cache_->get_or_load("ns", "k", fresh), asio::use_future);
+  ioc_.restart();
+  ioc_.run_for(milliseconds(50));
+  gate.release();
+  ioc_.restart();
+  ioc_.run_for(milliseconds(200));
+  EXPECT_EQ(early.get()->value, "old");  // began before the write: allowed
+  EXPECT_EQ(late.get()->value, "new") << "a lookup after the write shared the older load";
+  EXPECT_EQ(get("k", counting_loader("x"))->value, "new");
+}
+
 TEST_F(CacheCore, UnreachableBackendFailsOpenAndBreakerStopsWaiting) {
   ASSERT_TRUE(get("k", counting_loader("cached")));
   backend_.set_available(false);

@@ -7,6 +7,10 @@
 // during an outage is ever served afterwards. One ledger per process, shared by the
 // engines of every io_context thread.
 //
+// It also counts every retirement made in this process (`retirements()`), so a lookup
+// knows whether a load already in flight began before the latest retirement and must
+// not be shared (see Engine's single flight).
+//
 // Thread-safety: all members are safe to call from any thread.
 #pragma once
 
@@ -41,6 +45,10 @@ class InvalidationLedger {
     if (it != pending_.end() && it->second == sequence) pending_.erase(it);
     nonempty_.store(!pending_.empty(), std::memory_order_release);
   }
+  // Bumped after each retirement of this process reached the backend or this ledger.
+  void count_retirement() { retirements_.fetch_add(1, std::memory_order_acq_rel); }
+  std::uint64_t retirements() const { return retirements_.load(std::memory_order_acquire); }
+
   std::size_t size() const {
     std::lock_guard lock(mutex_);
     return pending_.size();
@@ -51,6 +59,7 @@ class InvalidationLedger {
   std::map<std::string, std::uint64_t> pending_;
   std::uint64_t sequence_ = 0;
   std::atomic<bool> nonempty_{false};
+  std::atomic<std::uint64_t> retirements_{0};
 };
 
 }  // namespace shopfloor::cache
