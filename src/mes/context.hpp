@@ -10,7 +10,6 @@
 #include "http/message.hpp"
 #include "http/router.hpp"
 #include "mes/change_set.hpp"
-#include "mes/read_tracker.hpp"
 #include "mes/repository.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -35,18 +34,16 @@ struct Context {
   cache::Cache orders_list;
   cache::Cache order;
   cache::Cache dashboard;
-  ReadTracker tracker;
 
   // Operator or admin (401/403 otherwise).
   asio::awaitable<Result<auth::Principal>> authorize(const http::Request& req);
 
-  // get_or_load that honours every retirement acknowledged before it started
-  // (read_tracker.hpp).
+  // The cache's get_or_load: it honours every retirement acknowledged before the read
+  // started (the cache core never shares a load older than a retirement).
   asio::awaitable<Result<cache::Answer>> cached_read(cache::Cache& cache, std::string ns,
                                                      std::string key, Load load);
 
-  // Retire what `change` can affect (everything when change.all), then advance the
-  // retirement epoch. Never fails: undeliverable retirements go to the engine's ledger.
+  // Retire what `change` can affect (everything when change.all). Never fails: undeliverable retirements go to the engine's ledger.
   asio::awaitable<void> retire(const ChangeSet& change);
   asio::awaitable<void> retire_everything();
 };

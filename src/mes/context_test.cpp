@@ -1,4 +1,4 @@
-// The read-your-writes guard of Context::cached_read (read_tracker.hpp), forced
+// Read-your-writes of Context::cached_read (the cache core's single-flight rule), forced
 // deterministically on the in-memory cache backend: a read that starts after a write
 // was retired must not be answered by a load that began before the write.
 #include "mes/context.hpp"

@@ -92,25 +92,7 @@ awaitable<Result<auth::Principal>> Context::authorize(const http::Request& req) 
 
 awaitable<Result<cache::Answer>> Context::cached_read(cache::Cache& cache, std::string ns,
                                                       std::string key, Load load) {
-  const std::uint64_t epoch = retirement_epoch().load(std::memory_order_acquire);
-  std::string tracked = cache.name();
-  tracked += '\x1f';
-  tracked += ns;
-  tracked += '\x1f';
-  tracked += key;
-  ReadTracker::Ticket ticket = tracker.begin(std::move(tracked), epoch);
-
-  bool loaded_here = false;
-  cache::Loader loader = [&loaded_here, &load]() -> awaitable<Result<std::string>> {
-    loaded_here = true;
-    co_return co_await load();
-  };
-  Result<cache::Answer> answer = co_await cache.get_or_load(ns, key, loader);
-  if (answer && !loaded_here && ticket.may_join_older()) {
-    // Possibly joined to a lookup from before a retirement we must observe: once more.
-    answer = co_await cache.get_or_load(ns, key, loader);
-  }
-  co_return answer;
+  co_return co_await cache.get_or_load(std::move(ns), std::move(key), std::move(load));
 }
 
 awaitable<void> Context::retire(const ChangeSet& change) {
@@ -125,7 +107,6 @@ awaitable<void> Context::retire(const ChangeSet& change) {
     tasks.push_back(retire_one_key(order, kOrderNamespace, format_order_number(id)));
   tasks.push_back(retire_one(dashboard, kDashboardNamespace));
   co_await run_all(std::move(tasks));
-  retirement_epoch().fetch_add(1, std::memory_order_acq_rel);
   if (change.txid != 0) RetiredWrites::instance().add(change.txid);
 }
 
@@ -155,7 +136,6 @@ awaitable<void> Context::retire_everything() {
   tasks.push_back(retire_one(order, kOrderNamespace));
   tasks.push_back(retire_one(dashboard, kDashboardNamespace));
   co_await run_all(std::move(tasks));
-  retirement_epoch().fetch_add(1, std::memory_order_acq_rel);
 }
 
 std::string utc_today() {

@@ -15,7 +15,7 @@
 //   - A write commits, then retires (change_set.hpp): the list namespaces its old and new
 //     values can affect, the order's key, the dashboard; only then it answers. A read
 //     that starts after that answer never joins a load that began before it
-//     (read_tracker.hpp), so it sees the write.
+//     (the cache core refuses to share a load older than a retirement), so it sees it.
 //   - Changes by anyone else reach change_feeds(): the orders trigger notifies
 //     sf_orders_changed and on_change retires the same entries (within milliseconds of
 //     the commit). Events of this process's own writes, already retired before they
