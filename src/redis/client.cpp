@@ -27,17 +27,6 @@ namespace {
 
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 
-void log_exception(std::string_view what, std::exception_ptr e) {
-  if (!e) return;
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& x) {
-    spdlog::error("redis: {}: {}", what, x.what());
-  } catch (...) {
-    spdlog::error("redis: {}: unknown exception", what);
-  }
-}
-
 }  // namespace
 
 struct Client::Impl : std::enable_shared_from_this<Impl> {
@@ -109,8 +98,9 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
       }
     }
     for (std::size_t i = 0; i < slots.size(); ++i) {
-      asio::co_spawn(ex, supervise(shared_from_this(), i),
-                     [](std::exception_ptr e) { log_exception("connection supervisor", e); });
+      asio::co_spawn(ex, supervise(shared_from_this(), i), [](std::exception_ptr e) {
+        detail::log_exception("redis", "connection supervisor", e);
+      });
     }
   }
 
@@ -121,18 +111,6 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
       if (slot->connection) slot->connection->close(make_error_code(error::closed));
       slot->backoff.cancel();
     }
-  }
-
-  std::chrono::milliseconds backoff_delay(unsigned attempt) {
-    // d = min(max, min * 2^attempt), then a random point in [d/2, d] so that
-    // many shards do not reconnect in lockstep after an outage.
-    const auto lo = std::max<std::chrono::milliseconds::rep>(opts.reconnect_min.count(), 1);
-    const auto hi = std::max<std::chrono::milliseconds::rep>(opts.reconnect_max.count(), lo);
-    auto d = lo;
-    for (unsigned i = 0; i < attempt && d < hi; ++i) d *= 2;
-    d = std::min(d, hi);
-    std::uniform_int_distribution<std::chrono::milliseconds::rep> pick_delay(d / 2, d);
-    return std::chrono::milliseconds(pick_delay(rng));
   }
 
   static asio::awaitable<void> supervise(std::shared_ptr<Impl> self, std::size_t index) {
@@ -154,7 +132,7 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
           spdlog::debug("redis: connection {} to {}:{} failed again ({}): {}", index, o.host,
                         o.port, ec.message(), why);
         }
-        slot.backoff.expires_after(self->backoff_delay(slot.failures++));
+        slot.backoff.expires_after(detail::reconnect_delay(self->opts, slot.failures++, self->rng));
         co_await slot.backoff.async_wait(kUseTuple);
         continue;
       }
@@ -175,7 +153,7 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
         try {
           self->on_reconnect();
         } catch (...) {
-          log_exception("on_reconnect callback", std::current_exception());
+          detail::log_exception("redis", "on_reconnect callback", std::current_exception());
         }
       }
 
@@ -185,7 +163,7 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
       spdlog::warn("redis: connection {} to {}:{} lost ({}); reconnecting", index, o.host, o.port,
                    reason.message());
       slot.failing = true;
-      slot.backoff.expires_after(self->backoff_delay(0));
+      slot.backoff.expires_after(detail::reconnect_delay(self->opts, 0, self->rng));
       co_await slot.backoff.async_wait(kUseTuple);
     }
     spdlog::debug("redis: connection {} to {}:{} closed", index, o.host, o.port);

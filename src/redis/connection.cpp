@@ -410,4 +410,26 @@ void Connection::arm_deadline(Clock::time_point at) {
   });
 }
 
+std::chrono::milliseconds reconnect_delay(const Options& opts, unsigned attempt,
+                                          std::minstd_rand& rng) {
+  const auto lo = std::max<std::chrono::milliseconds::rep>(opts.reconnect_min.count(), 1);
+  const auto hi = std::max<std::chrono::milliseconds::rep>(opts.reconnect_max.count(), lo);
+  auto d = lo;
+  for (unsigned i = 0; i < attempt && d < hi; ++i) d *= 2;
+  d = std::min(d, hi);
+  std::uniform_int_distribution<std::chrono::milliseconds::rep> pick_delay(d / 2, d);
+  return std::chrono::milliseconds(pick_delay(rng));
+}
+
+void log_exception(std::string_view component, std::string_view what, std::exception_ptr e) {
+  if (!e) return;
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& x) {
+    spdlog::error("{}: {}: {}", component, what, x.what());
+  } catch (...) {
+    spdlog::error("{}: {}: unknown exception", component, what);
+  }
+}
+
 }  // namespace shopfloor::redis::detail

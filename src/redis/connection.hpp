@@ -31,8 +31,10 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <exception>
 #include <memory>
 #include <queue>
+#include <random>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -98,6 +100,16 @@ asio::awaitable<boost::system::error_code> establish(
     Transport& transport, ReplyReader& reader, const Options& opts, std::string_view client_name,
     std::string_view extra, std::size_t extra_replies, std::vector<Reply>* extra_out,
     std::string& detail);
+
+// Delay before reconnect attempt `attempt` (0-based) of a Client connection or a
+// Subscriber: d = min(reconnect_max, reconnect_min * 2^attempt), then a random point in
+// [d/2, d] so that many shards do not reconnect in lockstep after an outage.
+std::chrono::milliseconds reconnect_delay(const Options& opts, unsigned attempt,
+                                          std::minstd_rand& rng);
+
+// Logs an exception that escaped a background coroutine or a user callback;
+// `component` names the owner ("redis", "redis subscriber"). No-op for a null pointer.
+void log_exception(std::string_view component, std::string_view what, std::exception_ptr e);
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:

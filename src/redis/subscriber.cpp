@@ -26,17 +26,6 @@ namespace {
 
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 
-void log_exception(std::string_view what, std::exception_ptr e) {
-  if (!e) return;
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& x) {
-    spdlog::error("redis subscriber: {}: {}", what, x.what());
-  } catch (...) {
-    spdlog::error("redis subscriber: {}: unknown exception", what);
-  }
-}
-
 }  // namespace
 
 struct Subscriber::Impl : std::enable_shared_from_this<Impl> {
@@ -87,8 +76,9 @@ struct Subscriber::Impl : std::enable_shared_from_this<Impl> {
         return;
       }
     }
-    asio::co_spawn(ex, supervise(shared_from_this()),
-                   [](std::exception_ptr e) { log_exception("supervisor", e); });
+    asio::co_spawn(ex, supervise(shared_from_this()), [](std::exception_ptr e) {
+      detail::log_exception("redis subscriber", "supervisor", e);
+    });
   }
 
   void stop() {
@@ -98,16 +88,6 @@ struct Subscriber::Impl : std::enable_shared_from_this<Impl> {
     if (transport) transport->close();
     if (auto timer = ping_timer.lock()) timer->cancel();
     backoff.cancel();
-  }
-
-  std::chrono::milliseconds backoff_delay(unsigned attempt) {
-    const auto lo = std::max<std::chrono::milliseconds::rep>(opts.reconnect_min.count(), 1);
-    const auto hi = std::max<std::chrono::milliseconds::rep>(opts.reconnect_max.count(), lo);
-    auto d = lo;
-    for (unsigned i = 0; i < attempt && d < hi; ++i) d *= 2;
-    d = std::min(d, hi);
-    std::uniform_int_distribution<std::chrono::milliseconds::rep> pick_delay(d / 2, d);
-    return std::chrono::milliseconds(pick_delay(rng));
   }
 
   static asio::awaitable<void> supervise(std::shared_ptr<Impl> self) {
@@ -131,7 +111,7 @@ struct Subscriber::Impl : std::enable_shared_from_this<Impl> {
       } else {
         spdlog::debug("redis subscriber: subscribing failed again ({}): {}", ec.message(), why);
       }
-      self->backoff.expires_after(self->backoff_delay(failures++));
+      self->backoff.expires_after(detail::reconnect_delay(self->opts, failures++, self->rng));
       co_await self->backoff.async_wait(kUseTuple);
     }
     spdlog::debug("redis subscriber: stopped");
@@ -182,15 +162,17 @@ struct Subscriber::Impl : std::enable_shared_from_this<Impl> {
       try {
         self->on_resubscribed();
       } catch (...) {
-        log_exception("on_resubscribed callback", std::current_exception());
+        detail::log_exception("redis subscriber", "on_resubscribed callback",
+                              std::current_exception());
       }
     }
 
     self->last_read = Clock::now();
     auto timer = std::make_shared<asio::steady_timer>(self->ex);
     self->ping_timer = timer;
-    asio::co_spawn(self->ex, ping_loop(self, transport, timer),
-                   [](std::exception_ptr e) { log_exception("ping loop", e); });
+    asio::co_spawn(self->ex, ping_loop(self, transport, timer), [](std::exception_ptr e) {
+      detail::log_exception("redis subscriber", "ping loop", e);
+    });
 
     auto on_reply = [&](Reply&& reply) {
       if (self->stopped) return false;
@@ -232,7 +214,7 @@ struct Subscriber::Impl : std::enable_shared_from_this<Impl> {
       try {
         self.on_message(reply.elements[1].str, reply.elements[2].str);
       } catch (...) {
-        log_exception("on_message callback", std::current_exception());
+        detail::log_exception("redis subscriber", "on_message callback", std::current_exception());
       }
       return;
     }
