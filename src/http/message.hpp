@@ -52,6 +52,9 @@ struct Response {
   // Extra headers, e.g. {"X-Cache", "HIT"}. Do not repeat the headers the server
   // sets itself (see top of file).
   HeaderList headers;
+  // For a 500 built by error_response(): the problem's detail, which is never sent to
+  // the client. The server logs it with the request id (one place for every service).
+  std::string internal_detail;
 
   static Response json(unsigned status, std::string body);
   // First extra header with this name (case-insensitive).
