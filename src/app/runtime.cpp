@@ -34,16 +34,36 @@ asio::awaitable<void> sleep_for(milliseconds d) {
   co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
 }
 
+// How often /health's probes run, and each probe's deadline: /health turns "down" at
+// most one interval plus one deadline after a server stops answering.
+constexpr milliseconds kProbeInterval{500};
+constexpr milliseconds kProbeDeadline{500};
+
 // Keeps HealthState::db_up current without touching the database per /health call.
 asio::awaitable<void> probe_database(pg::Pool& db, HealthState& health, const bool& stopping) {
   while (!stopping) {
-    auto r = co_await db.query("SELECT 1", {}, milliseconds(1000));
+    auto r = co_await db.query("SELECT 1", {}, kProbeDeadline);
     const bool up = static_cast<bool>(r);
     if (up != health.db_up.exchange(up)) {
       if (up) spdlog::info("database reachable");
       else spdlog::warn("database unreachable: {}", r.error().message);
     }
-    co_await sleep_for(milliseconds(1000));
+    co_await sleep_for(kProbeInterval);
+  }
+}
+
+// Keeps HealthState::cache_up current: a PING that must answer within the deadline (a
+// frozen Redis keeps its connections open, so being connected proves nothing).
+asio::awaitable<void> probe_cache(redis::Client& redis, HealthState& health, const bool& stopping) {
+  while (!stopping) {
+    auto ping = redis.command({"PING"}, kProbeDeadline);  // (no braced list in co_await: g++ 12)
+    auto r = co_await std::move(ping);
+    const bool up = r && !r->is_error();
+    if (up != health.cache_up.exchange(up)) {
+      if (up) spdlog::info("cache answering");
+      else spdlog::warn("cache not answering: {}", r ? "error reply" : r.error().message());
+    }
+    co_await sleep_for(kProbeInterval);
   }
 }
 
@@ -100,6 +120,8 @@ int serve(const Config& config) {
   pg::ChangeFeedListener listener(first.ioc.get_executor(), config.db, first.change_feeds());
   listener.start();
   asio::co_spawn(first.ioc, probe_database(first.db, health, stopping), asio::detached);
+  if (config.cache.enabled)
+    asio::co_spawn(first.ioc, probe_cache(first.redis, health, stopping), asio::detached);
   asio::co_spawn(first.ioc, log_cache_summaries(config.summary_interval, stopping), asio::detached);
 
   asio::signal_set signals(first.ioc, SIGINT, SIGTERM);

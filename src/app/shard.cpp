@@ -26,7 +26,7 @@ void Shard::start() {
   if (config.cache.enabled) redis.start();
   for (const http::ServerOptions* options : {&config.mes, &config.pricing, &config.shop}) {
     auto router = std::make_shared<http::Router>();
-    add_common_routes(*router, health, backend, config.cache.enabled, config.metrics_public);
+    add_common_routes(*router, health, engine, config.metrics_public);
     if (options == &config.mes) {
       auth::add_token_routes(*router, auth);
       mes.add_routes(*router);

@@ -43,7 +43,7 @@ namespace shopfloor::app {
 namespace asio = boost::asio;
 
 struct Shard {
-  // `config` and `health` must outlive the shard.
+  // `config` and `health` (written by the process's probes) must outlive the shard.
   Shard(const Config& config, std::shared_ptr<cache::InvalidationLedger> ledger,
         const HealthState& health);
   Shard(const Shard&) = delete;

@@ -100,6 +100,7 @@ class Engine {
   Engine& operator=(const Engine&) = delete;
 
   Backend& backend() { return backend_; }
+  const Backend& backend() const { return backend_; }
   const EngineOptions& options() const { return options_; }
   InvalidationLedger& ledger() { return *ledger_; }
   // Whether lookups currently use the cache (enabled, breaker closed, ledger empty).
