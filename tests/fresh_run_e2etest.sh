@@ -10,8 +10,10 @@
 #     for a seeded product (the README's example) answers 200;
 #   - a second prepare on the same folder is harmless: exit 0, the order count is
 #     unchanged (API and database), the service still serves.
-# On exit, pass or fail, it stops its serve process and its servers and deletes its
-# run folder. Every wait is bounded (the whole test stays well under CTest's 300 s).
+#   - SIGTERM stops serve gracefully (exit 0), as Ctrl-C stops run.sh.
+# On exit, pass or fail, it stops its serve process and its servers and deletes its run
+# folder. Every wait is bounded; the bounds add up to less than CTest's 300 s, so the
+# clean-up always runs.
 #
 #   tests/fresh_run_e2etest.sh [BIN]       BIN: default $SHOPFLOOR_BIN
 #
@@ -73,7 +75,7 @@ cleanup() {
       [ -s "$log" ] && { echo "---- last lines of $log"; tail -n 30 "$log"; }
     done
   fi
-  timeout 60 bash "$ROOT/scripts/devenv.sh" stop || say "devenv.sh stop failed (rc $?)"
+  timeout 30 bash "$ROOT/scripts/devenv.sh" stop || say "devenv.sh stop failed (rc $?)"
   rm -rf "$RUN"
   if [ "$rc" -eq 0 ]; then say "PASSED"; else say "FAILED (exit $rc)"; fi
   exit "$rc"
@@ -88,7 +90,7 @@ CODE='' BODY=''
 http() {  # http METHOD PORT PATH [curl args...]: sets CODE and BODY
   local method=$1 port=$2 path=$3 out
   shift 3
-  out=$(curl -sS --max-time 10 -X "$method" -w $'\n%{http_code}' "$@" \
+  out=$(curl -sS --max-time 5 -X "$method" -w $'\n%{http_code}' "$@" \
     "http://127.0.0.1:$port$path" 2>&1) || { CODE=000 BODY=$out; return 0; }
   CODE=${out##*$'\n'}
   BODY=${out%$'\n'*}
@@ -96,20 +98,20 @@ http() {  # http METHOD PORT PATH [curl args...]: sets CODE and BODY
 json_int() { grep -o "\"$1\":[0-9]*" <<<"$BODY" | tail -n 1 | cut -d: -f2; }
 serve_alive() { kill -0 "$SERVE_PID" 2>/dev/null || fail "shopfloor serve exited (its log below)"; }
 
-prepare() {  # prepare LABEL: scripts/prepare.sh with the binary under test, bounded
+prepare() {  # prepare LABEL SECONDS: scripts/prepare.sh with the binary under test
   local rc=0
   say "$1: scripts/prepare.sh"
-  SHOPFLOOR_SEED_ORDERS=$ORDERS timeout --kill-after=10 150 \
+  SHOPFLOOR_SEED_ORDERS=$ORDERS timeout --kill-after=5 "$2" \
     bash "$ROOT/scripts/prepare.sh" "$BIN" >"$RUN/prepare-$1.log" 2>&1 || rc=$?
   if [ "$rc" -ne 0 ]; then
     tail -n 40 "$RUN/prepare-$1.log"
-    [ "$rc" -ne 124 ] || fail "$1: prepare did not finish within 150 s"
+    [ "$rc" -ne 124 ] || fail "$1: prepare did not finish within $2 s"
     fail "$1: prepare exited $rc"
   fi
 }
 
-wait_healthy() {  # every listener says db and cache up, within 60 s
-  local port deadline=$((SECONDS + 60))
+wait_healthy() {  # every listener says db and cache up, within 30 s
+  local port deadline=$((SECONDS + 30))
   for port in "$MES" "$PRICING" "$SHOP"; do
     while :; do
       serve_alive
@@ -120,7 +122,7 @@ wait_healthy() {  # every listener says db and cache up, within 60 s
         break
       fi
       [ "$SECONDS" -lt "$deadline" ] \
-        || fail "/health on $port not db+cache up within 60 s: $CODE $BODY"
+        || fail "/health on $port not db+cache up within 30 s: $CODE $BODY"
       sleep 0.2
     done
   done
@@ -140,7 +142,7 @@ db_order_count() {  # the orders table itself, as the services' role, past any c
 }
 
 # ---------------------------------------------------------------- first run
-prepare first
+prepare first 100
 # shellcheck disable=SC1091
 source "$RUN/env.sh"
 [ "$SHOPFLOOR_ADMIN_TOKEN_FILE" = "$TOKEN_FILE" ] || fail "env.sh names $SHOPFLOOR_ADMIN_TOKEN_FILE"
@@ -170,7 +172,7 @@ fi
 say "POST /calculations BRK-200 x120: 200"
 
 # ---------------------------------------------------------------- second run, same folder
-prepare second
+prepare second 40
 serve_alive
 wait_healthy
 total=$(order_total)
@@ -179,3 +181,14 @@ count=$(db_order_count) || fail "psql count of orders failed"
 [ "$count" = "$ORDERS" ] \
   || fail "after the second prepare the orders table has $count rows, seeded $ORDERS"
 say "second prepare harmless: orders $total (API), $count (database); still serving"
+
+# ---------------------------------------------------------------- graceful stop
+# run.sh execs serve in the foreground; Ctrl-C or SIGTERM must stop it cleanly.
+kill -TERM "$SERVE_PID"
+for _ in $(seq 1 150); do kill -0 "$SERVE_PID" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$SERVE_PID" 2>/dev/null && fail "serve still running 15 s after SIGTERM"
+rc=0
+wait "$SERVE_PID" || rc=$?
+SERVE_PID=
+[ "$rc" -eq 0 ] || fail "serve exited $rc after SIGTERM"
+say "SIGTERM: serve stopped, exit 0"
