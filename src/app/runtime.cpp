@@ -163,26 +163,39 @@ int migrate(const Config& config) {
 
 int seed(const Config& config, long long orders) {
   namespace fs = std::filesystem;
+  // The order is stated, not taken from the file names: the MES seed draws its
+  // products and work centres from the pricing seed. Every .sql file in seed/ must be
+  // listed, so a new seed cannot be skipped silently.
+  const std::vector<std::string> order{"pricing.sql", "mes.sql"};
   const fs::path dir = fs::path(config.sql_dir) / "seed";
-  std::vector<fs::path> files;
-  if (fs::is_directory(dir)) {
-    for (const auto& entry : fs::directory_iterator(dir))
-      if (entry.path().extension() == ".sql") files.push_back(entry.path());
+  for (const auto& name : order) {
+    if (!fs::is_regular_file(dir / name)) {
+      spdlog::error("seed: {} is missing", (dir / name).string());
+      return 1;
+    }
   }
-  std::sort(files.begin(), files.end());
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    const bool listed = std::find(order.begin(), order.end(), name) != order.end();
+    if (entry.path().extension() == ".sql" && !listed) {
+      spdlog::error("seed: {} is not in the seed order (seed() in src/app/runtime.cpp)",
+                    entry.path().string());
+      return 1;
+    }
+  }
   asio::io_context ioc{1};
   pg::Pool pool(ioc.get_executor(), config.db);
-  for (const auto& file : files) {
-    std::ifstream in(file);
+  for (const auto& name : order) {
+    std::ifstream in(dir / name);
     std::stringstream sql;
     sql << in.rdbuf();
     auto done = run_once(ioc, run_seed_script(pool, sql.str(), orders, milliseconds(600'000)));
     ioc.restart();
     if (!done) {
-      spdlog::error("seed {} failed: {}", file.filename().string(), done.error().message);
+      spdlog::error("seed {} failed: {}", name, done.error().message);
       return 1;
     }
-    spdlog::info("seed: {} applied", file.filename().string());
+    spdlog::info("seed: {} applied", name);
   }
   return 0;
 }

@@ -13,7 +13,8 @@ namespace shopfloor::app {
 
 int serve(const Config& config);
 int migrate(const Config& config);
-// Runs sql/seed/*.sql in name order; each is idempotent. `orders`: how many demo
+// Runs sql/seed/pricing.sql then mes.sql (an explicit order; a missing or unlisted
+// .sql file in seed/ is an error); each is idempotent. `orders`: how many demo
 // orders the MES seed creates when the orders table is empty.
 int seed(const Config& config, long long orders);
 
