@@ -23,7 +23,9 @@ Shard::Shard(const Config& c, std::shared_ptr<cache::InvalidationLedger> ledger,
       shop(shop::Deps{db, engine, c.shop_caches}) {}
 
 void Shard::start() {
-  if (config.cache.enabled) redis.start();
+  // Started even when lookups bypass the cache: this process's writes must still retire
+  // what other processes cached.
+  redis.start();
   for (const http::ServerOptions* options : {&config.mes, &config.pricing, &config.shop}) {
     auto router = std::make_shared<http::Router>();
     add_common_routes(*router, health, engine, config.metrics_public);

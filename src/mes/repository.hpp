@@ -26,6 +26,8 @@
 // Thread-safety: one per shard, like the pool it uses.
 #pragma once
 
+#include <optional>
+
 #include "core/problem.hpp"
 #include "mes/change_set.hpp"
 #include "mes/list_query.hpp"
@@ -63,8 +65,13 @@ class Repository {
   // {"by_status","overdue","due_today","by_work_center","generated_at"}.
   boost::asio::awaitable<Result<std::string>> dashboard(std::string today);
 
-  boost::asio::awaitable<Result<Written>> create(NewOrder o);
-  boost::asio::awaitable<Result<Written>> change_status(long long id, StatusChange c);
+  // Writes. When the outcome is unknown — the INSERT or the COMMIT was sent and its
+  // answer lost, so the write may have been applied — the result is a 503 Problem and
+  // `uncertain` receives what the write would have changed: the caller retires that
+  // too before answering, so an applied write is never followed by a stale answer.
+  boost::asio::awaitable<Result<Written>> create(NewOrder o, std::optional<ChangeSet>& uncertain);
+  boost::asio::awaitable<Result<Written>> change_status(long long id, StatusChange c,
+                                                        std::optional<ChangeSet>& uncertain);
 
   // Every customer and work centre (for retiring every list namespace).
   boost::asio::awaitable<Result<Names>> names();

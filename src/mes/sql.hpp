@@ -76,9 +76,14 @@ inline constexpr const char* kChangeStatus =
     "INSERT INTO order_status_history (order_id, from_status, to_status, comment) "
     "SELECT id, $3, $2, $4 FROM changed";
 
-// (kind, name): 'c' every customer, 'w' every work centre.
+// (kind, name): 'c' every customer, 'w' every work centre — including names no order or
+// reference row carries any more (renamed, deleted): order_counts keeps a row, perhaps
+// at zero, for every customer and work centre an order ever had, so retiring "every
+// list namespace" after a bulk change also retires lists cached under old names.
 inline constexpr const char* kNames =
-    "SELECT 'c', name FROM customers UNION ALL SELECT 'w', code FROM work_centers";
+    "SELECT 'c', name FROM customers UNION SELECT 'w', code FROM work_centers "
+    "UNION SELECT CASE kind WHEN 'customer' THEN 'c' ELSE 'w' END, key FROM order_counts "
+    "WHERE kind IN ('customer', 'work_center')";
 
 // The list page with its total, one statement. Columns: total, the 10 Order columns,
 // then id, created_at, due_date (sort keys). An empty page gives one row whose Order
