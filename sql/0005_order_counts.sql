@@ -18,9 +18,9 @@
 -- centre), and TRUNCATE (resets them). Rows whose count reaches 0 are deleted from the
 -- two live tables (their due dates move on forever, zeros would pile up and be summed),
 -- kept at 0 in customer_work_center_counts (bounded by customers x work centres x 7, like
--- order_counts). Triggers that bypass this (session_replication_role = replica,
--- ALTER TABLE ... DISABLE TRIGGER) make the counts wrong; the backfill below, run again,
--- repairs them.
+-- order_counts). Writes that bypass the triggers (session_replication_role = replica,
+-- ALTER TABLE ... DISABLE TRIGGER) make the counts wrong; SELECT orders_counts_rebuild()
+-- (the backfill below) repairs them.
 --
 -- No CHECK (n >= 0) on the counts: INSERT ... ON CONFLICT checks the row it proposes
 -- (a negative delta) before it finds the conflict. The property test
@@ -183,19 +183,27 @@ CREATE TRIGGER orders_counts_delete AFTER DELETE ON orders
 CREATE TRIGGER orders_counts_truncate AFTER TRUNCATE ON orders
   FOR EACH STATEMENT EXECUTE FUNCTION orders_counts();
 
--- Backfill from the rows there are (and repair, if run again).
-DELETE FROM live_order_counts;
-DELETE FROM live_due_counts;
-DELETE FROM customer_work_center_counts;
-INSERT INTO live_order_counts (due_date, status, work_center, n)
-SELECT due_date, status, work_center, count(*) FROM orders
- WHERE status NOT IN ('shipped', 'cancelled')
- GROUP BY due_date, status, work_center;
-INSERT INTO live_due_counts (due_date, n)
-SELECT due_date, sum(n) FROM live_order_counts GROUP BY due_date;
-INSERT INTO customer_work_center_counts (customer, work_center, status, n)
-SELECT customer, work_center, status, count(*) FROM orders
- GROUP BY customer, work_center, status;
+-- Backfill from the rows there are. Also the repair after writes that bypassed the
+-- triggers: SELECT orders_counts_rebuild(); (writers of orders wait for it).
+CREATE OR REPLACE FUNCTION orders_counts_rebuild() RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+  LOCK TABLE orders IN SHARE MODE;
+  DELETE FROM live_order_counts;
+  DELETE FROM live_due_counts;
+  DELETE FROM customer_work_center_counts;
+  INSERT INTO live_order_counts (due_date, status, work_center, n)
+  SELECT due_date, status, work_center, count(*) FROM orders
+   WHERE status NOT IN ('shipped', 'cancelled')
+   GROUP BY due_date, status, work_center;
+  INSERT INTO live_due_counts (due_date, n)
+  SELECT due_date, sum(n) FROM live_order_counts GROUP BY due_date;
+  INSERT INTO customer_work_center_counts (customer, work_center, status, n)
+  SELECT customer, work_center, status, count(*) FROM orders
+   GROUP BY customer, work_center, status;
+END
+$$;
+SELECT orders_counts_rebuild();
 ANALYZE live_order_counts;
 ANALYZE live_due_counts;
 ANALYZE customer_work_center_counts;
