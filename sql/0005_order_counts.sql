@@ -1,5 +1,5 @@
 -- 0005_order_counts: exact aggregates of `orders` beyond 0004's order_counts, so that a
--- dashboard rebuild and every common list total read a few rows instead of counting
+-- dashboard rebuild and the common list totals read a few rows instead of counting
 -- through the orders indexes:
 --
 --   live_due_counts (due_date, n)                      open orders per due date
@@ -10,7 +10,7 @@
 -- "Open" (live) = status not shipped/cancelled. Overdue (due_date < today) and due today
 -- move with the calendar, so they are not stored: a reader sums the rows of the dates it
 -- needs (the dashboard: one row per overdue due date, ~15 on the seed's 1M orders, plus
--- today's; an overdue list filtered by status or work centre: a few hundred).
+-- today's; an overdue list filtered by status or work centre: at most a few hundred).
 --
 -- Exactness: statement-level triggers on orders (one per event, transition tables) apply
 -- the net change of each statement in the same transaction, whoever writes — the service,
