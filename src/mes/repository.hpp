@@ -1,10 +1,11 @@
 // Repository: every SQL statement of the MES API, each returning the ready JSON body.
 //
 // Reads are one statement each (one snapshot, one round trip): a list page and its
-// total together; an order with its history; the dashboard. Totals filtered by status,
-// customer or work centre (one of them, any status set) and the dashboard's counts come
-// from order_counts, kept exact by the orders trigger (sql/0004_mes.sql); overdue and
-// customer-plus-work-centre totals count through the indexes.
+// total together; an order with its history; the dashboard. Totals and the dashboard's
+// counts come from counters kept exact by the orders triggers (order_counts of
+// sql/0004_mes.sql; open orders per due date and per customer and work centre of
+// sql/0005_order_counts.sql); only overdue totals for one customer count through the
+// indexes.
 //
 // Writes:
 //   create(): one statement (customer registered if new, order inserted) that inserts

@@ -31,15 +31,16 @@ inline constexpr const char* kOrder =
 
 // $1 today → rows (kind, name, n): kind 's' per status, 'overdue', 'due_today', 'w' per
 // work centre (orders in_production), 'at' (name = generated_at). Counts come from
-// order_counts; overdue and due today from the partial index of open orders.
+// order_counts; overdue and due today from live_due_counts (open orders per due date,
+// sql/0005_order_counts.sql): a few dozen rows in all, never the orders table.
 inline constexpr const char* kDashboard = R"sql(
 SELECT 's' AS kind, status AS name, n FROM order_counts WHERE kind = 'all' AND key = ''
 UNION ALL
-SELECT 'overdue', NULL, count(*) FROM orders
- WHERE status NOT IN ('shipped', 'cancelled') AND due_date < $1::date
+SELECT 'overdue', NULL, COALESCE(sum(n), 0)::bigint FROM live_due_counts
+ WHERE due_date < $1::date
 UNION ALL
-SELECT 'due_today', NULL, count(*) FROM orders
- WHERE status NOT IN ('shipped', 'cancelled') AND due_date = $1::date
+SELECT 'due_today', NULL, COALESCE(sum(n), 0)::bigint FROM live_due_counts
+ WHERE due_date = $1::date
 UNION ALL
 SELECT 'w', w.code, COALESCE(c.n, 0) FROM work_centers w
   LEFT JOIN order_counts c
