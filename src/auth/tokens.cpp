@@ -1,6 +1,8 @@
 // POST /tokens, DELETE /tokens/{name}, GET /tokens and the sf_tokens_changed feed.
 #include "auth/tokens.hpp"
 
+#include "pg/write_fence.hpp"
+
 #include "http/error_response.hpp"
 #include "http/json_body.hpp"
 #include "pg/pool.hpp"
@@ -86,7 +88,10 @@ awaitable<http::Response> tokens_delete(Authenticator& auth, const http::Request
   auto rows = co_await auth.db().query(kRevokeSql, pg::params(name));
   if (!rows) co_return http::error_response(rows.error().to_problem());
   if (rows->size() == 0) co_return http::error_response(Problem::not_found("no live token with this name"));
-  co_await auth.token_cache().retire_key(kTokenNamespace, std::string(rows->text(0, 0)));
+  // A revoked token must stop working everywhere before the answer: if the cache did not
+  // take the retirement, wait until every process's change feed has it (write_fence.hpp).
+  if (!co_await auth.token_cache().retire_key(kTokenNamespace, std::string(rows->text(0, 0))))
+    co_await pg::fence(auth.db());
   http::Response r;
   r.status = 204;
   r.content_type.clear();

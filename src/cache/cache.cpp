@@ -250,7 +250,7 @@ asio::awaitable<Result<Answer>> Engine::lookup(CacheStats& stats, const Policy& 
   co_return *flight->result;
 }
 
-asio::awaitable<void> Engine::retire(CacheStats& stats, const std::string& ns,
+asio::awaitable<bool> Engine::retire(CacheStats& stats, const std::string& ns,
                                      const std::string* key) {
   // Always tried, whatever the breaker says and even when this process does not read
   // the cache (enabled = false): other processes may be serving the retired entries,
@@ -271,7 +271,7 @@ asio::awaitable<void> Engine::retire(CacheStats& stats, const std::string& ns,
     stats.retire_seconds.observe(seconds_since(start, clock_));
     if (delivered) {
       ledger_->count_retirement();
-      co_return;
+      co_return true;
     }
   }
   // Not delivered: retire the whole namespace later, before the cache is read again.
@@ -279,6 +279,7 @@ asio::awaitable<void> Engine::retire(CacheStats& stats, const std::string& ns,
   ledger_->count_retirement();
   stats.invalidation_deferred.inc();
   spdlog::warn("cache: invalidation of ns={} deferred until the cache is reachable", ns);
+  co_return false;
 }
 
 void Engine::start_repair() {
@@ -320,14 +321,15 @@ asio::awaitable<Result<Answer>> Cache::get_or_load(std::string ns, std::string k
   co_return answer;
 }
 
-asio::awaitable<void> Cache::retire_namespace(std::string ns) {
-  co_await engine_.retire(stats_, safe_segment(ns, engine_.options_.max_key_bytes), nullptr);
+asio::awaitable<bool> Cache::retire_namespace(std::string ns) {
+  co_return co_await engine_.retire(stats_, safe_segment(ns, engine_.options_.max_key_bytes),
+                                    nullptr);
 }
 
-asio::awaitable<void> Cache::retire_key(std::string ns, std::string key) {
+asio::awaitable<bool> Cache::retire_key(std::string ns, std::string key) {
   const std::size_t max = engine_.options_.max_key_bytes;
   const std::string safe_key = safe_segment(key, max);
-  co_await engine_.retire(stats_, safe_segment(ns, max), &safe_key);
+  co_return co_await engine_.retire(stats_, safe_segment(ns, max), &safe_key);
 }
 
 }  // namespace shopfloor::cache

@@ -116,7 +116,7 @@ class Engine {
                                          const Loader& loader);
   asio::awaitable<Result<Answer>> load_only(CacheStats& stats, const Loader& loader,
                                             Source source);
-  asio::awaitable<void> retire(CacheStats& stats, const std::string& ns,
+  asio::awaitable<bool> retire(CacheStats& stats, const std::string& ns,
                                const std::string* key);
   // Delivers what the ledger holds; at most one repair runs per engine.
   void start_repair();
@@ -147,9 +147,11 @@ class Cache {
   // with temporaries and await it later (co_spawn) without dangling references.
   asio::awaitable<Result<Answer>> get_or_load(std::string ns, std::string key, Loader loader);
   // Retire every key of ns / one key. Never fails from the caller's view: what cannot
-  // be delivered now is kept in the ledger and delivered before the cache is read again.
-  asio::awaitable<void> retire_namespace(std::string ns);
-  asio::awaitable<void> retire_key(std::string ns, std::string key);
+  // be delivered now is kept in the ledger and delivered before this process reads the
+  // cache again. Returns whether it was delivered now; a write that could not deliver
+  // must not answer before other processes stop serving the entry (pg/write_fence.hpp).
+  asio::awaitable<bool> retire_namespace(std::string ns);
+  asio::awaitable<bool> retire_key(std::string ns, std::string key);
 
   const std::string& name() const { return stats_.name; }
   const Policy& policy() const { return policy_; }

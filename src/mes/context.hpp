@@ -43,9 +43,14 @@ struct Context {
   asio::awaitable<Result<cache::Answer>> cached_read(cache::Cache& cache, std::string ns,
                                                      std::string key, Load load);
 
-  // Retire what `change` can affect (everything when change.all). Never fails: undeliverable retirements go to the engine's ledger.
-  asio::awaitable<void> retire(const ChangeSet& change);
-  asio::awaitable<void> retire_everything();
+  // Retire what `change` can affect (everything when change.all). Never fails:
+  // undeliverable retirements go to the engine's ledger. Returns whether all were
+  // delivered now.
+  asio::awaitable<bool> retire(const ChangeSet& change);
+  asio::awaitable<bool> retire_everything();
+  // After this service's own write, before answering: retire, and when the cache did not
+  // take it, wait until every process's change feed has the write (pg/write_fence.hpp).
+  asio::awaitable<void> retire_after_write(const ChangeSet& change);
 };
 
 // Today's date in UTC, YYYY-MM-DD: the service's notion of "today" (overdue, due_today).

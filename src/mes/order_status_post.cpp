@@ -20,9 +20,9 @@ asio::awaitable<http::Response> order_status_post(Context& ctx, const http::Requ
 
   std::optional<ChangeSet> uncertain;
   auto written = co_await ctx.repo.change_status(*id, std::move(*change), uncertain);
-  if (uncertain) co_await ctx.retire(*uncertain);  // perhaps applied: never stale after it
+  if (uncertain) co_await ctx.retire_after_write(*uncertain);  // perhaps applied: never stale after it
   if (!written) co_return http::error_response(written.error());
-  co_await ctx.retire(written->change);  // before answering: read-your-writes
+  co_await ctx.retire_after_write(written->change);  // before answering: read-your-writes
   co_return http::Response::json(200, std::move(written->body));
 }
 

@@ -5,6 +5,7 @@
 #include "mes/context.hpp"
 #include "mes/list_query.hpp"
 #include "mes/order_input.hpp"
+#include "pg/write_fence.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -28,7 +29,8 @@ using asio::awaitable;
 
 // Runs the tasks concurrently (the Redis client pipelines them) and returns when all are
 // done. Retirements never throw; should one, it is logged and the others still finish.
-awaitable<void> run_all(std::vector<awaitable<void>> tasks) {
+template <class T>
+awaitable<void> run_all(std::vector<awaitable<T>> tasks) {
   if (tasks.empty()) co_return;
   auto ex = co_await asio::this_coro::executor;
   auto remaining = std::make_shared<std::size_t>(tasks.size());
@@ -50,23 +52,26 @@ awaitable<void> run_all(std::vector<awaitable<void>> tasks) {
   while (*remaining > 0) co_await done->async_wait(asio::as_tuple(asio::use_awaitable));
 }
 
-// One retirement owning its arguments (Cache takes them by reference, and the tasks run
-// after the caller's temporaries are gone).
-awaitable<void> retire_one(cache::Cache& cache, std::string ns) {
-  co_await cache.retire_namespace(ns);
+// One retirement owning its arguments (the tasks run after the caller's temporaries are
+// gone); clears `delivered` when the cache did not take it.
+using Delivered = std::shared_ptr<bool>;
+awaitable<void> retire_one(cache::Cache& cache, std::string ns, Delivered delivered) {
+  if (!co_await cache.retire_namespace(ns)) *delivered = false;
 }
-awaitable<void> retire_one_key(cache::Cache& cache, std::string ns, std::string key) {
-  co_await cache.retire_key(ns, key);
+awaitable<void> retire_one_key(cache::Cache& cache, std::string ns, std::string key,
+                               Delivered delivered) {
+  if (!co_await cache.retire_key(ns, key)) *delivered = false;
 }
 
 // At most this many retirements in flight at once (resync: hundreds of customers).
 constexpr std::size_t kRetireBatch = 64;
 
-awaitable<void> retire_namespaces(cache::Cache& cache, std::vector<std::string> namespaces) {
+awaitable<void> retire_namespaces(cache::Cache& cache, std::vector<std::string> namespaces,
+                                  Delivered delivered) {
   for (std::size_t at = 0; at < namespaces.size(); at += kRetireBatch) {
     std::vector<awaitable<void>> batch;
     for (std::size_t i = at; i < std::min(namespaces.size(), at + kRetireBatch); ++i)
-      batch.push_back(retire_one(cache, namespaces[i]));
+      batch.push_back(retire_one(cache, namespaces[i], delivered));
     co_await run_all(std::move(batch));
   }
 }
@@ -95,24 +100,29 @@ awaitable<Result<cache::Answer>> Context::cached_read(cache::Cache& cache, std::
   co_return co_await cache.get_or_load(std::move(ns), std::move(key), std::move(load));
 }
 
-awaitable<void> Context::retire(const ChangeSet& change) {
-  if (change.all) {
-    co_await retire_everything();
-    co_return;
-  }
+awaitable<bool> Context::retire(const ChangeSet& change) {
+  if (change.all) co_return co_await retire_everything();
+  auto delivered = std::make_shared<bool>(true);
   std::vector<awaitable<void>> tasks;
   if (!change.history_only) {
     for (std::string& ns : affected_list_namespaces(change))
-      tasks.push_back(retire_one(orders_list, std::move(ns)));
-    tasks.push_back(retire_one(dashboard, kDashboardNamespace));
+      tasks.push_back(retire_one(orders_list, std::move(ns), delivered));
+    tasks.push_back(retire_one(dashboard, kDashboardNamespace, delivered));
   }
   for (long long id : change.order_ids)
-    tasks.push_back(retire_one_key(order, kOrderNamespace, format_order_number(id)));
+    tasks.push_back(retire_one_key(order, kOrderNamespace, format_order_number(id), delivered));
   co_await run_all(std::move(tasks));
-  if (change.txid != 0) RetiredWrites::instance().add(change.txid);
+  if (change.txid != 0 && *delivered) RetiredWrites::instance().add(change.txid);
+  co_return *delivered;
 }
 
-awaitable<void> Context::retire_everything() {
+awaitable<void> Context::retire_after_write(const ChangeSet& change) {
+  // Not delivered: other processes may serve the old entries until their change feed
+  // retires them; the answer waits for that (pg/write_fence.hpp).
+  if (!co_await retire(change)) co_await pg::fence(deps.db);
+}
+
+awaitable<bool> Context::retire_everything() {
   std::vector<std::string> namespaces{list_namespace_all()};
   for (Status s : kAllStatuses) namespaces.push_back(list_namespace_for_status(s));
   // Customer and work-centre namespaces need their names; the database may be briefly
@@ -133,11 +143,13 @@ awaitable<void> Context::retire_everything() {
     }
     co_await sleep_for(std::chrono::milliseconds(100 * attempt));
   }
+  auto delivered = std::make_shared<bool>(true);
   std::vector<awaitable<void>> tasks;
-  tasks.push_back(retire_namespaces(orders_list, std::move(namespaces)));
-  tasks.push_back(retire_one(order, kOrderNamespace));
-  tasks.push_back(retire_one(dashboard, kDashboardNamespace));
+  tasks.push_back(retire_namespaces(orders_list, std::move(namespaces), delivered));
+  tasks.push_back(retire_one(order, kOrderNamespace, delivered));
+  tasks.push_back(retire_one(dashboard, kDashboardNamespace, delivered));
   co_await run_all(std::move(tasks));
+  co_return *delivered;
 }
 
 std::string utc_today() {
@@ -208,10 +220,10 @@ std::vector<pg::ChangeFeed> Service::change_feeds() {
       kReferenceDataChannel,
       [ctx](std::string table) -> asio::awaitable<void> {
         if (table != "work_centers") co_return;
-        co_await ctx->dashboard.retire_namespace(kDashboardNamespace);
+        co_await ctx->dashboard.retire_namespace(detail::kDashboardNamespace);
       },
       [ctx]() -> asio::awaitable<void> {
-        co_await ctx->dashboard.retire_namespace(kDashboardNamespace);
+        co_await ctx->dashboard.retire_namespace(detail::kDashboardNamespace);
       },
   });
   return feeds;

@@ -1,5 +1,7 @@
 #include "pg/change_feed.hpp"
 
+#include "pg/write_fence.hpp"
+
 #include <boost/asio/co_spawn.hpp>
 #include <spdlog/spdlog.h>
 
@@ -32,7 +34,8 @@ ChangeFeedListener::ChangeFeedListener(asio::any_io_executor ex, Options opts,
                                        std::vector<ChangeFeed> feeds)
     : state_(std::make_shared<State>()) {
   state_->feeds = std::move(feeds);
-  std::vector<std::string> channels;
+  // The write fence's channel (write_fence.hpp) is always listened to.
+  std::vector<std::string> channels{kFenceChannel};
   for (const auto& f : state_->feeds) {
     if (std::find(channels.begin(), channels.end(), f.channel) == channels.end())
       channels.push_back(f.channel);
@@ -44,6 +47,7 @@ ChangeFeedListener::ChangeFeedListener(asio::any_io_executor ex, Options opts,
       ex, std::move(opts), std::move(channels),
       [state, ex](std::string_view channel, std::string_view payload) {
         state->last_payload[std::string(channel)] = std::string(payload);
+        if (channel == kFenceChannel) FenceBook::instance().received(std::string(payload));
         for (auto& feed : state->feeds) {
           if (feed.channel != channel) continue;
           ++state->counts.notifications;

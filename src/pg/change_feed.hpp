@@ -10,7 +10,8 @@
 // coroutine on the listener's executor, in arrival order (they may overlap: each runs
 // to its own end). It counts what it delivered and what has finished, so a caller can
 // tell when every notification received so far has been handled (settled()), and
-// remembers the last payload per channel (a test's barrier NOTIFY).
+// remembers the last payload per channel (a test's barrier NOTIFY). It also listens to
+// the write fence's channel (write_fence.hpp) and records what arrives there.
 //
 // Thread-safety: none; create, start, stop and query it on its executor's thread.
 // Feeds run there too. stop() closes the connection; coroutines already running finish.

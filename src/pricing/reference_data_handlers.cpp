@@ -16,6 +16,7 @@
 #include "http/json_body.hpp"
 #include "pricing/price_update.hpp"
 #include "pricing/repository.hpp"
+#include "pg/write_fence.hpp"
 #include "pricing/service_context.hpp"
 
 namespace shopfloor::pricing::detail {
@@ -82,7 +83,9 @@ asio::awaitable<http::Response> price_put(Context& ctx, const http::Request& req
 
   Result<Versioned<Record>> change = co_await write(ctx.deps.db, std::string(code), *amount);
   if (change || maybe_committed(change.error())) {
-    co_await ctx.calculations.retire_namespace(kCalculationNamespace);
+    // Not delivered: wait until every process's change feed has the price change.
+    if (!co_await ctx.calculations.retire_namespace(kCalculationNamespace))
+      co_await pg::fence(ctx.deps.db);
   }
   if (!change) co_return http::error_response(change.error());
   updates.inc();

@@ -1,0 +1,76 @@
+#include "pg/write_fence.hpp"
+
+#include "pg/params.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include <random>
+
+namespace shopfloor::pg {
+
+namespace asio = boost::asio;
+
+FenceBook& FenceBook::instance() {
+  static FenceBook book;
+  return book;
+}
+
+void FenceBook::received(const std::string& token) {
+  std::lock_guard lock(mutex_);
+  if (!set_.insert(token).second) return;
+  order_.push_back(token);
+  if (order_.size() > 1024) {
+    set_.erase(order_.front());
+    order_.pop_front();
+  }
+}
+
+bool FenceBook::seen(const std::string& token) const {
+  std::lock_guard lock(mutex_);
+  return set_.contains(token);
+}
+
+namespace {
+
+std::string new_token() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string t = "f";
+  for (auto bits = rng(), i = std::uint64_t{0}; i < 16; ++i, bits >>= 4) t += kHex[bits & 0xF];
+  return t;
+}
+
+asio::awaitable<void> pause(asio::steady_timer& timer, std::chrono::milliseconds d) {
+  timer.expires_after(d);
+  co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+}
+
+}  // namespace
+
+asio::awaitable<bool> fence(Pool& db, std::chrono::milliseconds limit,
+                            std::chrono::milliseconds margin) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  const std::string token = new_token();
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  auto sent = co_await db.query("SELECT pg_notify($1, $2)", params(std::string(kFenceChannel), token),
+                                limit);
+  if (!sent) {
+    spdlog::error("write fence: cannot notify ({}); answering without it", to_string(sent.error()));
+    co_return false;
+  }
+  while (!FenceBook::instance().seen(token)) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      spdlog::error("write fence: the change feed did not confirm within {} ms", limit.count());
+      co_return false;
+    }
+    co_await pause(timer, std::chrono::milliseconds(5));
+  }
+  co_await pause(timer, margin);
+  co_return true;
+}
+
+}  // namespace shopfloor::pg
