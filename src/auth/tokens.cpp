@@ -90,8 +90,9 @@ awaitable<http::Response> tokens_delete(Authenticator& auth, const http::Request
   if (rows->size() == 0) co_return http::error_response(Problem::not_found("no live token with this name"));
   // A revoked token must stop working everywhere before the answer: if the cache did not
   // take the retirement, wait until every process's change feed has it (write_fence.hpp).
-  if (!co_await auth.token_cache().retire_key(kTokenNamespace, std::string(rows->text(0, 0))))
-    co_await pg::fence(auth.db());
+  const bool delivered =
+      co_await auth.token_cache().retire_key(kTokenNamespace, std::string(rows->text(0, 0)));
+  if (!delivered) co_await pg::fence(auth.db());
   http::Response r;
   r.status = 204;
   r.content_type.clear();

@@ -53,14 +53,17 @@ awaitable<void> run_all(std::vector<awaitable<T>> tasks) {
 }
 
 // One retirement owning its arguments (the tasks run after the caller's temporaries are
-// gone); clears `delivered` when the cache did not take it.
+// gone); clears `delivered` when the cache did not take it. (The result is kept in a
+// variable: g++ 12 miscompiles a co_await inside an if condition here.)
 using Delivered = std::shared_ptr<bool>;
 awaitable<void> retire_one(cache::Cache& cache, std::string ns, Delivered delivered) {
-  if (!co_await cache.retire_namespace(ns)) *delivered = false;
+  const bool ok = co_await cache.retire_namespace(std::move(ns));
+  if (!ok) *delivered = false;
 }
 awaitable<void> retire_one_key(cache::Cache& cache, std::string ns, std::string key,
                                Delivered delivered) {
-  if (!co_await cache.retire_key(ns, key)) *delivered = false;
+  const bool ok = co_await cache.retire_key(std::move(ns), std::move(key));
+  if (!ok) *delivered = false;
 }
 
 // At most this many retirements in flight at once (resync: hundreds of customers).
@@ -119,7 +122,8 @@ awaitable<bool> Context::retire(const ChangeSet& change) {
 awaitable<void> Context::retire_after_write(const ChangeSet& change) {
   // Not delivered: other processes may serve the old entries until their change feed
   // retires them; the answer waits for that (pg/write_fence.hpp).
-  if (!co_await retire(change)) co_await pg::fence(deps.db);
+  const bool delivered = co_await retire(change);
+  if (!delivered) co_await pg::fence(deps.db);
 }
 
 awaitable<bool> Context::retire_everything() {

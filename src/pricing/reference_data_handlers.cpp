@@ -84,8 +84,8 @@ asio::awaitable<http::Response> price_put(Context& ctx, const http::Request& req
   Result<Versioned<Record>> change = co_await write(ctx.deps.db, std::string(code), *amount);
   if (change || maybe_committed(change.error())) {
     // Not delivered: wait until every process's change feed has the price change.
-    if (!co_await ctx.calculations.retire_namespace(kCalculationNamespace))
-      co_await pg::fence(ctx.deps.db);
+    const bool delivered = co_await ctx.calculations.retire_namespace(kCalculationNamespace);
+    if (!delivered) co_await pg::fence(ctx.deps.db);
   }
   if (!change) co_return http::error_response(change.error());
   updates.inc();
