@@ -39,12 +39,11 @@ struct Watchdog {
   bool expired = false;
 };
 
-enum class HandshakeStep { auth, select, setname, extra };
+enum class HandshakeStep { auth, select, setname };
 
 asio::awaitable<error_code> handshake(Transport& transport, ReplyReader& reader,
                                       const Options& opts, std::string_view client_name,
-                                      std::string_view extra, std::size_t extra_replies,
-                                      std::vector<Reply>* extra_out, std::string& detail) {
+                                      std::string& detail) {
   if (auto ec = co_await transport.connect(opts)) {
     detail = "connect to " + opts.host + ":" + std::to_string(opts.port) + ": " + ec.message();
     co_return ec;
@@ -72,8 +71,6 @@ asio::awaitable<error_code> handshake(Transport& transport, ReplyReader& reader,
     append_command(out, args);
     steps.push_back(HandshakeStep::setname);
   }
-  out.append(extra);
-  steps.insert(steps.end(), extra_replies, HandshakeStep::extra);
   if (steps.empty()) co_return error_code{};
 
   if (auto ec = co_await transport.write(asio::buffer(out))) {
@@ -82,25 +79,21 @@ asio::awaitable<error_code> handshake(Transport& transport, ReplyReader& reader,
   }
 
   // Whole reads are fed to the reader and only the replies we wait for are
-  // taken out: whatever follows (a Subscriber's first messages) stays in the
-  // reader for its owner.
+  // taken out: nothing else can follow them before the first request, but the
+  // reader stays with its owner either way.
   std::vector<Reply> replies;
   std::array<char, 4096> buffer;
-  bool extra_rejected = false;
   while (true) {
-    while (replies.size() < steps.size() && !extra_rejected) {
+    while (replies.size() < steps.size()) {
       auto reply = reader.next();
       if (!reply) break;
-      if (steps[replies.size()] == HandshakeStep::extra && reply->is_error()) {
-        extra_rejected = true;  // the command failed as a whole: no more replies to it
-      }
       replies.push_back(std::move(*reply));
     }
     if (reader.failed()) {
       detail = "handshake reply: " + reader.error();
       co_return make_error_code(error::protocol);
     }
-    if (replies.size() == steps.size() || extra_rejected) break;
+    if (replies.size() == steps.size()) break;
     auto [ec, n] = co_await transport.read_some(asio::buffer(buffer));
     if (ec) {
       // A plain-TCP client talking to a TLS port ends here: the server drops
@@ -134,14 +127,6 @@ asio::awaitable<error_code> handshake(Transport& transport, ReplyReader& reader,
         // reason to refuse service.
         if (r.is_error()) spdlog::debug("redis: CLIENT SETNAME rejected: {}", r.str);
         break;
-      case HandshakeStep::extra:
-        if (r.is_error()) {
-          detail = "handshake command rejected: " + r.str;
-          if (extra_out) extra_out->push_back(r);
-          co_return make_error_code(error::handshake_failed);
-        }
-        if (extra_out) extra_out->push_back(std::move(replies[i]));
-        break;
     }
   }
   co_return error_code{};
@@ -151,8 +136,7 @@ asio::awaitable<error_code> handshake(Transport& transport, ReplyReader& reader,
 
 asio::awaitable<error_code> establish(Transport& transport, ReplyReader& reader,
                                       const Options& opts, std::string_view client_name,
-                                      std::string_view extra, std::size_t extra_replies,
-                                      std::vector<Reply>* extra_out, std::string& detail) {
+                                      std::string& detail) {
   auto watch = std::make_shared<Watchdog>();
   asio::steady_timer watchdog(co_await asio::this_coro::executor, opts.connect_timeout);
   // The handler may run after this coroutine returned (it was already queued
@@ -164,8 +148,7 @@ asio::awaitable<error_code> establish(Transport& transport, ReplyReader& reader,
   });
   error_code ec;
   try {
-    ec = co_await handshake(transport, reader, opts, client_name, extra, extra_replies, extra_out,
-                            detail);
+    ec = co_await handshake(transport, reader, opts, client_name, detail);
   } catch (...) {
     watch->done = true;
     throw;
@@ -198,7 +181,7 @@ asio::awaitable<error_code> Connection::connect(std::string& detail) {
   state_ = State::connecting;
   transport_ = make_transport(ex_, opts_.tls ? tls_ : nullptr);
   auto ec =
-      co_await establish(*transport_, reader_, opts_, opts_.client_name, {}, 0, nullptr, detail);
+      co_await establish(*transport_, reader_, opts_, opts_.client_name, detail);
   if (state_ == State::closed) co_return close_reason_;  // close() during the handshake
   if (ec) {
     close(ec);
