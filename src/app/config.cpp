@@ -269,7 +269,6 @@ Result<Config> load_config(
     o->idle_timeout = c.mes.idle_timeout;
     o->drain_timeout = c.mes.drain_timeout;
   }
-  c.mes.metrics_public = c.pricing.metrics_public = c.shop.metrics_public = c.metrics_public;
   return c;
 }
 
