@@ -1,7 +1,6 @@
 // Request-target parsing and percent-decoding, on Boost.URL.
 #include "http/target.hpp"
 
-#include <boost/url/encode.hpp>
 #include <boost/url/grammar/charset.hpp>
 #include <boost/url/grammar/lut_chars.hpp>
 #include <boost/url/parse.hpp>
@@ -49,9 +48,19 @@ Result<ParsedTarget> parse_target(std::string_view target) {
   // Beast passes bytes RFC 3986 does not allow unescaped ("|", "[", non-ASCII...),
   // and browsers send some of them in queries: escape them first, so that only
   // malformed escapes are errors.
+  // (urls::encode cannot do it: it would escape the '%' of existing escapes too.)
   std::string escaped;
   if (urls::grammar::find_if_not(target.begin(), target.end(), kTargetChars) != target.end()) {
-    escaped = urls::encode(target, kTargetChars);
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    escaped.reserve(target.size() * 3);
+    for (const char c : target) {
+      if (kTargetChars(c)) {
+        escaped += c;
+      } else {
+        const auto byte = static_cast<unsigned char>(c);
+        escaped += {'%', kHex[byte >> 4], kHex[byte & 0xF]};
+      }
+    }
     target = escaped;
   }
   auto url = urls::parse_origin_form(target);
