@@ -224,7 +224,9 @@ TEST_P(BackendConformance, EveryCallHonoursItsDeadlineWhenTheStoreStopsAnswering
   // retire_namespace may have reached the store after its caller gave up: it is not
   // undone by the deadline, so the generation is 0 or 1 — never anything else.
   EXPECT_LE(f->generation, 1u);
-  if (f->generation == 0) EXPECT_EQ(f->value, std::optional<std::string>("v"));
+  if (f->generation == 0) {
+    EXPECT_EQ(f->value, std::optional<std::string>("v"));
+  }
 }
 
 TEST_P(BackendConformance, EveryCallFailsInTimeWhileTheStoreIsUnreachable) {

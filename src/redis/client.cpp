@@ -269,9 +269,10 @@ asio::awaitable<boost::system::result<Reply>> Client::command(Command command,
 }
 
 asio::awaitable<boost::system::result<Reply>> Client::eval(const Script& script,
-                                                           std::vector<std::string> keys,
-                                                           std::vector<std::string> args,
+                                                           const std::vector<std::string>& keys,
+                                                           const std::vector<std::string>& args,
                                                            std::chrono::milliseconds timeout) {
+  // Not a coroutine: keys and args are formatted now, while they are alive.
   std::vector<std::string_view> argv;
   argv.reserve(3 + keys.size() + args.size());
   const std::string numkeys = std::to_string(keys.size());

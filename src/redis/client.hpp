@@ -86,10 +86,11 @@ class Client {
   // EVALSHA script.sha1() numkeys keys... args...; on a NOSCRIPT error reply
   // the body is loaded (SCRIPT LOAD, pipelined with a second EVALSHA) and the
   // second reply returned. One deadline covers both round trips. The script
-  // is copied, so it need not outlive the call.
+  // is copied and keys and args are formatted at the call, so none of them
+  // need outlive it.
   asio::awaitable<boost::system::result<Reply>> eval(const Script& script,
-                                                     std::vector<std::string> keys,
-                                                     std::vector<std::string> args,
+                                                     const std::vector<std::string>& keys,
+                                                     const std::vector<std::string>& args,
                                                      std::chrono::milliseconds timeout = {});
 
   // Called on the client's executor each time a connection becomes ready
