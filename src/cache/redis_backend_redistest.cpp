@@ -117,19 +117,19 @@ class RedisHarness final : public BackendHarness {
     admin_->start();
     ASSERT_TRUE(wait_connected(ioc_, *admin_));
     const std::string ms = std::to_string(at_least.count());
-    auto paused = testing::run(
-        ioc_, admin_->command(std::vector<std::string>{"CLIENT", "PAUSE", ms, "ALL"},
-                              milliseconds(5000)));
-    ASSERT_TRUE(paused && paused->is_ok()) << (paused ? redis::to_string(*paused)
-                                                      : paused.error().message());
+    auto paused =
+        testing::run(ioc_, admin_->command(std::vector<std::string>{"CLIENT", "PAUSE", ms, "ALL"},
+                                           milliseconds(5000)));
+    ASSERT_TRUE(paused && paused->is_ok())
+        << (paused ? redis::to_string(*paused) : paused.error().message());
   }
   // The admin's PING is answered once the pause is over; then the backend's
   // client must be connected again (it may have given up a connection whose
   // replies were overdue).
   void end_stall() override {
     ASSERT_TRUE(admin_);
-    auto pong = testing::run(ioc_, admin_->command(std::vector<std::string>{"PING"},
-                                                   milliseconds(10000)));
+    auto pong =
+        testing::run(ioc_, admin_->command(std::vector<std::string>{"PING"}, milliseconds(10000)));
     EXPECT_TRUE(pong && pong->str == "PONG");
     admin_->stop();
     EXPECT_TRUE(wait_connected(ioc_, client_, milliseconds(10000)));

@@ -47,18 +47,15 @@ TEST(HttpTarget, AcceptsBytesRfc3986WantsEscapedAsBrowsersSendThem) {
   auto t = parse_target("/a|b/caf\xc3\xa9?q=[1]&r=a|b&s=\"x\"&t=^{}`&u=caf%C3%A9");
   ASSERT_TRUE(t.has_value()) << t.error().message;
   EXPECT_EQ(t->path, "/a|b/caf\xc3\xa9");
-  EXPECT_EQ(t->query, (Query{{"q", "[1]"},
-                             {"r", "a|b"},
-                             {"s", "\"x\""},
-                             {"t", "^{}`"},
-                             {"u", "caf\xc3\xa9"}}));
+  EXPECT_EQ(
+      t->query,
+      (Query{{"q", "[1]"}, {"r", "a|b"}, {"s", "\"x\""}, {"t", "^{}`"}, {"u", "caf\xc3\xa9"}}));
 }
 
 TEST(HttpTarget, QueryEdgeCases) {
   auto t = parse_target("/p?=v&k=&&a=b=c&%26=%3D&q?=/x");
   ASSERT_TRUE(t.has_value()) << t.error().message;
-  EXPECT_EQ(t->query,
-            (Query{{"", "v"}, {"k", ""}, {"a", "b=c"}, {"&", "="}, {"q?", "/x"}}));
+  EXPECT_EQ(t->query, (Query{{"", "v"}, {"k", ""}, {"a", "b=c"}, {"&", "="}, {"q?", "/x"}}));
   auto empty = parse_target("/p?");
   ASSERT_TRUE(empty.has_value());
   EXPECT_TRUE(empty->query.empty());

@@ -8,6 +8,7 @@
 // loaded (no sleeps as synchronisation).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -16,7 +17,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -245,7 +245,8 @@ class RedisClientTest : public ::testing::Test {
     probe.start();
     bool up = co_await wait_until([&] { return probe.connected(); }, 10000ms);
     auto pong = co_await probe.command(Command("PING"), 10000ms);
-    co_return up && pong && pong->str == "PONG";
+    const bool free = up && pong && pong->str == "PONG";
+    co_return free;
   }
 
   Env env_;
@@ -373,7 +374,9 @@ TEST_F(RedisClientTest, CommandsIssuedTogetherGetTheirOwnRepliesInOrder) {
           asio::detached);
     }
     EXPECT_TRUE(co_await wait_until(
-        [&] { return std::all_of(replies.begin(), replies.end(), [](auto& r) { return r.has_value(); }); },
+        [&] {
+          return std::all_of(replies.begin(), replies.end(), [](auto& r) { return r.has_value(); });
+        },
         5000ms));
     for (const auto& r : replies) CO_ASSERT(r && *r, (r ? describe(*r) : "no reply"));
     EXPECT_TRUE((*replies[0])->is_ok());
@@ -508,8 +511,7 @@ TEST_F(RedisClientTest, CommandTimesOutWhileServerIsBlockedThenRecovers) {
     CO_ASSERT(set && set->is_ok(), describe(set));
     bool unblocked = false;
     boost::system::error_code block_outcome;
-    spawn_block(client, co_await blocking_command(client, 2.0), 10000ms, unblocked,
-                &block_outcome);
+    spawn_block(client, co_await blocking_command(client, 2.0), 10000ms, unblocked, &block_outcome);
 
     const auto start = Clock::now();
     auto r = co_await client.command(Command("GET", key), 1ms);
@@ -553,7 +555,8 @@ TEST_F(RedisClientTest, OverdueConnectionIsDeclaredDeadAndReplaced) {
     // behind the block fails with connection_lost, long before the block ends.
     auto waiting = co_await client.command(Command("GET", prefix_ + "x"), 2500ms);
     CO_ASSERT(!waiting, describe(waiting));
-    EXPECT_EQ(waiting.error(), make_error_code(error::connection_lost)) << waiting.error().message();
+    EXPECT_EQ(waiting.error(), make_error_code(error::connection_lost))
+        << waiting.error().message();
     EXPECT_LT(ms_since(start), 2000) << "the overdue connection was not closed in time";
     EXPECT_TRUE(block_done);
     EXPECT_EQ(block_outcome, make_error_code(error::timeout)) << block_outcome.message();

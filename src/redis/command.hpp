@@ -48,4 +48,3 @@ class Command {
 };
 
 }  // namespace shopfloor::redis
-

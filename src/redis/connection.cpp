@@ -180,8 +180,7 @@ Connection::~Connection() = default;
 asio::awaitable<error_code> Connection::connect(std::string& detail) {
   state_ = State::connecting;
   transport_ = make_transport(ex_, opts_.tls ? tls_ : nullptr);
-  auto ec =
-      co_await establish(*transport_, reader_, opts_, opts_.client_name, detail);
+  auto ec = co_await establish(*transport_, reader_, opts_, opts_.client_name, detail);
   if (state_ == State::closed) co_return close_reason_;  // close() during the handshake
   if (ec) {
     close(ec);
