@@ -109,9 +109,11 @@ enable-debug-command local
 maxmemory-policy volatile-lru
 # The default user is off; every client authenticates.
 user default off
-# The services: their key prefix and channel prefix only, and only the commands
-# they use (no FLUSHALL, CONFIG, KEYS, DEBUG, SCAN...).
-user shopfloor on >$app_pw resetkeys ~sf:* resetchannels &sf:* -@all +ping +auth +hello +select +client|setname +client|id +info +get +mget +set +del +unlink +incr +exists +pexpire +pttl +evalsha +script|load +script|exists +publish +subscribe +unsubscribe
+# The services: their key prefix only, no pub/sub channels, and only the commands
+# they send: the handshake (AUTH, SELECT, CLIENT SETNAME, INFO server), the Redis cache backend
+# (MGET, SET, INCR, EVALSHA, SCRIPT LOAD; its scripts call GET, SET, DEL) and what
+# the tests send as this user (PING, GET, SET, DEL). No FLUSHALL, CONFIG, KEYS, DEBUG...
+user shopfloor on >$app_pw resetkeys ~sf:* resetchannels -@all +ping +auth +select +client|setname +info +get +mget +set +del +incr +evalsha +script|load
 # Operators and the test harness (benchmarks, restarts): everything.
 user admin on >$admin_pw ~* &* +@all
 CONF

@@ -7,11 +7,13 @@ set -euo pipefail
 PACKAGES=(
   # build
   g++ cmake ninja-build pkg-config
-  libboost1.81-dev libboost-json1.81-dev libhiredis-dev libpq-dev libssl-dev
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libhiredis-dev libpq-dev libssl-dev
   libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
   # servers and tools used by the local environment, tests and benchmarks
   postgresql postgresql-client redis-server redis-tools openssl wrk nginx-light
   curl ca-certificates procps
+  # format and lint (scripts/lint.sh)
+  clang-format clang-tidy
 )
 
 missing=()

@@ -5,8 +5,12 @@
 # unit tests in parallel, then the tests that need the servers one at a time (some
 # of them stop and restart a server).
 #
+# Format (clang-format) is checked first and fails the run at once; clang-tidy runs
+# after the build (scripts/lint.sh says what and why).
+#
 # Settings: SHOPFLOOR_BUILD_DIR (default build/test), SHOPFLOOR_KEEP_SERVERS=1 leaves
-# the servers running afterwards, and SHOPFLOOR_TEST_FILTER (a ctest -R regex).
+# the servers running afterwards, SHOPFLOOR_TEST_FILTER (a ctest -R regex), and
+# SHOPFLOOR_TIDY=0 skips clang-tidy (a quicker local run; CI always runs it).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -18,10 +22,18 @@ step() { echo "== $* ($(date +%H:%M:%S))"; }
 step "install dependencies"
 bash scripts/install-deps.sh
 
+step "format check"
+bash scripts/lint.sh format
+
 step "build ($BUILD)"
 cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSHOPFLOOR_SANITIZE=ON \
   -DSHOPFLOOR_WERROR=ON >/dev/null
 ninja -C "$BUILD" -j "$JOBS"
+
+if [ "${SHOPFLOOR_TIDY:-1}" != 0 ] || [ "${CI:-}" = true ]; then
+  step "clang-tidy"
+  SHOPFLOOR_JOBS=$JOBS bash scripts/lint.sh tidy "$BUILD"
+fi
 
 step "start PostgreSQL and Redis"
 bash scripts/devenv.sh start

@@ -7,6 +7,13 @@
 //
 // `advance(d)` lets time pass for TTL checks: a manual clock for memory, real sleeping
 // for a server backend (the suite keeps TTLs short).
+//
+// Deadlines: every call the suite makes must complete within its timeout plus a
+// scheduling margin. Two cases test it where it matters, with short timeouts:
+// the backend's store stops answering (`begin_stall`: the memory backend's simulated
+// latency; for Redis, CLIENT PAUSE, so commands sit on an open connection) and
+// the store is unreachable (`begin_outage`: the memory backend set unavailable; for
+// Redis the server is stopped). Each call must then fail, not hang, within bounds.
 #pragma once
 
 #include "cache/backend.hpp"
@@ -29,6 +36,14 @@ class BackendHarness {
   virtual Backend& backend() = 0;
   virtual boost::asio::io_context& ioc() = 0;
   virtual void advance(std::chrono::milliseconds d) = 0;
+  // The store stops answering (calls wait for their deadline) until end_stall(),
+  // which returns once it answers again. Must last at least `at_least`.
+  virtual void begin_stall(std::chrono::milliseconds at_least) = 0;
+  virtual void end_stall() = 0;
+  // The store cannot be reached until end_outage(), which returns once the
+  // backend is ready again.
+  virtual void begin_outage() = 0;
+  virtual void end_outage() = 0;
 };
 
 struct BackendCase {
@@ -45,11 +60,40 @@ class BackendConformance : public ::testing::TestWithParam<BackendCase> {
     ns_ = "conf:" + std::to_string(std::random_device{}()) + std::to_string(std::random_device{}());
   }
   Backend& b() { return harness_->backend(); }
+  // Runs one backend call made with `timeout` (kTimeout unless said) and checks it
+  // completed within that deadline plus kMargin.
   template <class T>
-  T run(boost::asio::awaitable<T> aw) {
-    return testing::run(harness_->ioc(), std::move(aw));
+  T run(boost::asio::awaitable<T> aw, milliseconds timeout = kTimeout) {
+    const auto start = std::chrono::steady_clock::now();
+    T out = testing::run(harness_->ioc(), std::move(aw));
+    const auto took = std::chrono::steady_clock::now() - start;
+    EXPECT_LE(took, timeout + kMargin)
+        << "a backend call outlived its " << timeout.count() << " ms deadline";
+    return out;
   }
+
+  // Every Backend operation, each with `timeout`; each must fail (the store is
+  // stalled or down) and complete within timeout + kMargin.
+  void expect_every_call_fails_in_time(milliseconds timeout) {
+    const std::string token = "t";
+    auto fetched = run(b().fetch(ns_, 0, "k", timeout), timeout);
+    EXPECT_FALSE(fetched) << "fetch";
+    auto leased = run(b().acquire_lease(ns_, 0, "k", token, milliseconds(2000), timeout), timeout);
+    EXPECT_FALSE(leased) << "acquire_lease";
+    auto stored = run(b().store(ns_, 0, "k", token, "v", milliseconds(10000), timeout), timeout);
+    EXPECT_FALSE(stored) << "store";
+    auto released = run(b().release_lease(ns_, 0, "k", token, timeout), timeout);
+    EXPECT_FALSE(released) << "release_lease";
+    auto retired = run(b().retire_namespace(ns_, timeout), timeout);
+    EXPECT_FALSE(retired) << "retire_namespace";
+    auto key_retired = run(b().retire_key(ns_, "k", timeout), timeout);
+    EXPECT_FALSE(key_retired) << "retire_key";
+  }
+
   static constexpr milliseconds kTimeout{1000};
+  // Scheduling slack on a loaded 2-core CI machine under ASan: generous, yet far
+  // below what a call that ignored its deadline would take in the cases below.
+  static constexpr milliseconds kMargin{500};
   std::unique_ptr<BackendHarness> harness_;
   std::string ns_;
 };
@@ -165,6 +209,32 @@ TEST_P(BackendConformance, NamespacesAreIndependent) {
   auto f = run(b().fetch(other, 0, "k", kTimeout));
   ASSERT_TRUE(f && f->value);
   EXPECT_EQ(f->generation, 0u);
+}
+
+TEST_P(BackendConformance, EveryCallHonoursItsDeadlineWhenTheStoreStopsAnswering) {
+  // A value to find again afterwards: the stall must not lose or corrupt state.
+  ASSERT_TRUE(*run(b().acquire_lease(ns_, 0, "kept", "t", milliseconds(2000), kTimeout)));
+  ASSERT_TRUE(*run(b().store(ns_, 0, "kept", "t", "v", milliseconds(60000), kTimeout)));
+  // Six calls of 100 ms each plus margins fit well inside the stall.
+  harness_->begin_stall(milliseconds(2000));
+  expect_every_call_fails_in_time(milliseconds(100));
+  harness_->end_stall();
+  auto f = run(b().fetch(ns_, 0, "kept", kTimeout));
+  ASSERT_TRUE(f) << f.error().message();
+  // retire_namespace may have reached the store after its caller gave up: it is not
+  // undone by the deadline, so the generation is 0 or 1 — never anything else.
+  EXPECT_LE(f->generation, 1u);
+  if (f->generation == 0) {
+    EXPECT_EQ(f->value, std::optional<std::string>("v"));
+  }
+}
+
+TEST_P(BackendConformance, EveryCallFailsInTimeWhileTheStoreIsUnreachable) {
+  harness_->begin_outage();
+  expect_every_call_fails_in_time(milliseconds(200));
+  harness_->end_outage();
+  auto f = run(b().fetch(ns_, 0, "k", kTimeout));
+  ASSERT_TRUE(f) << "the backend did not recover: " << f.error().message();
 }
 
 }  // namespace shopfloor::cache

@@ -10,6 +10,13 @@ class MemoryHarness final : public BackendHarness {
   Backend& backend() override { return backend_; }
   boost::asio::io_context& ioc() override { return ioc_; }
   void advance(std::chrono::milliseconds d) override { clock_.advance(d); }
+  // Its simulated latency runs on a real timer, bounded by each call's timeout.
+  void begin_stall(std::chrono::milliseconds) override {
+    backend_.set_latency(std::chrono::hours(1));
+  }
+  void end_stall() override { backend_.set_latency(std::chrono::milliseconds(0)); }
+  void begin_outage() override { backend_.set_available(false); }
+  void end_outage() override { backend_.set_available(true); }
 
  private:
   boost::asio::io_context ioc_;

@@ -23,6 +23,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/json/serialize.hpp>
 #include <list>
 #include <unordered_map>
 #include <vector>
@@ -82,27 +83,11 @@ Method to_method(bhttp::verb v) {
   }
 }
 
-// A JSON string literal: keeps one access-log line one line and parseable
-// whatever the client put in its target.
+// A JSON string literal (quotes, backslashes and control bytes escaped): keeps
+// one access-log line one line and parseable whatever the client put in its
+// target.
 std::string quoted(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 2);
-  out += '"';
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20 || c == 0x7f) {
-      static constexpr char kHex[] = "0123456789abcdef";
-      out += "\\u00";
-      out += kHex[c >> 4];
-      out += kHex[c & 0xF];
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  out += '"';
-  return out;
+  return boost::json::serialize(boost::json::string_view(s.data(), s.size()));
 }
 
 bool is_protocol_error(const error_code& ec) {

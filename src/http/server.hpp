@@ -102,12 +102,6 @@ struct ServerOptions {
   // SO_REUSEPORT, so one Server per io_context thread can bind the same port.
   // Default: true.
   bool reuse_port = true;
-
-  // Not used by the Server itself (there is no built-in /metrics): the app reads
-  // it when registering its /metrics route, which answers only loopback peers
-  // (is_loopback) unless this is true.
-  // Default: false.
-  bool metrics_public = false;
 };
 
 // 127.0.0.0/8, ::1, and IPv4-mapped loopback (::ffff:127.x.y.z).

@@ -1,42 +1,37 @@
-// Request-target parsing and percent-decoding.
+// Request-target parsing and percent-decoding, on Boost.URL.
 #include "http/target.hpp"
+
+#include <boost/url/grammar/charset.hpp>
+#include <boost/url/grammar/lut_chars.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/pct_string_view.hpp>
+#include <boost/url/rfc/pchars.hpp>
+#include <boost/url/url_view.hpp>
 
 namespace shopfloor::http {
 namespace {
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
+namespace urls = boost::urls;
+
+// What RFC 3986 allows in an origin-form target ("/path?query"), plus '%' so
+// that escapes pass through unchanged (and malformed ones still fail).
+constexpr urls::grammar::lut_chars kTargetChars = urls::pchars + '/' + '?' + '%';
 
 Problem malformed(std::string message) {
   return Problem::bad_input("malformed_target", std::move(message));
 }
 
+bool has_nul(std::string_view s) {
+  return s.find('\0') != std::string_view::npos;
+}
+
 }  // namespace
 
 std::optional<std::string> percent_decode(std::string_view in, bool plus_is_space) {
-  std::string out;
-  out.reserve(in.size());
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    const char c = in[i];
-    if (c == '%') {
-      if (in.size() - i < 3) return std::nullopt;
-      const int hi = hex_value(in[i + 1]);
-      const int lo = hex_value(in[i + 2]);
-      if (hi < 0 || lo < 0) return std::nullopt;
-      const char decoded = static_cast<char>(hi * 16 + lo);
-      if (decoded == '\0') return std::nullopt;
-      out += decoded;
-      i += 2;
-    } else if (c == '+' && plus_is_space) {
-      out += ' ';
-    } else {
-      out += c;
-    }
-  }
+  auto encoded = urls::make_pct_string_view(in);
+  if (!encoded) return std::nullopt;
+  std::string out = encoded->decode(urls::encoding_opts(plus_is_space));
+  if (has_nul(out)) return std::nullopt;
   return out;
 }
 
@@ -50,25 +45,37 @@ Result<ParsedTarget> parse_target(std::string_view target) {
   }
   // A fragment is never meant for the server; ignore it rather than fail.
   target = target.substr(0, target.find('#'));
-  ParsedTarget out;
-  const auto q = target.find('?');
-  auto path = percent_decode(target.substr(0, q), false);
-  if (!path) return malformed("malformed percent-encoding in path");
-  out.path = std::move(*path);
-  if (q == std::string_view::npos) return out;
+  // Beast passes bytes RFC 3986 does not allow unescaped ("|", "[", non-ASCII...),
+  // and browsers send some of them in queries: escape them first, so that only
+  // malformed escapes are errors.
+  // (urls::encode cannot do it: it would escape the '%' of existing escapes too.)
+  std::string escaped;
+  if (urls::grammar::find_if_not(target.begin(), target.end(), kTargetChars) != target.end()) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    escaped.reserve(target.size() * 3);
+    for (const char c : target) {
+      if (kTargetChars(c)) {
+        escaped += c;
+      } else {
+        const auto byte = static_cast<unsigned char>(c);
+        escaped += {'%', kHex[byte >> 4], kHex[byte & 0xF]};
+      }
+    }
+    target = escaped;
+  }
+  auto url = urls::parse_origin_form(target);
+  if (!url) return malformed("malformed percent-encoding in target");
 
-  std::string_view query = target.substr(q + 1);
-  while (!query.empty()) {
-    const auto amp = query.find('&');
-    const std::string_view pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
-    if (pair.empty()) continue;  // "a=1&&b=2"
-    const auto eq = pair.find('=');
-    auto key = percent_decode(pair.substr(0, eq), true);
-    auto value = percent_decode(
-        eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1), true);
-    if (!key || !value) return malformed("malformed percent-encoding in query");
-    out.query.emplace_back(std::move(*key), std::move(*value));
+  ParsedTarget out;
+  out.path = url->path();
+  if (has_nul(out.path)) return malformed("malformed percent-encoding in path");
+  // params() decodes, '+' as space; "a=1&&b=2" yields an empty, valueless pair.
+  for (auto param : url->params()) {
+    if (param.key.empty() && !param.has_value) continue;
+    if (has_nul(param.key) || has_nul(param.value)) {
+      return malformed("malformed percent-encoding in query");
+    }
+    out.query.emplace_back(std::move(param.key), std::move(param.value));
   }
   return out;
 }

@@ -41,6 +41,38 @@ TEST(HttpTarget, RejectsMalformed) {
   }
 }
 
+TEST(HttpTarget, AcceptsBytesRfc3986WantsEscapedAsBrowsersSendThem) {
+  // Beast lets these through and browsers send some unescaped in queries; only a
+  // malformed escape or a NUL is bad input.
+  auto t = parse_target("/a|b/caf\xc3\xa9?q=[1]&r=a|b&s=\"x\"&t=^{}`&u=caf%C3%A9");
+  ASSERT_TRUE(t.has_value()) << t.error().message;
+  EXPECT_EQ(t->path, "/a|b/caf\xc3\xa9");
+  EXPECT_EQ(
+      t->query,
+      (Query{{"q", "[1]"}, {"r", "a|b"}, {"s", "\"x\""}, {"t", "^{}`"}, {"u", "caf\xc3\xa9"}}));
+}
+
+TEST(HttpTarget, QueryEdgeCases) {
+  auto t = parse_target("/p?=v&k=&&a=b=c&%26=%3D&q?=/x");
+  ASSERT_TRUE(t.has_value()) << t.error().message;
+  EXPECT_EQ(t->query, (Query{{"", "v"}, {"k", ""}, {"a", "b=c"}, {"&", "="}, {"q?", "/x"}}));
+  auto empty = parse_target("/p?");
+  ASSERT_TRUE(empty.has_value());
+  EXPECT_TRUE(empty->query.empty());
+  EXPECT_TRUE(parse_target("/p?a=%00").has_error());
+  EXPECT_TRUE(parse_target("/p?%00=1").has_error());
+}
+
+TEST(HttpTarget, PercentDecode) {
+  EXPECT_EQ(percent_decode("a%20b+c", false), "a b+c");
+  EXPECT_EQ(percent_decode("a%20b+c", true), "a b c");
+  EXPECT_EQ(percent_decode("%2f%2F", false), "//");
+  EXPECT_EQ(percent_decode("", false), "");
+  for (const char* bad : {"%", "%4", "%zz", "a%00"}) {
+    EXPECT_FALSE(percent_decode(bad, false).has_value()) << bad;
+  }
+}
+
 TEST(HttpTarget, IgnoresFragmentAndGivesRawPath) {
   auto t = parse_target("/a?b=1#frag");
   ASSERT_TRUE(t.has_value());

@@ -180,7 +180,7 @@ TEST_F(ConnectionTest, SilentServerTimesOutAfterConnectTimeout) {
   EXPECT_EQ(c.error().kind, Kind::unavailable);
   EXPECT_NE(c.error().message.find("timed out"), std::string::npos) << c.error().message;
   EXPECT_GE(elapsed, 290);
-  EXPECT_LT(elapsed, 800);
+  EXPECT_LT(elapsed, 2000);  // bounded by connect_timeout, not by the silent peer
 }
 
 TEST_F(ConnectionTest, QueryTimeoutClosesTheConnectionAndTheServerAbortsTheQuery) {
@@ -189,12 +189,14 @@ TEST_F(ConnectionTest, QueryTimeoutClosesTheConnectionAndTheServerAbortsTheQuery
   ASSERT_TRUE(c && observer);
   const int pid = c->backend_pid();
   const auto start = Clock::now();
-  auto r = run(c->query("SELECT pg_sleep(5)", {}, 100ms));
+  // A query far longer than any bound below, so that "ended early" is unambiguous
+  // on a loaded machine.
+  auto r = run(c->query("SELECT pg_sleep(30)", {}, 100ms));
   const auto elapsed = ms_since(start);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().kind, Kind::timeout);
   EXPECT_GE(elapsed, 95);
-  EXPECT_LT(elapsed, 300);
+  EXPECT_LT(elapsed, 2000);
   EXPECT_TRUE(c->broken());
   EXPECT_FALSE(c->lost());
 
@@ -202,13 +204,13 @@ TEST_F(ConnectionTest, QueryTimeoutClosesTheConnectionAndTheServerAbortsTheQuery
   auto next = run(c->query("SELECT 1"));
   ASSERT_FALSE(next);
   EXPECT_EQ(next.error().kind, Kind::unavailable);
-  EXPECT_LT(ms_since(again), 50);
+  EXPECT_LT(ms_since(again), 1000);  // at once: nothing is sent on a broken connection
 
-  // The orphaned pg_sleep(5) must not run to completion: the server notices the
-  // closed socket (client_connection_check_interval) and ends the backend.
+  // The orphaned pg_sleep(30) must not run to completion: the server notices the
+  // closed socket (client_connection_check_interval, 1 s) and ends the backend.
   bool gone = false;
   const auto watch = Clock::now();
-  for (int i = 0; i < 60 && !gone; ++i) {
+  while (!gone && ms_since(watch) < 15000) {
     auto n = run(
         observer->query("SELECT count(*) FROM pg_stat_activity WHERE pid = $1::int", params(pid)));
     ASSERT_TRUE(n) << to_string(n.error());
@@ -216,7 +218,6 @@ TEST_F(ConnectionTest, QueryTimeoutClosesTheConnectionAndTheServerAbortsTheQuery
     if (!gone) run_for(io_, 50ms);
   }
   EXPECT_TRUE(gone) << "backend " << pid << " still running the abandoned query";
-  EXPECT_LT(ms_since(watch), 4000);
 }
 
 TEST_F(ConnectionTest, CloseAbortsAQueryInProgress) {
@@ -230,8 +231,8 @@ TEST_F(ConnectionTest, CloseAbortsAQueryInProgress) {
   asio::steady_timer t(io_, 100ms);
   t.async_wait([&](boost::system::error_code) { c->close(); });
   const auto start = Clock::now();
-  ASSERT_TRUE(run_until([&] { return result.has_value(); }, 2s));
-  EXPECT_LT(ms_since(start), 500);
+  ASSERT_TRUE(run_until([&] { return result.has_value(); }, 4s));
+  EXPECT_LT(ms_since(start), 2000);  // the 5 s query did not run to its end
   ASSERT_FALSE(*result);
   EXPECT_EQ(result->error().kind, Kind::unavailable);
   EXPECT_TRUE(c->broken());

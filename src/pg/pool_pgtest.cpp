@@ -50,7 +50,7 @@ TEST_F(PoolTest, FortyConcurrentQueriesNeverUseMoreThanPoolSizeConnections) {
     asio::co_spawn(
         io_,
         [&]() -> asio::awaitable<void> {
-          auto r = co_await pool.query("SELECT pg_sleep(0.05)");
+          auto r = co_await pool.query("SELECT pg_sleep(0.1)");
           if (r) {
             ++ok;
           } else {
@@ -87,8 +87,8 @@ TEST_F(PoolTest, FortyConcurrentQueriesNeverUseMoreThanPoolSizeConnections) {
   EXPECT_EQ(max_seen, 3) << "pool_size 3 must mean at most 3 backends";
   EXPECT_EQ(pool.size(), 3u);
   EXPECT_EQ(backends(observer), 3);
-  // 40 × 50 ms over 3 connections is about 0.7 s; serial would be 2 s.
-  EXPECT_LT(ms_since(start), 1800);
+  // 40 × 100 ms over 3 connections is about 1.4 s; serial would be 4 s.
+  EXPECT_LT(ms_since(start), 3000);
   EXPECT_TRUE(pool.healthy());
 }
 
@@ -107,14 +107,14 @@ TEST_F(PoolTest, AcquireTimesOutWhenAllConnectionsAreLeased) {
   ASSERT_FALSE(second);
   EXPECT_EQ(second.error().kind, Kind::timeout);
   EXPECT_GE(elapsed, 145);
-  EXPECT_LT(elapsed, 600);
+  EXPECT_LT(elapsed, 1500);
 
   held->release();
   const auto again = Clock::now();
   auto third = run(pool.acquire());
   ASSERT_TRUE(third) << to_string(third.error());
   EXPECT_EQ((*third)->backend_pid(), pid) << "the released connection is reused";
-  EXPECT_LT(ms_since(again), 100);
+  EXPECT_LT(ms_since(again), 1000);  // no new connection, no waiting
 }
 
 TEST_F(PoolTest, AWaiterGetsTheConnectionReleasedWhileItWaits) {
@@ -131,7 +131,7 @@ TEST_F(PoolTest, AWaiterGetsTheConnectionReleasedWhileItWaits) {
   ASSERT_TRUE(r) << to_string(r.error());
   EXPECT_EQ(r->int64(0, 0), 7);
   EXPECT_GE(ms_since(start), 95);
-  EXPECT_LT(ms_since(start), 1000);
+  EXPECT_LT(ms_since(start), 2500);  // handed over on release, before acquire_timeout (3 s)
   EXPECT_EQ(pool.size(), 1u);
 }
 
@@ -144,7 +144,7 @@ TEST_F(PoolTest, QueryTimeoutFailsFastAndThePoolServesTheNextQuery) {
   const auto elapsed = ms_since(start);
   ASSERT_FALSE(slow);
   EXPECT_EQ(slow.error().kind, Kind::timeout);
-  EXPECT_LT(elapsed, 300);
+  EXPECT_LT(elapsed, 2000);  // the 100 ms deadline, not the 5 s query
   EXPECT_EQ(pool.size(), 0u) << "the timed-out connection is dropped";
 
   auto next = run(pool.query("SELECT 1"));
@@ -173,14 +173,15 @@ TEST_F(PoolTest, FailsFastWhileTheDatabaseIsUnreachable) {
   EXPECT_GE(ms_since(start), 290);
   EXPECT_FALSE(pool.healthy());
 
-  // Within the backoff: no new attempt, an immediate answer.
-  start = Clock::now();
+  // Within the backoff: no new attempt, an immediate answer. A new attempt would
+  // cost the 300 ms connect_timeout; each answer must come well before that.
   for (int i = 0; i < 5; ++i) {
+    start = Clock::now();
     auto again = run(pool.query("SELECT 1"));
     ASSERT_FALSE(again);
     EXPECT_EQ(again.error().kind, Kind::unavailable);
+    EXPECT_LT(ms_since(start), 250) << "answer " << i << " waited for a connection attempt";
   }
-  EXPECT_LT(ms_since(start), 50);
   EXPECT_EQ(pool.size(), 0u);
 
   // After the backoff, a burst larger than the pool: two attempts, the rest
@@ -200,7 +201,8 @@ TEST_F(PoolTest, FailsFastWhileTheDatabaseIsUnreachable) {
   }
   ASSERT_TRUE(run_until([&] { return finished == 10; }, 5s));
   EXPECT_EQ(unavailable, 10);
-  EXPECT_LT(ms_since(start), 700) << "queued callers must not wait acquire_timeout";
+  // Two 300 ms attempts in parallel; waiting for acquire_timeout would take 2 s.
+  EXPECT_LT(ms_since(start), 1500) << "queued callers must not wait acquire_timeout";
   EXPECT_EQ(pool.size(), 0u);
 }
 

@@ -218,14 +218,6 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
     co_return std::move(replies->front());
   }
 
-  static asio::awaitable<boost::system::result<std::vector<Reply>>> exec_many(
-      std::shared_ptr<Impl> self, std::string bytes, std::size_t count,
-      std::chrono::milliseconds timeout) {
-    if (count == 0) co_return std::vector<Reply>{};
-    const auto deadline = Clock::now() + self->timeout_or_default(timeout);
-    co_return co_await exec(std::move(self), std::move(bytes), count, deadline);
-  }
-
   static asio::awaitable<boost::system::result<Reply>> exec_script(
       std::shared_ptr<Impl> self, std::string evalsha, std::string body,
       std::chrono::milliseconds timeout) {
@@ -302,23 +294,11 @@ asio::awaitable<boost::system::result<Reply>> Client::command(Command command,
   return Impl::exec_one(impl_, std::move(command).bytes(), timeout);
 }
 
-asio::awaitable<boost::system::result<std::vector<Reply>>> Client::pipeline(
-    Pipeline commands, std::chrono::milliseconds timeout) {
-  const std::size_t count = commands.size();
-  return Impl::exec_many(impl_, std::move(commands).bytes(), count, timeout);
-}
-
-asio::awaitable<boost::system::result<std::vector<Reply>>> Client::pipeline(
-    std::vector<std::vector<std::string>> commands, std::chrono::milliseconds timeout) {
-  std::string bytes;
-  for (const auto& command : commands) append_command(bytes, command);
-  return Impl::exec_many(impl_, std::move(bytes), commands.size(), timeout);
-}
-
 asio::awaitable<boost::system::result<Reply>> Client::eval(const Script& script,
-                                                           std::vector<std::string> keys,
-                                                           std::vector<std::string> args,
+                                                           const std::vector<std::string>& keys,
+                                                           const std::vector<std::string>& args,
                                                            std::chrono::milliseconds timeout) {
+  // Not a coroutine: keys and args are formatted now, while they are alive.
   std::vector<std::string_view> argv;
   argv.reserve(3 + keys.size() + args.size());
   const std::string numkeys = std::to_string(keys.size());

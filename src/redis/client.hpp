@@ -83,21 +83,14 @@ class Client {
   asio::awaitable<boost::system::result<Reply>> command(Command command,
                                                         std::chrono::milliseconds timeout = {});
 
-  // Several commands written together on one connection; one reply per
-  // command, in order (error replies included). One deadline for them all.
-  // An empty list completes at once with no replies.
-  asio::awaitable<boost::system::result<std::vector<Reply>>> pipeline(
-      std::vector<std::vector<std::string>> commands, std::chrono::milliseconds timeout = {});
-  asio::awaitable<boost::system::result<std::vector<Reply>>> pipeline(
-      Pipeline commands, std::chrono::milliseconds timeout = {});
-
   // EVALSHA script.sha1() numkeys keys... args...; on a NOSCRIPT error reply
   // the body is loaded (SCRIPT LOAD, pipelined with a second EVALSHA) and the
   // second reply returned. One deadline covers both round trips. The script
-  // is copied, so it need not outlive the call.
+  // is copied and keys and args are formatted at the call, so none of them
+  // need outlive it.
   asio::awaitable<boost::system::result<Reply>> eval(const Script& script,
-                                                     std::vector<std::string> keys,
-                                                     std::vector<std::string> args,
+                                                     const std::vector<std::string>& keys,
+                                                     const std::vector<std::string>& args,
                                                      std::chrono::milliseconds timeout = {});
 
   // Called on the client's executor each time a connection becomes ready

@@ -1,15 +1,20 @@
-// Integration tests of redis::Client and redis::Subscriber against the real
-// server from .run/env.sh (TLS, ACL user `shopfloor` limited to sf:*). Keys
-// and channels live under a random sf:test:<hex>: prefix; the restart test
-// stops and starts the shared server through $SHOPFLOOR_DEVENV and always
-// starts it again.
+// Integration tests of redis::Client against the real server from .run/env.sh
+// (TLS, ACL user `shopfloor` limited to sf:*). Keys live under a random
+// sf:test:<hex>: prefix; the restart test stops and starts the shared server
+// through $SHOPFLOOR_DEVENV and always starts it again. Tests that need the
+// server to hold a reply send the blocking command on the tested connection
+// itself, ahead of the command under test: replies come in order, so that
+// command cannot be answered before the block ends, however the machine is
+// loaded (no sleeps as synchronisation).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <chrono>
@@ -24,7 +29,6 @@
 #include <vector>
 
 #include "redis/client.hpp"
-#include "redis/subscriber.hpp"
 
 namespace shopfloor::redis {
 namespace {
@@ -218,6 +222,33 @@ class RedisClientTest : public ::testing::Test {
                       "0", micros);
   }
 
+  // Sends `block` on `client` in the background; `done` is set when its reply
+  // (or error) arrives. Commands sent on the same connection afterwards are
+  // answered only after it.
+  void spawn_block(Client& client, Command block, std::chrono::milliseconds timeout, bool& done,
+                   boost::system::error_code* outcome = nullptr) {
+    asio::co_spawn(
+        io_,
+        [&client, block = std::move(block), timeout, &done,
+         outcome]() mutable -> asio::awaitable<void> {
+          auto r = co_await client.command(std::move(block), timeout);
+          if (outcome) *outcome = r ? boost::system::error_code{} : r.error();
+          done = true;
+        },
+        asio::detached);
+  }
+
+  // Waits until the server answers an admin PING again (a block has ended),
+  // so that a test never leaves the shared server blocked for the next one.
+  asio::awaitable<bool> server_free() {
+    Client probe(io_.get_executor(), admin_options());
+    probe.start();
+    bool up = co_await wait_until([&] { return probe.connected(); }, 10000ms);
+    auto pong = co_await probe.command(Command("PING"), 10000ms);
+    const bool free = up && pong && pong->str == "PONG";
+    co_return free;
+  }
+
   Env env_;
   std::string prefix_;
   asio::io_context io_{1};
@@ -273,14 +304,22 @@ TEST_F(RedisClientTest, TwoThousandConcurrentCommandsOnTwoConnections) {
   }
   run([&]() -> asio::awaitable<void> {
     EXPECT_TRUE(co_await wait_until([&] { return client.connected(); }, 3000ms));
-    std::vector<std::vector<std::string>> sets;
-    for (int i = 0; i < kKeys; ++i) sets.push_back({"SET", keys[i], values[i]});
-    auto loaded = co_await client.pipeline(std::move(sets), kSlow);
-    CO_ASSERT(loaded, loaded.error().message());
+    auto ex = co_await asio::this_coro::executor;
+    int stored = 0;
+    for (int i = 0; i < kKeys; ++i) {
+      asio::co_spawn(
+          ex,
+          [&, i]() -> asio::awaitable<void> {
+            auto r = co_await client.command(Command("SET", keys[i], values[i]), kSlow);
+            if (r && r->is_ok()) ++stored;
+          },
+          asio::detached);
+    }
+    EXPECT_TRUE(co_await wait_until([&] { return stored == kKeys; }, 20000ms));
+    CO_ASSERT(stored == kKeys, stored << " of " << kKeys << " SETs succeeded");
 
     int answered = 0, correct = 0, incremented = 0;
     const std::string counter = prefix_ + "counter";
-    auto ex = co_await asio::this_coro::executor;
     for (int i = 0; i < kCommands; ++i) {
       asio::co_spawn(
           ex,
@@ -308,32 +347,44 @@ TEST_F(RedisClientTest, TwoThousandConcurrentCommandsOnTwoConnections) {
   });
 }
 
-TEST_F(RedisClientTest, PipelineRepliesInOrder) {
-  Client client(io_.get_executor(), app_options());
+TEST_F(RedisClientTest, CommandsIssuedTogetherGetTheirOwnRepliesInOrder) {
+  Options opts = app_options();
+  opts.connections = 1;  // all six share one write and one FIFO
+  Client client(io_.get_executor(), opts);
   client.start();
   run([&]() -> asio::awaitable<void> {
     EXPECT_TRUE(co_await wait_until([&] { return client.connected(); }, 3000ms));
     const std::string key = prefix_ + "p";
-    Pipeline pipeline;
-    pipeline.add("SET", key, "41")
-        .add("INCR", key)
-        .add("GET", key)
-        .add("GET", prefix_ + "missing")
-        .add("GET", "outside:" + random_hex(8))
-        .add(Command("DEL", key));
-    auto replies = co_await client.pipeline(std::move(pipeline), kSlow);
-    CO_ASSERT(replies, replies.error().message());
-    CO_ASSERT((replies->size()) == (6u), "");
-    EXPECT_TRUE((*replies)[0].is_ok());
-    EXPECT_EQ((*replies)[1].integer, 42);
-    EXPECT_EQ((*replies)[2].str, "42");
-    EXPECT_TRUE((*replies)[3].is_nil());
-    EXPECT_TRUE((*replies)[4].is_error_code("NOPERM")) << to_string((*replies)[4]);
-    EXPECT_EQ((*replies)[5].integer, 1);
-
-    auto none = co_await client.pipeline(Pipeline(), kSlow);
-    CO_ASSERT(none, "");
-    EXPECT_TRUE(none->empty());
+    std::vector<Command> commands;
+    commands.emplace_back("SET", key, "41");
+    commands.emplace_back("INCR", key);
+    commands.emplace_back("GET", key);
+    commands.emplace_back("GET", prefix_ + "missing");
+    commands.emplace_back("GET", "outside:" + random_hex(8));  // an error reply mid-batch
+    commands.emplace_back("DEL", key);
+    // Spawned in one turn of the event loop: they join one batch.
+    std::vector<std::optional<boost::system::result<Reply>>> replies(commands.size());
+    auto ex = co_await asio::this_coro::executor;
+    for (std::size_t i = 0; i < commands.size(); ++i) {
+      asio::co_spawn(
+          ex,
+          [&, i]() -> asio::awaitable<void> {
+            replies[i] = co_await client.command(std::move(commands[i]), kSlow);
+          },
+          asio::detached);
+    }
+    EXPECT_TRUE(co_await wait_until(
+        [&] {
+          return std::all_of(replies.begin(), replies.end(), [](auto& r) { return r.has_value(); });
+        },
+        5000ms));
+    for (const auto& r : replies) CO_ASSERT(r && *r, (r ? describe(*r) : "no reply"));
+    EXPECT_TRUE((*replies[0])->is_ok());
+    EXPECT_EQ((*replies[1])->integer, 42);
+    EXPECT_EQ((*replies[2])->str, "42");
+    EXPECT_TRUE((*replies[3])->is_nil());
+    EXPECT_TRUE((*replies[4])->is_error_code("NOPERM")) << to_string(**replies[4]);
+    EXPECT_EQ((*replies[5])->integer, 1);
   });
 }
 
@@ -387,9 +438,10 @@ TEST_F(RedisClientTest, PlainTcpToTlsPortDoesNotConnect) {
     EXPECT_TRUE(co_await wait_until([&] { return bool(client.last_error()); }, 3000ms));
     co_await sleep_for(200ms);
     EXPECT_FALSE(client.connected());
+    // Fails at once rather than at its 3 s deadline (bound generous for a loaded machine).
     const auto start = Clock::now();
     auto r = co_await client.command(Command("GET", prefix_ + "x"), kSlow);
-    EXPECT_LT(ms_since(start), 100);
+    EXPECT_LT(ms_since(start), 1000);
     CO_ASSERT(!(r), describe(r));
     EXPECT_EQ(r.error(), make_error_code(error::not_connected));
   });
@@ -447,41 +499,31 @@ TEST_F(RedisClientTest, AclUserGetsNopermOutsideItsPrefixAndForFlushall) {
 }
 
 TEST_F(RedisClientTest, CommandTimesOutWhileServerIsBlockedThenRecovers) {
-  Options opts = app_options();
-  opts.connections = 1;  // the follow-up command shares the FIFO with the abandoned slot
+  // One connection, as admin (DEBUG SLEEP): the block and the GET share the
+  // FIFO, so the GET's reply cannot come before the block's.
+  Options opts = admin_options();
   Client client(io_.get_executor(), opts);
-  Client admin(io_.get_executor(), admin_options());
   client.start();
-  admin.start();
   const std::string key = prefix_ + "after";
   run([&]() -> asio::awaitable<void> {
-    EXPECT_TRUE(
-        co_await wait_until([&] { return client.connected() && admin.connected(); }, 3000ms));
+    EXPECT_TRUE(co_await wait_until([&] { return client.connected(); }, 3000ms));
     auto set = co_await client.command(Command("SET", key, "still-in-order"), kSlow);
     CO_ASSERT(set && set->is_ok(), describe(set));
-    auto block = co_await blocking_command(admin, 0.3);
-
     bool unblocked = false;
-    asio::co_spawn(
-        co_await asio::this_coro::executor,
-        [&]() -> asio::awaitable<void> {
-          auto r = co_await admin.command(block, 5000ms);
-          EXPECT_TRUE(r && !r->is_error()) << describe(r);
-          unblocked = true;
-        },
-        asio::detached);
-    co_await sleep_for(40ms);  // the server is now inside the blocking command
-    EXPECT_FALSE(unblocked);
+    boost::system::error_code block_outcome;
+    spawn_block(client, co_await blocking_command(client, 2.0), 10000ms, unblocked, &block_outcome);
 
     const auto start = Clock::now();
     auto r = co_await client.command(Command("GET", key), 1ms);
     const auto elapsed = ms_since(start);
     CO_ASSERT(!(r), describe(r));
     EXPECT_EQ(r.error(), make_error_code(error::timeout));
-    EXPECT_LT(elapsed, 50) << "timeout was not prompt";
+    // Its deadline, not the 2 s block, ended the wait (generous for a loaded machine).
+    EXPECT_LT(elapsed, 1000) << "timeout was not prompt";
     EXPECT_FALSE(unblocked);
 
-    EXPECT_TRUE(co_await wait_until([&] { return unblocked; }, 5000ms));
+    EXPECT_TRUE(co_await wait_until([&] { return unblocked; }, 10000ms));
+    EXPECT_FALSE(block_outcome) << block_outcome.message();
     // The late reply to the timed-out GET is dropped; this GET gets its own.
     EXPECT_TRUE(client.connected());
     auto again = co_await client.command(Command("GET", key), kSlow);
@@ -494,43 +536,33 @@ TEST_F(RedisClientTest, CommandTimesOutWhileServerIsBlockedThenRecovers) {
 }
 
 TEST_F(RedisClientTest, OverdueConnectionIsDeclaredDeadAndReplaced) {
-  Options opts = app_options();
-  opts.connections = 1;
-  opts.connect_timeout = 100ms;  // dead when a reply is 200 ms past its deadline
+  Options opts = admin_options();  // one connection; DEBUG SLEEP needs the admin user
+  opts.connect_timeout = 100ms;    // dead when a reply is 200 ms past its deadline
   opts.reconnect_max = 200ms;
   Client client(io_.get_executor(), opts);
   int reconnects = 0;
   client.on_reconnect([&] { ++reconnects; });
-  Client admin(io_.get_executor(), admin_options());
   client.start();
-  admin.start();
   run([&]() -> asio::awaitable<void> {
-    EXPECT_TRUE(
-        co_await wait_until([&] { return client.connected() && admin.connected(); }, 3000ms));
-    auto block = co_await blocking_command(admin, 0.8);
-    bool unblocked = false;
-    asio::co_spawn(
-        co_await asio::this_coro::executor,
-        [&]() -> asio::awaitable<void> {
-          co_await admin.command(block, 5000ms);
-          unblocked = true;
-        },
-        asio::detached);
-    co_await sleep_for(40ms);
-
-    const auto start = Clock::now();
-    auto r = co_await client.command(Command("GET", prefix_ + "x"), 50ms);
-    EXPECT_EQ(r.error(), make_error_code(error::timeout));
-    // The reply is now overdue; 200 ms after the deadline the connection is
-    // given up: a command waiting on it fails with connection_lost.
-    auto waiting = co_await client.command(Command("GET", prefix_ + "x"), 2000ms);
-    CO_ASSERT(!waiting, describe(waiting));
-    EXPECT_EQ(waiting.error(), make_error_code(error::connection_lost));
-    EXPECT_LT(ms_since(start), 600) << "the overdue connection was not closed in time";
-    EXPECT_FALSE(unblocked);
-
-    EXPECT_TRUE(co_await wait_until([&] { return unblocked; }, 5000ms));
     EXPECT_TRUE(co_await wait_until([&] { return client.connected(); }, 3000ms));
+    // The block itself is the overdue request: its 50 ms deadline passes while
+    // the server sleeps 3 s.
+    bool block_done = false;
+    boost::system::error_code block_outcome;
+    const auto start = Clock::now();
+    spawn_block(client, co_await blocking_command(client, 3.0), 50ms, block_done, &block_outcome);
+    // 200 ms after that deadline the connection is given up: a command waiting
+    // behind the block fails with connection_lost, long before the block ends.
+    auto waiting = co_await client.command(Command("GET", prefix_ + "x"), 2500ms);
+    CO_ASSERT(!waiting, describe(waiting));
+    EXPECT_EQ(waiting.error(), make_error_code(error::connection_lost))
+        << waiting.error().message();
+    EXPECT_LT(ms_since(start), 2000) << "the overdue connection was not closed in time";
+    EXPECT_TRUE(block_done);
+    EXPECT_EQ(block_outcome, make_error_code(error::timeout)) << block_outcome.message();
+
+    // Reconnects once the server answers again.
+    EXPECT_TRUE(co_await wait_until([&] { return client.connected(); }, 10000ms));
     EXPECT_GE(reconnects, 1);
     auto ping = co_await client.command(Command("PING"), kSlow);
     EXPECT_TRUE(ping && ping->str == "PONG") << describe(ping);
@@ -538,25 +570,14 @@ TEST_F(RedisClientTest, OverdueConnectionIsDeclaredDeadAndReplaced) {
 }
 
 TEST_F(RedisClientTest, StopCompletesOutstandingCommandsWithClosed) {
-  Options opts = app_options();
-  opts.connections = 1;
-  Client client(io_.get_executor(), opts);
-  Client admin(io_.get_executor(), admin_options());
+  Client client(io_.get_executor(), admin_options());  // one connection, may DEBUG SLEEP
   client.start();
-  admin.start();
   run([&]() -> asio::awaitable<void> {
-    EXPECT_TRUE(
-        co_await wait_until([&] { return client.connected() && admin.connected(); }, 3000ms));
-    auto block = co_await blocking_command(admin, 0.3);
-    bool unblocked = false;
-    asio::co_spawn(
-        co_await asio::this_coro::executor,
-        [&]() -> asio::awaitable<void> {
-          co_await admin.command(block, 5000ms);
-          unblocked = true;
-        },
-        asio::detached);
-    co_await sleep_for(40ms);
+    EXPECT_TRUE(co_await wait_until([&] { return client.connected(); }, 3000ms));
+    bool block_done = false;
+    boost::system::error_code block_outcome;
+    spawn_block(client, co_await blocking_command(client, 2.0), 10000ms, block_done,
+                &block_outcome);
 
     std::optional<boost::system::result<Reply>> outcome;
     asio::co_spawn(
@@ -565,114 +586,56 @@ TEST_F(RedisClientTest, StopCompletesOutstandingCommandsWithClosed) {
           outcome = co_await client.command(Command("GET", prefix_ + "x"), kSlow);
         },
         asio::detached);
-    co_await sleep_for(20ms);
+    // Both spawned coroutines have submitted their commands once this post runs
+    // (one thread, handlers in order); neither can be answered before the block ends.
+    co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
     EXPECT_FALSE(outcome.has_value());
     const auto start = Clock::now();
     client.stop();
-    EXPECT_TRUE(co_await wait_until([&] { return outcome.has_value(); }, 1000ms));
-    EXPECT_LT(ms_since(start), 100);
+    EXPECT_TRUE(co_await wait_until([&] { return outcome.has_value() && block_done; }, 1500ms));
+    EXPECT_LT(ms_since(start), 1000) << "stop() waited for replies";
     CO_ASSERT(outcome.has_value(), "");
     CO_ASSERT(!(*outcome), "");
     EXPECT_EQ(outcome->error(), make_error_code(error::closed));
+    EXPECT_EQ(block_outcome, make_error_code(error::closed));
     EXPECT_FALSE(client.connected());
     auto later = co_await client.command(Command("PING"), kSlow);
     CO_ASSERT(!(later), "");
     EXPECT_EQ(later.error(), make_error_code(error::closed));
-    EXPECT_TRUE(co_await wait_until([&] { return unblocked; }, 5000ms));
+    EXPECT_TRUE(co_await server_free());
   });
 }
 
 TEST_F(RedisClientTest, CancelledCommandCompletesAtOnceAndKeepsOrder) {
   using namespace asio::experimental::awaitable_operators;
-  Options opts = app_options();
-  opts.connections = 1;
-  Client client(io_.get_executor(), opts);
-  Client admin(io_.get_executor(), admin_options());
+  Client client(io_.get_executor(), admin_options());  // one connection, may DEBUG SLEEP
   client.start();
-  admin.start();
   const std::string key = prefix_ + "c";
   run([&]() -> asio::awaitable<void> {
-    EXPECT_TRUE(
-        co_await wait_until([&] { return client.connected() && admin.connected(); }, 3000ms));
+    EXPECT_TRUE(co_await wait_until([&] { return client.connected(); }, 3000ms));
     auto set = co_await client.command(Command("SET", key, "v"), kSlow);
     CO_ASSERT(set && set->is_ok(), describe(set));
-    auto block = co_await blocking_command(admin, 0.3);
     bool unblocked = false;
-    asio::co_spawn(
-        co_await asio::this_coro::executor,
-        [&]() -> asio::awaitable<void> {
-          co_await admin.command(block, 5000ms);
-          unblocked = true;
-        },
-        asio::detached);
-    co_await sleep_for(40ms);
+    spawn_block(client, co_await blocking_command(client, 2.0), 10000ms, unblocked);
 
     // The timer wins; `||` cancels the command through its cancellation slot
-    // and waits for it, so a prompt return shows the command completed at once.
+    // and waits for it, so a prompt return shows the command completed at once
+    // (the GET's reply cannot come before the 2 s block ends).
     asio::steady_timer timer(co_await asio::this_coro::executor, 20ms);
     const auto start = Clock::now();
     auto winner =
         co_await (client.command(Command("GET", key), kSlow) || timer.async_wait(kUseTuple));
     EXPECT_EQ(winner.index(), 1u);
-    EXPECT_LT(ms_since(start), 100);
+    EXPECT_LT(ms_since(start), 1000);
     EXPECT_FALSE(unblocked);
 
-    EXPECT_TRUE(co_await wait_until([&] { return unblocked; }, 5000ms));
+    EXPECT_TRUE(co_await wait_until([&] { return unblocked; }, 10000ms));
     auto again = co_await client.command(Command("INCR", prefix_ + "n"), kSlow);
     EXPECT_TRUE(again && again->integer == 1) << describe(again);
     auto get = co_await client.command(Command("GET", key), kSlow);
     EXPECT_TRUE(get && get->str == "v") << describe(get);
     std::vector<std::string> used{key, prefix_ + "n"};
     co_await cleanup(client, std::move(used));
-  });
-}
-
-TEST_F(RedisClientTest, SubscriberReportsAChannelTheAclForbids) {
-  std::vector<std::string> channels{"outside:" + random_hex(8)};
-  Subscriber subscriber(
-      io_.get_executor(), app_options(), channels, [](std::string_view, std::string_view) {},
-      [] {});
-  subscriber.start();
-  run([&]() -> asio::awaitable<void> {
-    EXPECT_TRUE(co_await wait_until(
-        [&] { return subscriber.last_error() == make_error_code(error::handshake_failed); },
-        3000ms))
-        << subscriber.last_error().message();
-    EXPECT_FALSE(subscriber.subscribed());
-  });
-}
-
-TEST_F(RedisClientTest, SubscriberReceivesPublishedMessages) {
-  Client client(io_.get_executor(), app_options());
-  client.start();
-  const std::string ch1 = prefix_ + "ch1";
-  const std::string ch2 = prefix_ + "ch2";
-  std::vector<std::pair<std::string, std::string>> got;
-  int resubscribed = 0;
-  Subscriber subscriber(
-      io_.get_executor(), app_options(), {ch1, ch2},
-      [&](std::string_view ch, std::string_view msg) { got.emplace_back(ch, msg); },
-      [&] { ++resubscribed; });
-  subscriber.start();
-  run([&]() -> asio::awaitable<void> {
-    EXPECT_TRUE(
-        co_await wait_until([&] { return client.connected() && subscriber.subscribed(); }, 3000ms))
-        << subscriber.last_error().message();
-    const std::string binary = "bin\r\n\0ary"s;
-    auto a = co_await client.command(Command("PUBLISH", ch1, "hello"), kSlow);
-    auto b = co_await client.command(Command("PUBLISH", ch2, binary), kSlow);
-    EXPECT_TRUE(a && a->integer == 1) << describe(a);  // one subscriber: ours
-    EXPECT_TRUE(b && b->integer == 1) << describe(b);
-    EXPECT_TRUE(co_await wait_until([&] { return got.size() >= 2; }, 2000ms));
-    CO_ASSERT((got.size()) == (2u), "");
-    EXPECT_EQ(got[0], std::make_pair(ch1, "hello"s));
-    EXPECT_EQ(got[1], std::make_pair(ch2, binary));
-    EXPECT_EQ(resubscribed, 0);
-    subscriber.stop();
-    EXPECT_FALSE(subscriber.subscribed());
-    co_await client.command(Command("PUBLISH", ch1, "after stop"), kSlow);
-    co_await sleep_for(50ms);
-    EXPECT_EQ(got.size(), 2u);
   });
 }
 
@@ -699,40 +662,31 @@ class ServerRestartGuard {
   bool stopped_ = false;
 };
 
-TEST_F(RedisClientTest, ReconnectsAndResubscribesAfterServerRestart) {
+TEST_F(RedisClientTest, ReconnectsAfterServerRestart) {
   Options opts = app_options();
   opts.connections = 2;
   Client client(io_.get_executor(), opts);
   int reconnects = 0;
   client.on_reconnect([&] { ++reconnects; });
   client.start();
-  const std::string channel = prefix_ + "events";
-  std::vector<std::string> messages;
-  int resubscribed = 0;
-  Subscriber subscriber(
-      io_.get_executor(), app_options(), {channel},
-      [&](std::string_view, std::string_view msg) { messages.emplace_back(msg); },
-      [&] { ++resubscribed; });
-  subscriber.start();
   ServerRestartGuard server(env_.devenv);
 
   run([&]() -> asio::awaitable<void> {
-    EXPECT_TRUE(
-        co_await wait_until([&] { return client.connected() && subscriber.subscribed(); }, 3000ms));
-    auto before = co_await client.command(Command("PUBLISH", channel, "before"), kSlow);
-    EXPECT_TRUE(before && before->integer == 1) << describe(before);
-    EXPECT_TRUE(co_await wait_until([&] { return messages.size() == 1; }, 2000ms));
+    EXPECT_TRUE(co_await wait_until([&] { return client.connected(); }, 3000ms));
+    auto before = co_await client.command(Command("SET", prefix_ + "before", "1"), kSlow);
+    EXPECT_TRUE(before && before->is_ok()) << describe(before);
     EXPECT_EQ(reconnects, 0);
 
     CO_ASSERT(server.stop(), "");
     // Commands fail fast while the server is down: the closed connections are
-    // noticed and nothing waits for a reconnect.
+    // noticed and nothing waits for a reconnect. A command that waited would
+    // end with error::timeout at its 2 s deadline instead.
     bool saw_not_connected = false;
     const auto down = Clock::now();
-    for (int i = 0; i < 100 && ms_since(down) < 2000 && !saw_not_connected; ++i) {
+    for (int i = 0; i < 100 && ms_since(down) < 3000 && !saw_not_connected; ++i) {
       const auto start = Clock::now();
-      auto r = co_await client.command(Command("GET", prefix_ + "x"), 200ms);
-      EXPECT_LT(ms_since(start), 100) << "a command waited while the server was down";
+      auto r = co_await client.command(Command("GET", prefix_ + "x"), 2000ms);
+      EXPECT_LT(ms_since(start), 1000) << "a command waited while the server was down";
       CO_ASSERT(!(r), "command succeeded with the server stopped: " << describe(r));
       EXPECT_TRUE(r.error() == make_error_code(error::not_connected) ||
                   r.error() == make_error_code(error::connection_lost))
@@ -746,19 +700,11 @@ TEST_F(RedisClientTest, ReconnectsAndResubscribesAfterServerRestart) {
     CO_ASSERT(server.start(), "");
     const auto up = Clock::now();
     EXPECT_TRUE(co_await wait_until([&] { return client.connected(); }, 5000ms));
-    EXPECT_LE(ms_since(up), 3000) << "reconnect took too long";
+    EXPECT_LE(ms_since(up), 4000) << "reconnect took too long";
     EXPECT_GE(reconnects, 1);
     auto set = co_await client.command(Command("SET", prefix_ + "back", "1"), kSlow);
     EXPECT_TRUE(set && set->is_ok()) << describe(set);
-
-    EXPECT_TRUE(co_await wait_until([&] { return subscriber.subscribed(); }, 5000ms));
-    EXPECT_EQ(resubscribed, 1);
-    auto after = co_await client.command(Command("PUBLISH", channel, "after"), kSlow);
-    EXPECT_TRUE(after && after->integer == 1) << describe(after);
-    EXPECT_TRUE(co_await wait_until([&] { return messages.size() == 2; }, 2000ms));
-    CO_ASSERT((messages.size()) == (2u), "");
-    EXPECT_EQ(messages[1], "after");
-    std::vector<std::string> used{prefix_ + "back"};
+    std::vector<std::string> used{prefix_ + "before", prefix_ + "back"};
     co_await cleanup(client, std::move(used));
   });
 }

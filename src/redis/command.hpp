@@ -1,4 +1,4 @@
-// Command and Pipeline: commands formatted into RESP bytes up front.
+// Command: a command formatted into RESP bytes up front.
 //
 // Why these exist next to Client::command(std::initializer_list<...>): g++
 // 11.2-12.x (Debian 12 ships 12.2) rejects any braced list that creates an
@@ -9,7 +9,6 @@
 //     auto reply = co_await std::move(get);
 // — or build a Command, whose variadic constructor creates no such list:
 //     auto reply = co_await client.command(Command("GET", key));
-// Pipeline plays the same role for Client::pipeline.
 //
 // Arguments are anything convertible to std::string_view (literals,
 // std::string, std::string_view); they are copied into the bytes at once, so
@@ -19,7 +18,6 @@
 #pragma once
 
 #include <concepts>
-#include <cstddef>
 #include <span>
 #include <string>
 #include <string_view>
@@ -47,41 +45,6 @@ class Command {
 
  private:
   std::string bytes_;
-};
-
-class Pipeline {
- public:
-  template <CommandArgument... Args>
-  requires(sizeof...(Args) > 0) Pipeline& add(const Args&... args) {
-    const std::string_view argv[] = {std::string_view(args)...};
-    append_command(bytes_, argv);
-    ++size_;
-    return *this;
-  }
-  Pipeline& add(std::span<const std::string_view> args) {
-    append_command(bytes_, args);
-    ++size_;
-    return *this;
-  }
-  Pipeline& add(std::span<const std::string> args) {
-    append_command(bytes_, args);
-    ++size_;
-    return *this;
-  }
-  Pipeline& add(const Command& command) {
-    bytes_ += command.bytes();
-    ++size_;
-    return *this;
-  }
-
-  std::size_t size() const { return size_; }
-  bool empty() const { return size_ == 0; }
-  const std::string& bytes() const& { return bytes_; }
-  std::string bytes() && { return std::move(bytes_); }
-
- private:
-  std::string bytes_;
-  std::size_t size_ = 0;
 };
 
 }  // namespace shopfloor::redis

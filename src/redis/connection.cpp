@@ -39,12 +39,11 @@ struct Watchdog {
   bool expired = false;
 };
 
-enum class HandshakeStep { auth, select, setname, extra };
+enum class HandshakeStep { auth, select, setname, identify };
 
 asio::awaitable<error_code> handshake(Transport& transport, ReplyReader& reader,
                                       const Options& opts, std::string_view client_name,
-                                      std::string_view extra, std::size_t extra_replies,
-                                      std::vector<Reply>* extra_out, std::string& detail) {
+                                      std::string& detail, std::string* server_id) {
   if (auto ec = co_await transport.connect(opts)) {
     detail = "connect to " + opts.host + ":" + std::to_string(opts.port) + ": " + ec.message();
     co_return ec;
@@ -72,8 +71,11 @@ asio::awaitable<error_code> handshake(Transport& transport, ReplyReader& reader,
     append_command(out, args);
     steps.push_back(HandshakeStep::setname);
   }
-  out.append(extra);
-  steps.insert(steps.end(), extra_replies, HandshakeStep::extra);
+  if (opts.identify_server) {
+    std::string_view args[] = {"INFO", "server"};
+    append_command(out, args);
+    steps.push_back(HandshakeStep::identify);
+  }
   if (steps.empty()) co_return error_code{};
 
   if (auto ec = co_await transport.write(asio::buffer(out))) {
@@ -82,25 +84,21 @@ asio::awaitable<error_code> handshake(Transport& transport, ReplyReader& reader,
   }
 
   // Whole reads are fed to the reader and only the replies we wait for are
-  // taken out: whatever follows (a Subscriber's first messages) stays in the
-  // reader for its owner.
+  // taken out: nothing else can follow them before the first request, but the
+  // reader stays with its owner either way.
   std::vector<Reply> replies;
   std::array<char, 4096> buffer;
-  bool extra_rejected = false;
   while (true) {
-    while (replies.size() < steps.size() && !extra_rejected) {
+    while (replies.size() < steps.size()) {
       auto reply = reader.next();
       if (!reply) break;
-      if (steps[replies.size()] == HandshakeStep::extra && reply->is_error()) {
-        extra_rejected = true;  // the command failed as a whole: no more replies to it
-      }
       replies.push_back(std::move(*reply));
     }
     if (reader.failed()) {
       detail = "handshake reply: " + reader.error();
       co_return make_error_code(error::protocol);
     }
-    if (replies.size() == steps.size() || extra_rejected) break;
+    if (replies.size() == steps.size()) break;
     auto [ec, n] = co_await transport.read_some(asio::buffer(buffer));
     if (ec) {
       // A plain-TCP client talking to a TLS port ends here: the server drops
@@ -134,14 +132,15 @@ asio::awaitable<error_code> handshake(Transport& transport, ReplyReader& reader,
         // reason to refuse service.
         if (r.is_error()) spdlog::debug("redis: CLIENT SETNAME rejected: {}", r.str);
         break;
-      case HandshakeStep::extra:
-        if (r.is_error()) {
-          detail = "handshake command rejected: " + r.str;
-          if (extra_out) extra_out->push_back(r);
+      case HandshakeStep::identify: {
+        std::string id = r.is_error() ? std::string() : info_field(r.str, "run_id");
+        if (id.empty()) {
+          detail = r.is_error() ? "INFO server rejected: " + r.str : "INFO server gave no run_id";
           co_return make_error_code(error::handshake_failed);
         }
-        if (extra_out) extra_out->push_back(std::move(replies[i]));
+        if (server_id) *server_id = std::move(id);
         break;
+      }
     }
   }
   co_return error_code{};
@@ -166,8 +165,7 @@ std::string info_field(std::string_view info, std::string_view field) {
 
 asio::awaitable<error_code> establish(Transport& transport, ReplyReader& reader,
                                       const Options& opts, std::string_view client_name,
-                                      std::string_view extra, std::size_t extra_replies,
-                                      std::vector<Reply>* extra_out, std::string& detail) {
+                                      std::string& detail, std::string* server_id) {
   auto watch = std::make_shared<Watchdog>();
   asio::steady_timer watchdog(co_await asio::this_coro::executor, opts.connect_timeout);
   // The handler may run after this coroutine returned (it was already queued
@@ -179,8 +177,7 @@ asio::awaitable<error_code> establish(Transport& transport, ReplyReader& reader,
   });
   error_code ec;
   try {
-    ec = co_await handshake(transport, reader, opts, client_name, extra, extra_replies, extra_out,
-                            detail);
+    ec = co_await handshake(transport, reader, opts, client_name, detail, server_id);
   } catch (...) {
     watch->done = true;
     throw;
@@ -212,21 +209,7 @@ Connection::~Connection() = default;
 asio::awaitable<error_code> Connection::connect(std::string& detail) {
   state_ = State::connecting;
   transport_ = make_transport(ex_, opts_.tls ? tls_ : nullptr);
-  std::string identify;
-  std::vector<Reply> identity;
-  if (opts_.identify_server) {
-    std::string_view args[] = {"INFO", "server"};
-    append_command(identify, args);
-  }
-  auto ec = co_await establish(*transport_, reader_, opts_, opts_.client_name, identify,
-                               identify.empty() ? 0 : 1, &identity, detail);
-  if (!ec && opts_.identify_server) {
-    server_id_ = identity.empty() ? std::string() : info_field(identity.front().str, "run_id");
-    if (server_id_.empty()) {
-      detail = "INFO server answered no run_id";
-      ec = make_error_code(error::handshake_failed);
-    }
-  }
+  auto ec = co_await establish(*transport_, reader_, opts_, opts_.client_name, detail, &server_id_);
   if (state_ == State::closed) co_return close_reason_;  // close() during the handshake
   if (ec) {
     close(ec);

@@ -87,31 +87,30 @@ class ReplyHandler {
 
 // Opens `transport` and runs the handshake: connect (TCP, TLS), then in one
 // write AUTH (when credentials are set), SELECT (db != 0), CLIENT SETNAME
-// (client_name non-empty) and `extra` (already formatted commands expecting
-// `extra_replies` replies, e.g. SUBSCRIBE). Everything is bounded by
+// (client_name non-empty) and, with opts.identify_server, INFO server, whose
+// run_id goes to `server_id` (required then). Everything is bounded by
 // opts.connect_timeout: on expiry the transport is closed and error::timeout
 // returned. Errors: the transport's (connection refused, TLS verification...),
-// auth_failed, handshake_failed (SELECT or an extra command rejected),
+// auth_failed, handshake_failed (SELECT or INFO rejected, no run_id),
 // connection_lost, protocol, timeout. `detail` receives a log-safe description
-// (never the password). The extra replies go to `extra_out`; the first error
-// reply among them ends the wait. Bytes after the handshake replies stay in
-// `reader`.
-asio::awaitable<boost::system::error_code> establish(
-    Transport& transport, ReplyReader& reader, const Options& opts, std::string_view client_name,
-    std::string_view extra, std::size_t extra_replies, std::vector<Reply>* extra_out,
-    std::string& detail);
+// (never the password). Bytes after the handshake replies stay in `reader`.
+asio::awaitable<boost::system::error_code> establish(Transport& transport, ReplyReader& reader,
+                                                     const Options& opts,
+                                                     std::string_view client_name,
+                                                     std::string& detail,
+                                                     std::string* server_id = nullptr);
 
 // The value of `field` in an INFO reply ("run_id:abc..." lines); empty when absent.
 std::string info_field(std::string_view info, std::string_view field);
 
-// Delay before reconnect attempt `attempt` (0-based) of a Client connection or a
-// Subscriber: d = min(reconnect_max, reconnect_min * 2^attempt), then a random point in
+// Delay before reconnect attempt `attempt` (0-based) of a Client connection:
+// d = min(reconnect_max, reconnect_min * 2^attempt), then a random point in
 // [d/2, d] so that many shards do not reconnect in lockstep after an outage.
 std::chrono::milliseconds reconnect_delay(const Options& opts, unsigned attempt,
                                           std::minstd_rand& rng);
 
 // Logs an exception that escaped a background coroutine or a user callback;
-// `component` names the owner ("redis", "redis subscriber"). No-op for a null pointer.
+// `component` names the owner ("redis"). No-op for a null pointer.
 void log_exception(std::string_view component, std::string_view what, std::exception_ptr e);
 
 class Connection : public std::enable_shared_from_this<Connection> {

@@ -20,7 +20,7 @@ enum class error {
   connection_lost,   // the connection failed (reset, EOF, overdue replies) while the command waited
   protocol,          // the server sent bytes that are not RESP2, or a reply nobody asked for
   auth_failed,       // AUTH was rejected (wrong user/password, user disabled)
-  closed,            // stop() was called; the client or subscriber is shut down
+  closed,            // stop() was called; the client is shut down
   handshake_failed,  // the server rejected SELECT during the connection handshake
 };
 

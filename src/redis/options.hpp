@@ -1,4 +1,4 @@
-// Options: how a redis::Client or redis::Subscriber reaches and talks to the server.
+// Options: how a redis::Client reaches and talks to the server.
 //
 // A plain value read once by the constructor; later changes have no effect.
 // Secrets (password, key file contents) are never logged.
@@ -40,11 +40,11 @@ struct Options {
   int db = 0;
 
   // Pipelined connections per Client, used round robin per write batch over
-  // the ready ones. Subscriber always uses one. Default: 2.
+  // the ready ones. Default: 2.
   std::size_t connections = 2;
 
   // Bound on the whole handshake: resolve, TCP connect, TLS handshake, AUTH,
-  // SELECT, CLIENT SETNAME (and SUBSCRIBE for a Subscriber). A connection whose
+  // SELECT, CLIENT SETNAME. A connection whose
   // oldest reply is overdue by 2 x connect_timeout past its own deadline is
   // declared dead. Default: 1000 ms.
   std::chrono::milliseconds connect_timeout{1000};
@@ -58,7 +58,7 @@ struct Options {
   std::chrono::milliseconds reconnect_min{50};
   std::chrono::milliseconds reconnect_max{2000};
 
-  // CLIENT SETNAME value (a Subscriber appends ":sub"); empty skips SETNAME.
+  // CLIENT SETNAME value; empty skips SETNAME.
   // Default: "shopfloor".
   std::string client_name = "shopfloor";
 
@@ -67,11 +67,6 @@ struct Options {
   // from the one it knew (Client::server_changes, on_server_change). The ACL user then
   // needs +info. Default: false.
   bool identify_server = false;
-
-  // Subscriber only: a PING is sent this often on the otherwise silent
-  // subscription; no bytes from the server for ping_interval + connect_timeout
-  // means the connection is dead and is replaced. Default: 1000 ms.
-  std::chrono::milliseconds subscriber_ping_interval{1000};
 };
 
 }  // namespace shopfloor::redis

@@ -28,7 +28,7 @@ namespace shopfloor::redis::detail {
 namespace asio = boost::asio;
 
 // The TLS client configuration (CA, client certificate, protocol floor) built
-// once per Client or Subscriber and shared by its connections.
+// once per Client and shared by its connections.
 class TlsContext;
 
 // Builds the TLS context for `opts`. On a configuration error (unreadable CA,
