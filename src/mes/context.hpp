@@ -1,5 +1,5 @@
 // What the MES handlers share on one shard (internal to src/mes): dependencies, the
-// repository, the three caches, the read tracker, and the read/retire procedures that
+// repository, the three caches, and the read/retire procedures that
 // carry the module's consistency rules (service.hpp). Thread-safety: one per shard.
 #pragma once
 

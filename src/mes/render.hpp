@@ -11,11 +11,11 @@ class Rows;
 
 namespace shopfloor::mes {
 
-// kListSql rows → {"items":[…],"page":p,"page_size":n,"total":t}.
+// sql::list_statement rows → {"items":[…],"page":p,"page_size":n,"total":t}.
 std::string render_list(const pg::Rows& rows, int page, int page_size);
-// kOrderSql rows (at least one) → Order + "history".
+// sql::kOrder rows (at least one) → Order + "history".
 std::string render_order(const pg::Rows& rows);
-// kDashboardSql rows → the dashboard.
+// sql::kDashboard rows → the dashboard.
 std::string render_dashboard(const pg::Rows& rows);
 
 }  // namespace shopfloor::mes
