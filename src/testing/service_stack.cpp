@@ -64,10 +64,11 @@ ServiceStack::~ServiceStack() { stop(); }
 void ServiceStack::stop() {
   if (!thread_.joinable()) return;
   try {
-    auto done = spawn_future(shard_->ioc, [this]() -> asio::awaitable<void> {
-      listener_->stop();
-      co_await shard_->drain();
-    }());
+    // (Parameters, not captures: a coroutine lambda's captures die with the temporary.)
+    auto done = spawn_future(shard_->ioc, [](ServiceStack* self) -> asio::awaitable<void> {
+      self->listener_->stop();
+      co_await self->shard_->drain();
+    }(this));
     done.wait_for(15s);
   } catch (...) {
     // Stopping anyway.
