@@ -11,6 +11,7 @@
 
 #include "metrics/registry.hpp"
 #include "pricing/money.hpp"
+#include "testing/json_answer.hpp"
 #include "testing/outages.hpp"
 #include "testing/run.hpp"
 #include "testing/service_stack.hpp"
@@ -22,15 +23,9 @@ namespace json = boost::json;
 using namespace std::chrono_literals;
 using Stack = testing::ServiceStack;
 using testing::Clock;
+using testing::body_of;
+using testing::error_code;
 using testing::HttpAnswer;
-
-json::object body_of(const HttpAnswer& a) {
-  boost::system::error_code ec;
-  json::value v = json::parse(a.body, ec);
-  EXPECT_FALSE(ec) << a.body;
-  if (ec || !v.is_object()) return {};
-  return v.as_object();
-}
 
 std::string str(const json::object& o, std::string_view field) {
   const json::value* v = o.if_contains(field);
@@ -53,15 +48,6 @@ long long kopecks(const std::string& money) {
   auto m = Money::parse(money);
   EXPECT_TRUE(m) << money;
   return m ? m->kopecks() : -1;
-}
-
-// The error envelope: {"error":{"code","message"}}; returns the code.
-std::string error_code(const HttpAnswer& a) {
-  json::object o = body_of(a);
-  const json::value* e = o.if_contains("error");
-  if (!e || !e->is_object()) return "<no envelope: " + a.body + ">";
-  EXPECT_TRUE(e->as_object().contains("message")) << a.body;
-  return str(e->as_object(), "code");
 }
 
 class PricingApi : public ::testing::Test {

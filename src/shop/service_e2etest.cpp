@@ -7,6 +7,7 @@
 
 #include <chrono>
 
+#include "testing/json_answer.hpp"
 #include "testing/outages.hpp"
 #include "testing/run.hpp"
 #include "testing/service_stack.hpp"
@@ -18,22 +19,9 @@ namespace json = boost::json;
 using namespace std::chrono_literals;
 using Stack = testing::ServiceStack;
 using testing::Clock;
+using testing::body_of;
+using testing::error_code;
 using testing::HttpAnswer;
-
-json::object body_of(const HttpAnswer& a) {
-  boost::system::error_code ec;
-  json::value v = json::parse(a.body, ec);
-  EXPECT_FALSE(ec) << a.body;
-  if (ec || !v.is_object()) return {};
-  return v.as_object();
-}
-
-std::string error_code(const HttpAnswer& a) {
-  json::object o = body_of(a);
-  const json::value* e = o.if_contains("error");
-  if (!e || !e->is_object() || !e->as_object().contains("code")) return "<no envelope: " + a.body + ">";
-  return std::string(e->as_object().at("code").as_string());
-}
 
 // "sku=price" for each item, in order.
 std::vector<std::string> listed(const json::object& page) {

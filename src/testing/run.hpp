@@ -32,6 +32,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <type_traits>
 
 namespace shopfloor::testing {
 
@@ -44,23 +45,25 @@ inline long long ms_since(Clock::time_point t) {
 }
 
 // Spawns `a` on `ctx` (an io_context or executor); the future holds its value or
-// exception.
+// exception. (A wrapper coroutine sets the value: co_spawn's value-carrying handler
+// would need T to be default-constructible, which results and leases are not.)
 template <class Context, class T>
 std::future<T> spawn_future(Context&& ctx, asio::awaitable<T> a) {
   auto promise = std::make_shared<std::promise<T>>();
   auto future = promise->get_future();
-  if constexpr (std::is_void_v<T>) {
-    asio::co_spawn(std::forward<Context>(ctx), std::move(a), [promise](std::exception_ptr e) {
-      if (e) promise->set_exception(e);
-      else promise->set_value();
-    });
-  } else {
-    asio::co_spawn(std::forward<Context>(ctx), std::move(a),
-                   [promise](std::exception_ptr e, T value) {
-                     if (e) promise->set_exception(e);
-                     else promise->set_value(std::move(value));
-                   });
-  }
+  // Parameters, not captures: a coroutine lambda's captures die with the temporary.
+  auto settle = [](std::shared_ptr<std::promise<T>> p, asio::awaitable<T> aw) -> asio::awaitable<void> {
+    if constexpr (std::is_void_v<T>) {
+      co_await std::move(aw);
+      p->set_value();
+    } else {
+      p->set_value(co_await std::move(aw));
+    }
+  };
+  asio::co_spawn(std::forward<Context>(ctx), settle(promise, std::move(a)),
+                 [promise](std::exception_ptr e) {
+                   if (e) promise->set_exception(e);
+                 });
   return future;
 }
 
