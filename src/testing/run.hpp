@@ -29,6 +29,7 @@
 #include <functional>
 #include <future>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -45,24 +46,32 @@ inline long long ms_since(Clock::time_point t) {
 }
 
 // Spawns `a` on `ctx` (an io_context or executor); the future holds its value or
-// exception. (A wrapper coroutine sets the value: co_spawn's value-carrying handler
-// would need T to be default-constructible, which results and leases are not.)
+// exception, and is ready only once the coroutine has ended and its frame is gone (so
+// what it held, a pooled connection say, has been let go). The value travels through
+// a wrapper coroutine: co_spawn's value-carrying handler would need T to be
+// default-constructible, which results and leases are not.
 template <class Context, class T>
 std::future<T> spawn_future(Context&& ctx, asio::awaitable<T> a) {
-  auto promise = std::make_shared<std::promise<T>>();
-  auto future = promise->get_future();
+  struct State {
+    std::promise<T> promise;
+    std::optional<std::conditional_t<std::is_void_v<T>, bool, T>> value;
+  };
+  auto state = std::make_shared<State>();
+  auto future = state->promise.get_future();
   // Parameters, not captures: a coroutine lambda's captures die with the temporary.
-  auto settle = [](std::shared_ptr<std::promise<T>> p, asio::awaitable<T> aw) -> asio::awaitable<void> {
+  auto keep = [](std::shared_ptr<State> s, asio::awaitable<T> aw) -> asio::awaitable<void> {
     if constexpr (std::is_void_v<T>) {
       co_await std::move(aw);
-      p->set_value();
+      s->value.emplace(true);
     } else {
-      p->set_value(co_await std::move(aw));
+      s->value.emplace(co_await std::move(aw));
     }
   };
-  asio::co_spawn(std::forward<Context>(ctx), settle(promise, std::move(a)),
-                 [promise](std::exception_ptr e) {
-                   if (e) promise->set_exception(e);
+  asio::co_spawn(std::forward<Context>(ctx), keep(state, std::move(a)),
+                 [state](std::exception_ptr e) {
+                   if (e) state->promise.set_exception(e);
+                   else if constexpr (std::is_void_v<T>) state->promise.set_value();
+                   else state->promise.set_value(std::move(*state->value));
                  });
   return future;
 }
