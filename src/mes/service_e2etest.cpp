@@ -23,6 +23,7 @@
 #include "testing/service_stack.hpp"
 #include "testing/settings.hpp"
 #include "testing/sql_session.hpp"
+#include "testing/stack_test.hpp"
 
 namespace shopfloor::mes {
 namespace {
@@ -79,7 +80,7 @@ std::string url_encode(const std::string& s) {
 
 std::string migrate_error;
 
-class MesE2E : public ::testing::Test {
+class MesE2E : public testing::StackTest {
  protected:
   // Apply the migrations once (idempotent, serialised by the runner's advisory lock).
   static void SetUpTestSuite() {
@@ -98,9 +99,10 @@ class MesE2E : public ::testing::Test {
 
   void SetUp() override {
     if (!migrate_error.empty()) GTEST_FAIL() << migrate_error;
+    StackTest::SetUp();
+    if (HasFatalFailure()) return;
     try {
-      stack_ = std::make_unique<ServiceStack>();
-      sql_ = std::make_unique<SqlSession>();
+      sql_ = std::make_unique<SqlSession>("sf_mes_e2etest_other_system");
     } catch (const std::exception& e) {
       GTEST_FAIL() << e.what();
     }
@@ -116,7 +118,7 @@ class MesE2E : public ::testing::Test {
   }
 
   void TearDown() override {
-    if (!sql_) return;
+    if (!sql_) return StackTest::TearDown();
     try {
       const std::string like = customer_prefix_ + "%";
       sql_->exec("DELETE FROM orders WHERE customer LIKE $1 OR product_sku = $2", {like, product_});
@@ -126,7 +128,7 @@ class MesE2E : public ::testing::Test {
     } catch (const std::exception& e) {
       ADD_FAILURE() << "cleanup: " << e.what();
     }
-    stack_.reset();
+    StackTest::TearDown();
   }
 
   std::string customer(const std::string& name) { return customer_prefix_ + name; }
@@ -182,7 +184,6 @@ class MesE2E : public ::testing::Test {
     return "/orders?customer=" + url_encode(customer) + rest;
   }
 
-  std::unique_ptr<ServiceStack> stack_;
   std::unique_ptr<SqlSession> sql_;
   std::string product_, wc_a_, wc_b_, customer_prefix_;
 };

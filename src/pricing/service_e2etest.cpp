@@ -15,13 +15,13 @@
 #include "testing/outages.hpp"
 #include "testing/run.hpp"
 #include "testing/service_stack.hpp"
+#include "testing/stack_test.hpp"
 
 namespace shopfloor::pricing {
 namespace {
 
 namespace json = boost::json;
 using namespace std::chrono_literals;
-using Stack = testing::ServiceStack;
 using testing::Clock;
 using testing::body_of;
 using testing::error_code;
@@ -50,20 +50,22 @@ long long kopecks(const std::string& money) {
   return m ? m->kopecks() : -1;
 }
 
-class PricingApi : public ::testing::Test {
+class PricingApi : public testing::StackTest {
  protected:
   void SetUp() override {
-    try {
-      stack_ = std::make_unique<Stack>();
-    } catch (const std::exception& e) {
-      GTEST_FAIL() << e.what();
-    }
+    StackTest::SetUp();
+    if (HasFatalFailure()) return;
     const std::string p = "TST-" + stack_->id();
     product_ = p + "-P";
     steel_ = p + "-STEEL";
     steel_b_ = p + "-STEEL-B";
     bolt_ = p + "-BOLT";
     center_ = p + "-WC";
+    on_teardown([this] {
+      stack_->sql("DELETE FROM products WHERE sku = $1", pg::params(product_));  // cascades
+      stack_->sql("DELETE FROM materials WHERE code IN ($1, $2, $3)", pg::params(steel_, steel_b_, bolt_));
+      stack_->sql("DELETE FROM work_centers WHERE code = $1", pg::params(center_));
+    });
     // 10 units: materials 10 x 2 kg x 100.00 = 2000.00; machine 10 x 1 min x 600.00/60
     // = 100.00; setup 10 min x 600.00/60 = 100.00.
     stack_->sql("INSERT INTO materials (code, name, unit, price) VALUES "
@@ -80,22 +82,7 @@ class PricingApi : public ::testing::Test {
     stack_->sql("INSERT INTO routing_operations (product_sku, seq, work_center, setup_minutes, "
                 "run_minutes_per_unit) VALUES ($1, 1, $2, 10, 1)",
                 pg::params(product_, center_));
-    rows_created_ = true;
     stack_->settle_notifications();  // our inserts' retirements are done before the test
-  }
-
-  void TearDown() override {
-    if (stack_ && rows_created_) {
-      try {
-        stack_->sql("DELETE FROM products WHERE sku = $1", pg::params(product_));  // cascades
-        stack_->sql("DELETE FROM materials WHERE code IN ($1, $2, $3)", pg::params(steel_, steel_b_, bolt_));
-        stack_->sql("DELETE FROM work_centers WHERE code = $1", pg::params(center_));
-        stack_->settle_notifications();  // retire while Redis is still connected
-      } catch (const std::exception& e) {
-        ADD_FAILURE() << "cleanup failed: " << e.what();
-      }
-    }
-    stack_.reset();
   }
 
   std::string calc_body(long long quantity, const std::string& extra = "") const {
@@ -106,12 +93,10 @@ class PricingApi : public ::testing::Test {
     return pricing().request("POST", "/calculations", body, token);
   }
 
-  Stack::Api pricing() { return stack_->api("pricing"); }
+  testing::ServiceStack::Api pricing() { return stack_->api("pricing"); }
 
   long long db_version() { return stack_->sql("SELECT version FROM price_list_version").int64(0, 0); }
 
-  std::unique_ptr<Stack> stack_;
-  bool rows_created_ = false;
   std::string product_, steel_, steel_b_, bolt_, center_;
 };
 

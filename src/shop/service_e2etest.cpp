@@ -11,13 +11,13 @@
 #include "testing/outages.hpp"
 #include "testing/run.hpp"
 #include "testing/service_stack.hpp"
+#include "testing/stack_test.hpp"
 
 namespace shopfloor::shop {
 namespace {
 
 namespace json = boost::json;
 using namespace std::chrono_literals;
-using Stack = testing::ServiceStack;
 using testing::Clock;
 using testing::body_of;
 using testing::error_code;
@@ -33,42 +33,25 @@ std::vector<std::string> listed(const json::object& page) {
   return out;
 }
 
-class ShopApi : public ::testing::Test {
+class ShopApi : public testing::StackTest {
  protected:
   void SetUp() override {
-    try {
-      stack_ = std::make_unique<Stack>();
-    } catch (const std::exception& e) {
-      GTEST_FAIL() << e.what();
-    }
+    StackTest::SetUp();
+    if (HasFatalFailure()) return;
     category_ = "tst-" + stack_->id();
     prefix_ = "TST-" + stack_->id() + "-";
+    on_teardown([this] { stack_->sql("DELETE FROM products WHERE sku LIKE $1 || '%'", pg::params(prefix_)); });
     // Three offered products and one without a list price (not in the shop).
     stack_->sql("INSERT INTO products (sku, name, category, list_price) VALUES "
                 "($1 || 'A', 'Test A', $2, 100.00), ($1 || 'B', 'Test B', $2, 2500.50), "
                 "($1 || 'C', 'Test C', $2, 7.05), ($1 || 'D', 'Test D', $2, NULL)",
                 pg::params(prefix_, category_));
-    rows_created_ = true;
     stack_->settle_notifications();
-  }
-
-  void TearDown() override {
-    if (stack_ && rows_created_) {
-      try {
-        stack_->sql("DELETE FROM products WHERE sku LIKE $1 || '%'", pg::params(prefix_));
-        stack_->settle_notifications();  // retire while Redis is still connected
-      } catch (const std::exception& e) {
-        ADD_FAILURE() << "cleanup failed: " << e.what();
-      }
-    }
-    stack_.reset();
   }
 
   // Anonymous, as the public shop is.
   HttpAnswer get(const std::string& target) { return stack_->request("shop", "GET", target, "", ""); }
 
-  std::unique_ptr<Stack> stack_;
-  bool rows_created_ = false;
   std::string category_, prefix_;
 };
 
