@@ -96,7 +96,8 @@ bool ServiceStack::wait_for(const std::function<bool()>& done, std::chrono::mill
 
 void ServiceStack::settle_notifications(std::chrono::milliseconds limit) {
   const std::string marker = "{\"marker\":\"" + random_id() + "\"}";
-  for (const auto& channel : channels_) sql("SELECT pg_notify($1, $2)", pg::params(channel, marker));
+  for (const auto& channel : channels_)
+    sql("SELECT pg_notify($1, $2)", pg::params(channel, marker));
   const bool settled = wait_for(
       [&] {
         for (const auto& channel : channels_)
@@ -115,7 +116,8 @@ pg::Rows ServiceStack::sql(const std::string& statement, pg::Params params) {
                            -> asio::awaitable<pg::PgResult<pg::Rows>> {
     co_return co_await db.query(s, std::move(p));
   }(shard_->db, statement, std::move(params)));
-  if (!answer) throw std::runtime_error("SQL failed: " + pg::to_string(answer.error()) + ": " + statement);
+  if (!answer)
+    throw std::runtime_error("SQL failed: " + pg::to_string(answer.error()) + ": " + statement);
   return std::move(*answer);
 }
 
