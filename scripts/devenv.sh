@@ -204,6 +204,10 @@ pg_stop() {
 print_env() {
   cat <<ENV
 export SHOPFLOOR_DB_HOST=127.0.0.1
+# The servers' own ports, so that devenv.sh actions run from a test (outages,
+# restarts) reach these servers and not the default ones.
+export SHOPFLOOR_PG_PORT=$PG_PORT
+export SHOPFLOOR_REDIS_TLS_PORT=$REDIS_PORT
 export SHOPFLOOR_DB_PORT=$PG_PORT
 export SHOPFLOOR_DB_NAME=shopfloor
 export SHOPFLOOR_DB_USER=shopfloor

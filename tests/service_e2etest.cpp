@@ -1,7 +1,5 @@
 // End-to-end: the real `shopfloor serve` binary against the real PostgreSQL and Redis
 // (scripts/test.sh provides SHOPFLOOR_BIN and the server settings).
-#include "http_client.hpp"
-
 #include <gtest/gtest.h>
 
 #include <signal.h>
@@ -9,35 +7,27 @@
 
 #include <chrono>
 #include <cstdlib>
-#include <fstream>
-#include <random>
-#include <sstream>
+#include <memory>
 #include <thread>
+
+#include "testing/http_client.hpp"
+#include "testing/run.hpp"
+#include "testing/settings.hpp"
+#include "testing/sql_session.hpp"
 
 namespace shopfloor::e2e {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::connect_loopback;
+using testing::request;
 
-std::string read_file(const char* env_name) {
-  const char* path = std::getenv(env_name);
-  if (!path) return {};
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string v = ss.str();
-  while (!v.empty() && (v.back() == '\n' || v.back() == '\r')) v.pop_back();
-  return v;
+// Runs SQL as another system would: a session of its own on the test database.
+void sql(const std::string& statement, const std::vector<std::string>& params = {}) {
+  testing::SqlSession("sf_e2etest_other_system").exec(statement, params);
 }
 
-// Runs SQL as another system would: psql with the database settings of the test run.
-int psql(const std::string& sql) {
-  const std::string cmd = "PGPASSWORD=\"$(cat \"$SHOPFLOOR_DB_PASSWORD_FILE\")\" psql -X -q -h \"$SHOPFLOOR_DB_HOST\" "
-                          "-p \"$SHOPFLOOR_DB_PORT\" -U \"$SHOPFLOOR_DB_USER\" -d \"$SHOPFLOOR_DB_NAME\" -c \"" + sql + "\"";
-  return std::system(cmd.c_str());
-}
-
-std::string bearer(const std::string& token) { return "Authorization: Bearer " + token + "\r\n"; }
+using testing::bearer;
 
 std::string json_field(const std::string& body, const std::string& name) {
   auto at = body.find("\"" + name + "\":\"");
@@ -64,15 +54,14 @@ class Service : public ::testing::Test {
       ::_exit(127);
     }
     // Ready when /health reports both dependencies up (bounded).
-    const auto deadline = std::chrono::steady_clock::now() + 15s;
-    while (std::chrono::steady_clock::now() < deadline) {
-      auto h = request(base_, "GET", "/health");
-      if (h && h->status == 200 && h->body.find(R"("db":"up")") != std::string::npos &&
-          h->body.find(R"("cache":"up")") != std::string::npos)
-        return;
-      std::this_thread::sleep_for(100ms);
-    }
-    FAIL() << "the service did not report db and cache up within 15 s";
+    const bool up = testing::wait_until(
+        [&] {
+          auto h = request(base_, "GET", "/health");
+          return h && h->status == 200 && h->body.find(R"("db":"up")") != std::string::npos &&
+                 h->body.find(R"("cache":"up")") != std::string::npos;
+        },
+        15s, 100ms);
+    if (!up) FAIL() << "the service did not report db and cache up within 15 s";
   }
   void TearDown() override {
     if (pid_ > 0 && !exited_) {
@@ -82,16 +71,17 @@ class Service : public ::testing::Test {
   }
   int stop_and_wait(std::chrono::milliseconds limit) {
     ::kill(pid_, SIGTERM);
-    const auto deadline = std::chrono::steady_clock::now() + limit;
     int status = 0;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        exited_ = true;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      }
-      std::this_thread::sleep_for(20ms);
-    }
-    return -1;
+    if (!testing::wait_until([&] { return ::waitpid(pid_, &status, WNOHANG) == pid_; }, limit, 20ms))
+      return -1;
+    exited_ = true;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+  // Whether the service has stopped accepting (its listeners close first on SIGTERM).
+  bool refuses_connections() const {
+    const int fd = connect_loopback(base_);
+    if (fd >= 0) ::close(fd);
+    return fd < 0;
   }
   int base_ = 0;
   pid_t pid_ = -1;
@@ -131,11 +121,11 @@ TEST_F(Service, UnknownPathsAndMethodsGetTheErrorEnvelopeAndRequestIdsAreEchoed)
 }
 
 TEST_F(Service, MalformedAndOversizedRequestsAreRefusedAndOthersStillServed) {
-  auto garbage = e2e::exchange(base_, "NOT A REQUEST\r\n\r\n");
+  auto garbage = testing::send_raw(base_, "NOT A REQUEST\r\n\r\n");
   ASSERT_TRUE(garbage);
   EXPECT_EQ(garbage->status, 400);
   // Announcing a 2 MiB body is enough: the answer must come before the body is sent.
-  auto oversized = e2e::exchange(base_, "POST /health HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+  auto oversized = testing::send_raw(base_, "POST /health HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                                    "Content-Length: 2097152\r\n\r\n");
   ASSERT_TRUE(oversized);
   EXPECT_EQ(oversized->status, 413);
@@ -159,9 +149,12 @@ TEST_F(Service, SigtermDuringARequestInFlightLetsItFinish) {
   const std::string head = "POST /tokens HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                            "Content-Length: 2\r\nConnection: close\r\n\r\n";
   ASSERT_EQ(::send(fd, head.data(), head.size(), MSG_NOSIGNAL), static_cast<ssize_t>(head.size()));
+  // (No event tells that the server has read the head; a pause lets it.)
   std::this_thread::sleep_for(100ms);
   ::kill(pid_, SIGTERM);
-  std::this_thread::sleep_for(200ms);
+  // The listeners close first: once connections are refused, the drain has begun.
+  ASSERT_TRUE(testing::wait_until([&] { return refuses_connections(); }, 5s))
+      << "still accepting 5 s after SIGTERM";
   ASSERT_EQ(::send(fd, "{}", 2, MSG_NOSIGNAL), 2);
   std::string answer;
   char buf[4096];
@@ -179,8 +172,8 @@ namespace {
 
 class Tokens : public Service {
  protected:
-  std::string admin_ = read_file("SHOPFLOOR_ADMIN_TOKEN_FILE");
-  std::string name_ = "e2e-" + std::to_string(std::random_device{}() % 1000000000);
+  std::string admin_ = testing::secret_from_env("SHOPFLOOR_ADMIN_TOKEN_FILE");
+  std::string name_ = "e2e-" + testing::random_id();
 };
 
 TEST_F(Tokens, AdminIssuesAPartnerTokenThatAuthenticatesUntilRevoked) {
@@ -210,14 +203,14 @@ TEST_F(Tokens, RevocationDirectlyInTheDatabaseIsSeenWithinOneSecond) {
   ASSERT_EQ(created->status, 201);
   const std::string secret = json_field(created->body, "token");
   ASSERT_EQ(request(base_, "GET", "/tokens", "", bearer(secret))->status, 403);  // cached as valid
-  ASSERT_EQ(psql("UPDATE api_tokens SET revoked_at = now() WHERE name = '" + name_ + "'"), 0);
-  const auto deadline = std::chrono::steady_clock::now() + 1s;
+  sql("UPDATE api_tokens SET revoked_at = now() WHERE name = $1", {name_});
   int status = 0;
-  while (std::chrono::steady_clock::now() < deadline) {
-    status = request(base_, "GET", "/tokens", "", bearer(secret))->status;
-    if (status == 401) break;
-    std::this_thread::sleep_for(20ms);
-  }
+  testing::wait_until(
+      [&] {
+        status = request(base_, "GET", "/tokens", "", bearer(secret))->status;
+        return status == 401;
+      },
+      1s, 20ms);
   EXPECT_EQ(status, 401) << "a token revoked in the database still worked after 1 s";
 }
 
@@ -235,7 +228,7 @@ TEST_F(Tokens, BadCredentialsAndBadInputGetTheirStatusAndChangeNothing) {
     EXPECT_EQ(r->status, 400) << body;
     EXPECT_NE(r->body.find(R"({"error":{"code":")"), std::string::npos) << r->body;
   }
-  auto wrong_type = e2e::exchange(base_, "POST /tokens HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + bearer(admin_) +
+  auto wrong_type = testing::send_raw(base_, "POST /tokens HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + bearer(admin_) +
                                         "Content-Type: text/plain\r\nContent-Length: 2\r\n\r\n{}");
   EXPECT_EQ(wrong_type->status, 415);
   auto list = request(base_, "GET", "/tokens", "", bearer(admin_));

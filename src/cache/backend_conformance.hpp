@@ -17,7 +17,7 @@
 #pragma once
 
 #include "cache/backend.hpp"
-#include "cache/test_support.hpp"
+#include "testing/run.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // Unit tests of the cache-aside core on the memory backend with a manual clock.
 #include "cache/cache.hpp"
 #include "cache/memory_backend.hpp"
-#include "cache/test_support.hpp"
+#include "testing/run.hpp"
 
 #include <gtest/gtest.h>
 
@@ -20,11 +20,7 @@ namespace {
 using std::chrono::milliseconds;
 namespace asio = boost::asio;
 
-asio::awaitable<void> sleep_for(milliseconds d) {
-  asio::steady_timer t(co_await asio::this_coro::executor);
-  t.expires_after(d);
-  co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
-}
+using testing::co::sleep_for;
 
 // A gate a loader can wait on until the test opens it.
 struct Gate {

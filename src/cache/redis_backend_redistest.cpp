@@ -6,6 +6,9 @@
 #include "cache/cache.hpp"
 #include "cache/redis_backend.hpp"
 #include "redis/client.hpp"
+#include "testing/outages.hpp"
+#include "testing/run.hpp"
+#include "testing/settings.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -29,54 +32,17 @@ namespace {
 namespace asio = boost::asio;
 using std::chrono::milliseconds;
 
-std::string env(const char* name) {
-  const char* v = std::getenv(name);
-  if (!v || !*v) throw std::runtime_error(std::string("missing environment variable ") + name +
-                                          " (run through scripts/test.sh)");
-  return v;
-}
-
-std::string file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string s = ss.str();
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
-  return s;
-}
-
 redis::Options redis_options() {
-  redis::Options o;
-  o.host = env("SHOPFLOOR_REDIS_HOST");
-  o.port = static_cast<std::uint16_t>(std::stoi(env("SHOPFLOOR_REDIS_PORT")));
-  o.tls = env("SHOPFLOOR_REDIS_TLS") == "true";
-  o.ca_file = env("SHOPFLOOR_REDIS_CA_FILE");
-  o.server_name = env("SHOPFLOOR_REDIS_SERVER_NAME");
-  o.user = env("SHOPFLOOR_REDIS_USER");
-  o.password = file(env("SHOPFLOOR_REDIS_PASSWORD_FILE"));
+  redis::Options o = testing::redis_options();
   o.command_timeout = milliseconds(500);
   o.reconnect_max = milliseconds(300);
   return o;
 }
 
-void devenv(const char* action) {
-  const std::string cmd = env("SHOPFLOOR_DEVENV") + " " + action + " >/dev/null 2>&1";
-  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
-}
-
-// Restarts Redis however the test ends.
-struct RedisRestarter {
-  ~RedisRestarter() { devenv("redis-start"); }
-};
-
-asio::awaitable<void> sleep_for(milliseconds d) {
-  asio::steady_timer t(co_await asio::this_coro::executor);
-  t.expires_after(d);
-  co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
-}
+using testing::co::sleep_for;
 
 std::string unique_prefix() {
-  return "sf:test:" + std::to_string(::getpid()) + ":" + std::to_string(std::random_device{}()) + ":";
+  return "sf:test:" + testing::random_id() + ":";
 }
 
 // Runs the io_context until the client has connected (bounded).
@@ -96,7 +62,7 @@ class RedisHarness final : public BackendHarness {
     if (!wait_connected(ioc_, client_)) throw std::runtime_error("cannot connect to redis");
   }
   ~RedisHarness() override {
-    if (server_stopped_) devenv("redis-start");  // however the test ended
+    if (server_stopped_) testing::devenv("redis-start");  // however the test ended
     client_.stop();
     ioc_.restart();
     ioc_.poll();
@@ -110,8 +76,8 @@ class RedisHarness final : public BackendHarness {
   // ends. No race with the calls that follow, unlike a sleep before them.
   void begin_stall(milliseconds at_least) override {
     redis::Options o = redis_options();
-    o.user = env("SHOPFLOOR_TEST_REDIS_ADMIN_USER");
-    o.password = file(env("SHOPFLOOR_TEST_REDIS_ADMIN_PASSWORD_FILE"));
+    o.user = testing::env("SHOPFLOOR_TEST_REDIS_ADMIN_USER");
+    o.password = testing::secret_from_env("SHOPFLOOR_TEST_REDIS_ADMIN_PASSWORD_FILE");
     o.connections = 1;
     admin_ = std::make_unique<redis::Client>(ioc_.get_executor(), o);
     admin_->start();
@@ -136,10 +102,10 @@ class RedisHarness final : public BackendHarness {
   }
   void begin_outage() override {
     server_stopped_ = true;
-    devenv("redis-stop");
+    testing::devenv("redis-stop");
   }
   void end_outage() override {
-    devenv("redis-start");
+    testing::devenv("redis-start");
     server_stopped_ = false;
     EXPECT_TRUE(wait_connected(ioc_, client_, milliseconds(10000)));
   }
@@ -266,8 +232,8 @@ TEST_F(RedisOutage, EveryLookupIsAnsweredWhileRedisIsDownAndNoStaleValueAfterwar
   ASSERT_EQ(run(cache_.get_or_load("orders", "list", from_db))->source, Source::hit);
 
   {
-    RedisRestarter restart_on_exit;
-    devenv("redis-stop");
+    testing::RedisOutage outage;
+    ASSERT_TRUE(outage.stopped()) << "$SHOPFLOOR_DEVENV redis-stop failed";
     // Every lookup still answered, from the loader, within deadline + loader time
     // + scheduling slack; still below the client's own 500 ms command timeout, so
     // a lookup that ignored op_timeout would fail this.

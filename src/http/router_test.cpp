@@ -5,8 +5,9 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/use_future.hpp>
 #include <stdexcept>
+
+#include "testing/run.hpp"
 
 namespace shopfloor::http {
 namespace {
@@ -23,9 +24,7 @@ std::string run(const RouteMatch& m) {
   if (m.handler == nullptr) return "<none>";
   asio::io_context ioc;
   Request req;
-  auto fut = asio::co_spawn(ioc, (*m.handler)(req, m.params), asio::use_future);
-  ioc.run();
-  return fut.get().body;
+  return testing::run(ioc, (*m.handler)(req, m.params)).body;
 }
 
 Router sample() {

@@ -6,6 +6,7 @@
 #include "auth/authenticator.hpp"
 #include "cache/memory_backend.hpp"
 #include "pg/pool.hpp"
+#include "testing/run.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -16,6 +17,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <functional>
 #include <optional>
 
 namespace shopfloor::mes::detail {
@@ -33,15 +35,7 @@ struct Shard {
   CachePolicies policies;
   Context ctx{Deps{pool, engine, policies, auth}};
 
-  template <class Pred>
-  bool run_until(Pred done) {
-    const auto deadline = std::chrono::steady_clock::now() + 5s;
-    while (!done() && std::chrono::steady_clock::now() < deadline) {
-      io.restart();
-      io.run_for(1ms);
-    }
-    return done();
-  }
+  bool run_until(const std::function<bool()>& done) { return testing::run_until(io, done, 5s); }
 };
 
 TEST(CachedRead, AReadAfterARetirementDoesNotReuseALoadFromBeforeIt) {

@@ -2,33 +2,30 @@
 // cache and database behind. Each test builds its own shard (unique cache prefix) and
 // its own reference rows (TST-<id>-...), removed afterwards, so the suite can run
 // repeatedly and beside other suites; shared rows are never changed.
-#include "pricing/e2e_stack.hpp"  // first: see there
-
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
 
 #include <chrono>
-#include <thread>
+#include <optional>
 
+#include "metrics/registry.hpp"
 #include "pricing/money.hpp"
-#include "pricing/service.hpp"
+#include "testing/json_answer.hpp"
+#include "testing/outages.hpp"
+#include "testing/run.hpp"
+#include "testing/service_stack.hpp"
+#include "testing/stack_test.hpp"
 
 namespace shopfloor::pricing {
 namespace {
 
 namespace json = boost::json;
 using namespace std::chrono_literals;
-using Stack = e2etest::ServiceStack<Service, Deps, CachePolicies>;
-using Clock = std::chrono::steady_clock;
-
-json::object body_of(const e2e::HttpAnswer& a) {
-  boost::system::error_code ec;
-  json::value v = json::parse(a.body, ec);
-  EXPECT_FALSE(ec) << a.body;
-  if (ec || !v.is_object()) return {};
-  return v.as_object();
-}
+using testing::Clock;
+using testing::body_of;
+using testing::error_code;
+using testing::HttpAnswer;
 
 std::string str(const json::object& o, std::string_view field) {
   const json::value* v = o.if_contains(field);
@@ -53,29 +50,22 @@ long long kopecks(const std::string& money) {
   return m ? m->kopecks() : -1;
 }
 
-// The error envelope: {"error":{"code","message"}}; returns the code.
-std::string error_code(const e2e::HttpAnswer& a) {
-  json::object o = body_of(a);
-  const json::value* e = o.if_contains("error");
-  if (!e || !e->is_object()) return "<no envelope: " + a.body + ">";
-  EXPECT_TRUE(e->as_object().contains("message")) << a.body;
-  return str(e->as_object(), "code");
-}
-
-class PricingApi : public ::testing::Test {
+class PricingApi : public testing::StackTest {
  protected:
   void SetUp() override {
-    try {
-      stack_ = std::make_unique<Stack>("pricing");
-    } catch (const std::exception& e) {
-      GTEST_FAIL() << e.what();
-    }
+    StackTest::SetUp();
+    if (HasFatalFailure()) return;
     const std::string p = "TST-" + stack_->id();
     product_ = p + "-P";
     steel_ = p + "-STEEL";
     steel_b_ = p + "-STEEL-B";
     bolt_ = p + "-BOLT";
     center_ = p + "-WC";
+    on_teardown([this] {
+      stack_->sql("DELETE FROM products WHERE sku = $1", pg::params(product_));  // cascades
+      stack_->sql("DELETE FROM materials WHERE code IN ($1, $2, $3)", pg::params(steel_, steel_b_, bolt_));
+      stack_->sql("DELETE FROM work_centers WHERE code = $1", pg::params(center_));
+    });
     // 10 units: materials 10 x 2 kg x 100.00 = 2000.00; machine 10 x 1 min x 600.00/60
     // = 100.00; setup 10 min x 600.00/60 = 100.00.
     stack_->sql("INSERT INTO materials (code, name, unit, price) VALUES "
@@ -92,36 +82,21 @@ class PricingApi : public ::testing::Test {
     stack_->sql("INSERT INTO routing_operations (product_sku, seq, work_center, setup_minutes, "
                 "run_minutes_per_unit) VALUES ($1, 1, $2, 10, 1)",
                 pg::params(product_, center_));
-    rows_created_ = true;
     stack_->settle_notifications();  // our inserts' retirements are done before the test
-  }
-
-  void TearDown() override {
-    if (stack_ && rows_created_) {
-      try {
-        stack_->sql("DELETE FROM products WHERE sku = $1", pg::params(product_));  // cascades
-        stack_->sql("DELETE FROM materials WHERE code IN ($1, $2, $3)", pg::params(steel_, steel_b_, bolt_));
-        stack_->sql("DELETE FROM work_centers WHERE code = $1", pg::params(center_));
-        stack_->settle_notifications();  // retire while Redis is still connected
-      } catch (const std::exception& e) {
-        ADD_FAILURE() << "cleanup failed: " << e.what();
-      }
-    }
-    stack_.reset();
   }
 
   std::string calc_body(long long quantity, const std::string& extra = "") const {
     return R"({"product_sku":")" + product_ + R"(","quantity":)" + std::to_string(quantity) + extra + "}";
   }
 
-  e2e::HttpAnswer post_calc(const std::string& body, const std::string& token = e2etest::kAdminToken) {
-    return stack_->request("POST", "/calculations", body, token);
+  HttpAnswer post_calc(const std::string& body, const std::optional<std::string>& token = std::nullopt) {
+    return pricing().request("POST", "/calculations", body, token);
   }
+
+  testing::ServiceStack::Api pricing() { return stack_->api("pricing"); }
 
   long long db_version() { return stack_->sql("SELECT version FROM price_list_version").int64(0, 0); }
 
-  std::unique_ptr<Stack> stack_;
-  bool rows_created_ = false;
   std::string product_, steel_, steel_b_, bolt_, center_;
 };
 
@@ -174,7 +149,7 @@ TEST_F(PricingApi, MaterialWriteRetiresCalculationsBeforeItAnswers) {
   ASSERT_EQ(post_calc(calc_body(10)).header("X-Cache"), "HIT");
   const json::object old_calc = body_of(before);
 
-  auto put = stack_->request("PUT", "/materials/" + steel_, R"({"price":"150.00"})");
+  auto put = pricing().request("PUT", "/materials/" + steel_, R"({"price":"150.00"})");
   ASSERT_EQ(put.status, 200) << put.body;
   json::object record = body_of(put);
   EXPECT_EQ(str(record, "code"), steel_);
@@ -192,7 +167,7 @@ TEST_F(PricingApi, MaterialWriteRetiresCalculationsBeforeItAnswers) {
   EXPECT_GE(version_of(new_calc), version_of(record));
 
   // The list shows it too.
-  auto list = stack_->request("GET", "/materials");
+  auto list = pricing().request("GET", "/materials");
   ASSERT_EQ(list.status, 200) << list.body;
   bool seen = false;
   const json::object materials = body_of(list);
@@ -203,7 +178,7 @@ TEST_F(PricingApi, MaterialWriteRetiresCalculationsBeforeItAnswers) {
   EXPECT_GE(version_of(body_of(list)), version_of(record));
 
   // A cheaper price moves the total down again.
-  ASSERT_EQ(stack_->request("PUT", "/materials/" + steel_, R"({"price":"50"})").status, 200);
+  ASSERT_EQ(pricing().request("PUT", "/materials/" + steel_, R"({"price":"50"})").status, 200);
   auto cheaper = post_calc(calc_body(10));
   EXPECT_EQ(cheaper.header("X-Cache"), "MISS");
   EXPECT_EQ(breakdown(body_of(cheaper), "materials"), "1000.00");
@@ -215,7 +190,7 @@ TEST_F(PricingApi, TariffWriteRetiresCalculationsBeforeItAnswers) {
   ASSERT_EQ(before.status, 200) << before.body;
   ASSERT_EQ(post_calc(calc_body(10)).header("X-Cache"), "HIT");
 
-  auto put = stack_->request("PUT", "/tariffs/" + center_, R"({"hourly_rate":"1200.00"})");
+  auto put = pricing().request("PUT", "/tariffs/" + center_, R"({"hourly_rate":"1200.00"})");
   ASSERT_EQ(put.status, 200) << put.body;
   json::object record = body_of(put);
   EXPECT_EQ(str(record, "work_center"), center_);
@@ -228,7 +203,7 @@ TEST_F(PricingApi, TariffWriteRetiresCalculationsBeforeItAnswers) {
   EXPECT_EQ(breakdown(body_of(after), "setup"), "200.00");
   EXPECT_GT(kopecks(str(body_of(after), "total_cost")), kopecks(str(body_of(before), "total_cost")));
 
-  auto list = stack_->request("GET", "/tariffs");
+  auto list = pricing().request("GET", "/tariffs");
   ASSERT_EQ(list.status, 200) << list.body;
   bool seen = false;
   const json::object tariffs = body_of(list);
@@ -248,14 +223,15 @@ TEST_F(PricingApi, DirectDatabaseChangeIsSeenWithinOneSecond) {
   const auto committed = Clock::now();
   std::string materials;
   std::optional<std::string> cache_state;
-  for (int i = 0; i < 200 && Clock::now() - committed < 1s; ++i) {
-    auto a = post_calc(calc_body(10));
-    ASSERT_EQ(a.status, 200) << a.body;
-    materials = breakdown(body_of(a), "materials");
-    cache_state = a.header("X-Cache");
-    if (materials == "2400.00") break;
-    std::this_thread::sleep_for(20ms);
-  }
+  testing::wait_until(
+      [&] {
+        auto a = post_calc(calc_body(10));
+        EXPECT_EQ(a.status, 200) << a.body;
+        materials = breakdown(body_of(a), "materials");
+        cache_state = a.header("X-Cache");
+        return materials == "2400.00";
+      },
+      1s, 20ms);
   const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - committed);
   EXPECT_EQ(materials, "2400.00") << "still the old price after " << waited.count() << " ms";
   EXPECT_LT(waited, 1000ms);
@@ -284,10 +260,10 @@ TEST_F(PricingApi, UnknownProductOrMaterialIs404) {
 
   // A write to an unknown code is a 404 and changes nothing (not even the version).
   const long long version = db_version();
-  a = stack_->request("PUT", "/materials/NO-SUCH-MATERIAL-" + stack_->id(), R"({"price":"1.00"})");
+  a = pricing().request("PUT", "/materials/NO-SUCH-MATERIAL-" + stack_->id(), R"({"price":"1.00"})");
   EXPECT_EQ(a.status, 404) << a.body;
   EXPECT_EQ(error_code(a), "unknown_material");
-  a = stack_->request("PUT", "/tariffs/NO-SUCH-WC-" + stack_->id(), R"({"hourly_rate":"1.00"})");
+  a = pricing().request("PUT", "/tariffs/NO-SUCH-WC-" + stack_->id(), R"({"hourly_rate":"1.00"})");
   EXPECT_EQ(a.status, 404) << a.body;
   EXPECT_EQ(error_code(a), "unknown_work_center");
   EXPECT_EQ(db_version(), version);
@@ -320,21 +296,21 @@ TEST_F(PricingApi, BadInputIs400WithTheEnvelope) {
   // The largest quantity is fine.
   EXPECT_EQ(post_calc(calc_body(1'000'000)).status, 200);
 
-  auto wrong_type = e2e::exchange(stack_->port(),
-                                  "POST /calculations HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-                                  "Authorization: Bearer " + std::string(e2etest::kAdminToken) +
-                                      "\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\n{}");
+  auto wrong_type = testing::send_raw(pricing().port(),
+                                     "POST /calculations HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" +
+                                         testing::bearer(stack_->admin_token()) +
+                                         "Content-Type: text/plain\r\nContent-Length: 2\r\n\r\n{}");
   ASSERT_TRUE(wrong_type);
   EXPECT_EQ(wrong_type->status, 415) << wrong_type->head;
 
   const long long version = db_version();
   for (const char* bad : {R"({"price":812.40})", R"({"price":"-1"})", R"({"price":"0"})",
                           R"({"price":"1.234"})", R"({"cost":"1.00"})", R"({})", "nope"}) {
-    auto a = stack_->request("PUT", "/materials/" + steel_, bad);
+    auto a = pricing().request("PUT", "/materials/" + steel_, bad);
     EXPECT_EQ(a.status, 400) << bad << " -> " << a.body;
     EXPECT_NE(error_code(a), "") << bad;
   }
-  auto a = stack_->request("PUT", "/tariffs/" + center_, R"({"hourly_rate":"abc"})");
+  auto a = pricing().request("PUT", "/tariffs/" + center_, R"({"hourly_rate":"abc"})");
   EXPECT_EQ(a.status, 400) << a.body;
   EXPECT_EQ(error_code(a), "invalid_money");
   EXPECT_EQ(db_version(), version);  // bad input never changes data
@@ -349,23 +325,23 @@ TEST_F(PricingApi, RolesAndTokens) {
   for (const auto& [method, target] : std::vector<std::pair<std::string, std::string>>{
            {"POST", "/calculations"}, {"GET", "/products"}, {"GET", "/materials"},
            {"GET", "/tariffs"}, {"PUT", "/materials/" + steel_}}) {
-    auto a = stack_->request(method, target, method == "GET" ? "" : calc_body(1), "");
+    auto a = pricing().request(method, target, method == "GET" ? "" : calc_body(1), "");
     EXPECT_EQ(a.status, 401) << method << " " << target;
     EXPECT_EQ(error_code(a), "unauthorized");
-    a = stack_->request(method, target, method == "GET" ? "" : calc_body(1), "sft_not_a_token");
+    a = pricing().request(method, target, method == "GET" ? "" : calc_body(1), "sft_not_a_token");
     EXPECT_EQ(a.status, 401) << method << " " << target;
   }
 
   // A partner calculates, lists products and reads reference data...
   auto calc = post_calc(calc_body(3), partner->secret);
   EXPECT_EQ(calc.status, 200) << calc.body;
-  EXPECT_EQ(stack_->request("GET", "/products", "", partner->secret).status, 200);
-  EXPECT_EQ(stack_->request("GET", "/materials", "", partner->secret).status, 200);
-  EXPECT_EQ(stack_->request("GET", "/tariffs", "", partner->secret).status, 200);
+  EXPECT_EQ(pricing().request("GET", "/products", "", partner->secret).status, 200);
+  EXPECT_EQ(pricing().request("GET", "/materials", "", partner->secret).status, 200);
+  EXPECT_EQ(pricing().request("GET", "/tariffs", "", partner->secret).status, 200);
   // ...but may not write it.
-  auto put = stack_->request("PUT", "/materials/" + steel_, R"({"price":"1.00"})", partner->secret);
+  auto put = pricing().request("PUT", "/materials/" + steel_, R"({"price":"1.00"})", partner->secret);
   EXPECT_EQ(put.status, 403) << put.body;
-  put = stack_->request("PUT", "/tariffs/" + center_, R"({"hourly_rate":"1.00"})", partner->secret);
+  put = pricing().request("PUT", "/tariffs/" + center_, R"({"hourly_rate":"1.00"})", partner->secret);
   EXPECT_EQ(put.status, 403) << put.body;
   EXPECT_EQ(stack_->sql("SELECT price FROM materials WHERE code = $1", pg::params(steel_)).text(0, 0),
             "100.00");
@@ -386,7 +362,7 @@ TEST_F(PricingApi, RolesAndTokens) {
 TEST_F(PricingApi, RedisDownCalculationsStillAnswered) {
   ASSERT_EQ(post_calc(calc_body(10)).status, 200);
   {
-    e2etest::RedisOutage outage;
+    testing::RedisOutage outage;
     ASSERT_TRUE(outage.stopped()) << "$SHOPFLOOR_DEVENV redis-stop failed";
     ASSERT_TRUE(stack_->wait_for([&] { return !stack_->redis().connected(); }, 5s));
     for (int i = 0; i < 3; ++i) {
@@ -398,7 +374,7 @@ TEST_F(PricingApi, RedisDownCalculationsStillAnswered) {
       EXPECT_LT(Clock::now() - started, 2s);  // bounded extra latency
     }
     // Writes still work and take effect at once (nothing cached can be served stale).
-    ASSERT_EQ(stack_->request("PUT", "/materials/" + steel_, R"({"price":"110.00"})").status, 200);
+    ASSERT_EQ(pricing().request("PUT", "/materials/" + steel_, R"({"price":"110.00"})").status, 200);
     auto a = post_calc(calc_body(10));
     EXPECT_EQ(a.header("X-Cache"), "BYPASS");
     EXPECT_EQ(breakdown(body_of(a), "materials"), "2200.00");
@@ -406,28 +382,26 @@ TEST_F(PricingApi, RedisDownCalculationsStillAnswered) {
   // Redis is back: the answers are cached again, and none from before the write.
   ASSERT_TRUE(stack_->wait_for([&] { return stack_->redis().connected(); }, 10s));
   std::optional<std::string> state;
-  std::string materials;
-  const auto deadline = Clock::now() + 15s;
-  while (Clock::now() < deadline) {
-    auto a = post_calc(calc_body(10));
-    ASSERT_EQ(a.status, 200);
-    state = a.header("X-Cache");
-    materials = breakdown(body_of(a), "materials");
-    EXPECT_EQ(materials, "2200.00");
-    if (state == "HIT") break;
-    std::this_thread::sleep_for(100ms);
-  }
+  testing::wait_until(
+      [&] {
+        auto a = post_calc(calc_body(10));
+        EXPECT_EQ(a.status, 200);
+        state = a.header("X-Cache");
+        EXPECT_EQ(breakdown(body_of(a), "materials"), "2200.00");
+        return state == "HIT";
+      },
+      15s, 100ms);
   EXPECT_EQ(state, "HIT");
 }
 
 TEST_F(PricingApi, ProductsListIsCachedAndFollowsTheTable) {
-  auto first = stack_->request("GET", "/products");
+  auto first = pricing().request("GET", "/products");
   ASSERT_EQ(first.status, 200) << first.body;
   EXPECT_EQ(first.header("X-Cache"), "MISS");
-  auto second = stack_->request("GET", "/products");
+  auto second = pricing().request("GET", "/products");
   EXPECT_EQ(second.header("X-Cache"), "HIT");
   EXPECT_EQ(second.body, first.body);
-  auto find = [&](const e2e::HttpAnswer& a) -> std::string {
+  auto find = [&](const HttpAnswer& a) -> std::string {
     const json::object list = body_of(a);  // (a temporary would die before the loop)
     for (const auto& item : list.at("items").as_array()) {
       const auto& o = item.as_object();
@@ -438,22 +412,22 @@ TEST_F(PricingApi, ProductsListIsCachedAndFollowsTheTable) {
   EXPECT_EQ(find(first), "Test product|test");
 
   stack_->sql("UPDATE products SET name = 'Renamed test product' WHERE sku = $1", pg::params(product_));
-  const auto committed = Clock::now();
   std::string seen;
-  while (Clock::now() - committed < 1s) {
-    seen = find(stack_->request("GET", "/products"));
-    if (seen == "Renamed test product|test") break;
-    std::this_thread::sleep_for(20ms);
-  }
+  testing::wait_until(
+      [&] {
+        seen = find(pricing().request("GET", "/products"));
+        return seen == "Renamed test product|test";
+      },
+      1s, 20ms);
   EXPECT_EQ(seen, "Renamed test product|test");
 
-  auto bad = stack_->request("GET", "/products?page=2");
+  auto bad = pricing().request("GET", "/products?page=2");
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(error_code(bad), "unknown_parameter");
 }
 
 TEST_F(PricingApi, ServesItsOpenApiDocument) {
-  auto a = stack_->request("GET", "/openapi.yaml", "", "");
+  auto a = pricing().request("GET", "/openapi.yaml", "", "");
   ASSERT_EQ(a.status, 200);
   EXPECT_EQ(a.header("Content-Type"), "application/yaml");
   EXPECT_EQ(a.body.rfind("openapi: 3.1", 0), 0u) << a.body.substr(0, 80);

@@ -19,16 +19,16 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 #include <cstdlib>
-#include <fstream>
 #include <functional>
 #include <optional>
-#include <random>
 #include <span>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "redis/client.hpp"
+#include "testing/outages.hpp"
+#include "testing/run.hpp"
+#include "testing/settings.hpp"
 
 namespace shopfloor::redis {
 namespace {
@@ -52,101 +52,33 @@ constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 // shared with compilers, and these tests are not about latency.
 constexpr auto kSlow = 3000ms;
 
+// The test servers' settings (testing/settings.hpp), read once per test in SetUp.
 struct Env {
-  std::string host;
-  std::uint16_t port = 0;
-  bool tls = false;
-  std::string ca_file;
-  std::string server_name;
-  std::string user;
-  std::string password;
+  Options app;  // the app user (ACL limited to sf:*)
   std::string admin_user;
   std::string admin_password;
   std::string devenv;
 };
 
-std::optional<std::string> env(const char* name) {
-  const char* v = std::getenv(name);
-  if (v == nullptr || *v == '\0') return std::nullopt;
-  return std::string(v);
-}
-
-std::optional<std::string> read_secret(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return std::nullopt;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string s = ss.str();
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
-  return s;
-}
-
-// Fills `e` from the environment; reports every missing variable.
+// Fills `e` from the environment; a missing setting fails the test, naming it.
 bool load_env(Env& e) {
-  bool ok = true;
-  auto need = [&](const char* name) -> std::string {
-    auto v = env(name);
-    if (!v) {
-      ADD_FAILURE() << "environment variable " << name
-                    << " is not set: source .run/env.sh (scripts/devenv.sh start)";
-      ok = false;
-      return {};
-    }
-    return *v;
-  };
-  auto secret = [&](const char* name) -> std::string {
-    std::string path = need(name);
-    if (path.empty()) return {};
-    auto v = read_secret(path);
-    if (!v) {
-      ADD_FAILURE() << "cannot read " << name << " = " << path;
-      ok = false;
-      return {};
-    }
-    return *v;
-  };
-  e.host = need("SHOPFLOOR_REDIS_HOST");
-  std::string port = need("SHOPFLOOR_REDIS_PORT");
-  e.port = port.empty() ? 0 : static_cast<std::uint16_t>(std::stoi(port));
-  e.tls = need("SHOPFLOOR_REDIS_TLS") == "true";
-  e.ca_file = need("SHOPFLOOR_REDIS_CA_FILE");
-  e.server_name = need("SHOPFLOOR_REDIS_SERVER_NAME");
-  e.user = need("SHOPFLOOR_REDIS_USER");
-  e.password = secret("SHOPFLOOR_REDIS_PASSWORD_FILE");
-  e.admin_user = need("SHOPFLOOR_TEST_REDIS_ADMIN_USER");
-  e.admin_password = secret("SHOPFLOOR_TEST_REDIS_ADMIN_PASSWORD_FILE");
-  e.devenv = need("SHOPFLOOR_DEVENV");
-  return ok;
-}
-
-std::string random_hex(std::size_t n) {
-  static std::mt19937_64 rng(std::random_device{}());
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string s;
-  for (std::size_t i = 0; i < n; ++i) s += kHex[rng() % 16];
-  return s;
-}
-
-// Waits for `pred` by polling every 5 ms, at most `limit`.
-asio::awaitable<bool> wait_until(std::function<bool()> pred, std::chrono::milliseconds limit) {
-  asio::steady_timer timer(co_await asio::this_coro::executor);
-  const auto deadline = Clock::now() + limit;
-  while (!pred()) {
-    if (Clock::now() >= deadline) co_return false;
-    timer.expires_after(5ms);
-    co_await timer.async_wait(kUseTuple);
+  try {
+    e.app = testing::redis_options();
+    e.admin_user = testing::env("SHOPFLOOR_TEST_REDIS_ADMIN_USER");
+    e.admin_password = testing::secret_from_env("SHOPFLOOR_TEST_REDIS_ADMIN_PASSWORD_FILE");
+    e.devenv = testing::env("SHOPFLOOR_DEVENV");
+    return true;
+  } catch (const std::exception& x) {
+    ADD_FAILURE() << x.what();
+    return false;
   }
-  co_return true;
 }
 
-asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
-  asio::steady_timer timer(co_await asio::this_coro::executor, d);
-  co_await timer.async_wait(kUseTuple);
-}
+std::string random_hex(std::size_t n) { return testing::random_id(n); }
 
-long long ms_since(Clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
-}
+using testing::ms_since;
+using testing::co::sleep_for;
+using testing::co::wait_until;
 
 std::string describe(const boost::system::result<Reply>& r) {
   return r ? to_string(*r) : "error: " + r.error().message();
@@ -160,14 +92,7 @@ class RedisClientTest : public ::testing::Test {
   }
 
   Options app_options() const {
-    Options o;
-    o.host = env_.host;
-    o.port = env_.port;
-    o.tls = env_.tls;
-    o.ca_file = env_.ca_file;
-    o.server_name = env_.server_name;
-    o.user = env_.user;
-    o.password = env_.password;
+    Options o = env_.app;
     o.client_name = "shopfloor-test";
     return o;
   }
@@ -180,23 +105,13 @@ class RedisClientTest : public ::testing::Test {
     return o;
   }
 
-  // Runs `body` on io_ until it finishes, at most `limit`.
+  // Runs `body` on io_ until it finishes, at most `limit` (testing/run.hpp); a
+  // timeout or an exception is a test failure.
   void run(std::function<asio::awaitable<void>()> body, std::chrono::seconds limit = 30s) {
-    bool done = false;
-    std::exception_ptr failure;
-    asio::co_spawn(io_, body(), [&](std::exception_ptr e) {
-      done = true;
-      failure = e;
-    });
-    const auto deadline = Clock::now() + limit;
-    while (!done && Clock::now() < deadline) io_.run_one_for(50ms);
-    if (!done) ADD_FAILURE() << "test coroutine did not finish within " << limit.count() << " s";
-    if (failure) {
-      try {
-        std::rethrow_exception(failure);
-      } catch (const std::exception& x) {
-        ADD_FAILURE() << "test coroutine threw: " << x.what();
-      }
+    try {
+      testing::run(io_, body(), limit);
+    } catch (const std::exception& x) {
+      ADD_FAILURE() << "test coroutine: " << x.what();
     }
   }
 
@@ -639,27 +554,20 @@ TEST_F(RedisClientTest, CancelledCommandCompletesAtOnceAndKeepsOrder) {
   });
 }
 
-// Runs `devenv redis-start` on destruction when the server was stopped, so a
-// failed assertion never leaves the shared server down.
+// Stops the server on stop() and starts it again on start() or, at the latest, on
+// destruction (testing::RedisOutage), so a failed assertion never leaves the shared
+// server down. `devenv` is the script SetUp found in the environment.
 class ServerRestartGuard {
  public:
-  explicit ServerRestartGuard(std::string devenv) : devenv_(std::move(devenv)) {}
-  ~ServerRestartGuard() {
-    if (stopped_) start();
-  }
+  explicit ServerRestartGuard(const std::string& devenv) {}
   bool stop() {
-    stopped_ = true;
-    return std::system((devenv_ + " redis-stop").c_str()) == 0;
+    outage_.emplace();
+    return outage_->stopped();
   }
-  bool start() {
-    bool ok = std::system((devenv_ + " redis-start").c_str()) == 0;
-    if (ok) stopped_ = false;
-    return ok;
-  }
+  bool start() { return outage_ && outage_->restart(); }
 
  private:
-  std::string devenv_;
-  bool stopped_ = false;
+  std::optional<testing::RedisOutage> outage_;
 };
 
 TEST_F(RedisClientTest, ReconnectsAfterServerRestart) {

@@ -1,39 +1,27 @@
 // The Shop API in process on the real PostgreSQL and Redis: catalog pages and items,
 // validation, caching, freshness after a direct database change, and Redis down.
 // Each test creates its own products in a category of its own (removed afterwards).
-#include "pricing/e2e_stack.hpp"  // first: see there
-
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
 
 #include <chrono>
-#include <thread>
 
-#include "shop/service.hpp"
+#include "testing/json_answer.hpp"
+#include "testing/outages.hpp"
+#include "testing/run.hpp"
+#include "testing/service_stack.hpp"
+#include "testing/stack_test.hpp"
 
 namespace shopfloor::shop {
 namespace {
 
 namespace json = boost::json;
 using namespace std::chrono_literals;
-using Stack = e2etest::ServiceStack<Service, Deps, CachePolicies>;
-using Clock = std::chrono::steady_clock;
-
-json::object body_of(const e2e::HttpAnswer& a) {
-  boost::system::error_code ec;
-  json::value v = json::parse(a.body, ec);
-  EXPECT_FALSE(ec) << a.body;
-  if (ec || !v.is_object()) return {};
-  return v.as_object();
-}
-
-std::string error_code(const e2e::HttpAnswer& a) {
-  json::object o = body_of(a);
-  const json::value* e = o.if_contains("error");
-  if (!e || !e->is_object() || !e->as_object().contains("code")) return "<no envelope: " + a.body + ">";
-  return std::string(e->as_object().at("code").as_string());
-}
+using testing::Clock;
+using testing::body_of;
+using testing::error_code;
+using testing::HttpAnswer;
 
 // "sku=price" for each item, in order.
 std::vector<std::string> listed(const json::object& page) {
@@ -45,41 +33,25 @@ std::vector<std::string> listed(const json::object& page) {
   return out;
 }
 
-class ShopApi : public ::testing::Test {
+class ShopApi : public testing::StackTest {
  protected:
   void SetUp() override {
-    try {
-      stack_ = std::make_unique<Stack>("shop");
-    } catch (const std::exception& e) {
-      GTEST_FAIL() << e.what();
-    }
+    StackTest::SetUp();
+    if (HasFatalFailure()) return;
     category_ = "tst-" + stack_->id();
     prefix_ = "TST-" + stack_->id() + "-";
+    on_teardown([this] { stack_->sql("DELETE FROM products WHERE sku LIKE $1 || '%'", pg::params(prefix_)); });
     // Three offered products and one without a list price (not in the shop).
     stack_->sql("INSERT INTO products (sku, name, category, list_price) VALUES "
                 "($1 || 'A', 'Test A', $2, 100.00), ($1 || 'B', 'Test B', $2, 2500.50), "
                 "($1 || 'C', 'Test C', $2, 7.05), ($1 || 'D', 'Test D', $2, NULL)",
                 pg::params(prefix_, category_));
-    rows_created_ = true;
     stack_->settle_notifications();
   }
 
-  void TearDown() override {
-    if (stack_ && rows_created_) {
-      try {
-        stack_->sql("DELETE FROM products WHERE sku LIKE $1 || '%'", pg::params(prefix_));
-        stack_->settle_notifications();  // retire while Redis is still connected
-      } catch (const std::exception& e) {
-        ADD_FAILURE() << "cleanup failed: " << e.what();
-      }
-    }
-    stack_.reset();
-  }
+  // Anonymous, as the public shop is.
+  HttpAnswer get(const std::string& target) { return stack_->request("shop", "GET", target, "", ""); }
 
-  e2e::HttpAnswer get(const std::string& target) { return stack_->request("GET", target, "", ""); }
-
-  std::unique_ptr<Stack> stack_;
-  bool rows_created_ = false;
   std::string category_, prefix_;
 };
 
@@ -158,27 +130,29 @@ TEST_F(ShopApi, DirectDatabaseChangeIsSeenWithinOneSecond) {
   stack_->sql("UPDATE products SET list_price = 111.11 WHERE sku = $1", pg::params(prefix_ + "A"));
   const auto committed = Clock::now();
   std::string price;
-  while (Clock::now() - committed < 1s) {
-    price = std::string(body_of(get(target)).at("list_price").as_string());
-    if (price == "111.11") break;
-    std::this_thread::sleep_for(20ms);
-  }
+  testing::wait_until(
+      [&] {
+        price = std::string(body_of(get(target)).at("list_price").as_string());
+        return price == "111.11";
+      },
+      1s, 20ms);
   EXPECT_EQ(price, "111.11");
   EXPECT_LT(Clock::now() - committed, 1s);
   // The list follows too, and a product taken out of the shop leaves it.
   EXPECT_EQ(listed(body_of(get("/catalog/products?category=" + category_))).front(), prefix_ + "A=111.11");
   stack_->sql("UPDATE products SET list_price = NULL WHERE sku = $1", pg::params(prefix_ + "A"));
-  const auto removed = Clock::now();
   int status = 200;
-  while (Clock::now() - removed < 1s && status != 404) {
-    status = get(target).status;
-    if (status != 404) std::this_thread::sleep_for(20ms);
-  }
+  testing::wait_until(
+      [&] {
+        status = get(target).status;
+        return status == 404;
+      },
+      1s, 20ms);
   EXPECT_EQ(status, 404);
 }
 
 TEST_F(ShopApi, RedisDownCatalogStillAnswered) {
-  e2etest::RedisOutage outage;
+  testing::RedisOutage outage;
   ASSERT_TRUE(outage.stopped());
   ASSERT_TRUE(stack_->wait_for([&] { return !stack_->redis().connected(); }, 5s));
   auto a = get("/catalog/products?category=" + category_);

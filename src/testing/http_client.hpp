@@ -1,6 +1,12 @@
 // A deliberately tiny blocking HTTP/1.1 client over POSIX sockets for end-to-end tests:
 // one request per connection (Connection: close), so tests stay independent of the
-// server code they check.
+// server code they check. Every read waits at most 5 s (SO_RCVTIMEO).
+//
+// (The raw exchange is called send_raw, not exchange: an unqualified exchange(port, raw)
+// with a std::string argument also finds std::exchange by argument-dependent lookup,
+// which wins overload resolution and does not compile.)
+//
+// Thread-safety: every function may be called from any thread.
 #pragma once
 
 #include <arpa/inet.h>
@@ -10,10 +16,12 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
+#include <cstdlib>
 #include <optional>
 #include <string>
 
-namespace shopfloor::e2e {
+namespace shopfloor::testing {
 
 struct HttpAnswer {
   int status = 0;
@@ -33,6 +41,7 @@ struct HttpAnswer {
   }
 };
 
+// A connected socket to 127.0.0.1:port, or -1.
 inline int connect_loopback(int port) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
@@ -49,7 +58,7 @@ inline int connect_loopback(int port) {
 }
 
 // Sends raw bytes, reads until the server closes. nullopt if it cannot connect.
-inline std::optional<HttpAnswer> exchange(int port, const std::string& raw) {
+inline std::optional<HttpAnswer> send_raw(int port, const std::string& raw) {
   int fd = connect_loopback(port);
   if (fd < 0) return std::nullopt;
   for (std::size_t sent = 0; sent < raw.size();) {
@@ -74,15 +83,21 @@ inline std::optional<HttpAnswer> exchange(int port, const std::string& raw) {
   return a;
 }
 
-inline std::optional<HttpAnswer> request(int port, const std::string& method, const std::string& target,
-                                         const std::string& body = "",
+// One request; a body (or any POST/PUT) is sent as JSON.
+inline std::optional<HttpAnswer> request(int port, const std::string& method,
+                                         const std::string& target, const std::string& body = "",
                                          const std::string& extra_headers = "") {
-  std::string raw = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" +
-                    extra_headers;
+  std::string raw = method + " " + target +
+                    " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" + extra_headers;
   if (!body.empty() || method == "POST" || method == "PUT")
-    raw += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
+    raw += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+           "\r\n";
   raw += "\r\n" + body;
-  return e2e::exchange(port, raw);
+  return send_raw(port, raw);
 }
 
-}  // namespace shopfloor::e2e
+inline std::string bearer(const std::string& token) {
+  return "Authorization: Bearer " + token + "\r\n";
+}
+
+}  // namespace shopfloor::testing
