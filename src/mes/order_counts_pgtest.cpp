@@ -13,6 +13,7 @@
 // a fixed number of steps and operations, each statement under a 10 s statement_timeout.
 #include "mes/sql.hpp"
 #include "pg/migration_files.hpp"
+#include "testing/sql_session.hpp"
 
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
@@ -41,84 +42,19 @@ namespace {
 
 using Rows = std::vector<std::vector<std::string>>;
 
-std::string env(const char* name) {
-  const char* v = std::getenv(name);
-  if (!v || !*v) throw std::runtime_error(std::string("missing environment variable ") + name +
-                                          " (source .run/env.sh from scripts/devenv.sh start)");
-  return v;
-}
+using testing::SqlError;
 
-std::string file_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string s = ss.str();
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
-  return s;
-}
-
-struct SqlError : std::runtime_error {
-  SqlError(std::string state, const std::string& what)
-      : std::runtime_error(what), sqlstate(std::move(state)) {}
-  std::string sqlstate;
-};
-
-// A blocking libpq session; `schema` (if not empty) is its whole search_path.
-class Session {
+// The shared blocking session, with `schema` (if not empty) as its whole search_path.
+class Session : public testing::SqlSession {
  public:
-  explicit Session(const std::string& schema) {
-    const std::string host = env("SHOPFLOOR_DB_HOST"), port = env("SHOPFLOOR_DB_PORT"),
-                      db = env("SHOPFLOOR_DB_NAME"), user = env("SHOPFLOOR_DB_USER"),
-                      password = file_text(env("SHOPFLOOR_DB_PASSWORD_FILE"));
-    const std::string options =
-        "-c statement_timeout=10000 -c client_min_messages=warning" + (schema.empty() ? "" : " -c search_path=" + schema);
-    const char* keys[] = {"host",     "port",    "dbname",           "user",
-                          "password", "options", "application_name", nullptr};
-    const char* values[] = {host.c_str(),     port.c_str(),    db.c_str(),
-                            user.c_str(),     password.c_str(), options.c_str(),
-                            "sf_order_counts_pgtest", nullptr};
-    conn_ = PQconnectdbParams(keys, values, 0);
-    if (PQstatus(conn_) != CONNECTION_OK) {
-      std::string why = PQerrorMessage(conn_);
-      PQfinish(conn_);
-      throw std::runtime_error("cannot connect to PostgreSQL: " + why);
-    }
-  }
-  ~Session() { PQfinish(conn_); }
-  Session(const Session&) = delete;
-  Session& operator=(const Session&) = delete;
-
-  // One statement (extended protocol) with text parameters; rows as text (NULL → "").
-  Rows exec(const std::string& sql, const std::vector<std::string>& params = {}) {
-    std::vector<const char*> values;
-    for (const auto& p : params) values.push_back(p.c_str());
-    return take(PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr,
-                             values.data(), nullptr, nullptr, 0),
-                sql);
-  }
-  // Several statements (simple protocol), e.g. a migration file.
-  void script(const std::string& sql) { take(PQexec(conn_, sql.c_str()), sql.substr(0, 80)); }
+  explicit Session(const std::string& schema)
+      : SqlSession("sf_order_counts_pgtest",
+                   "-c statement_timeout=10000 -c client_min_messages=warning" +
+                       (schema.empty() ? std::string() : " -c search_path=" + schema)) {}
   std::string scalar(const std::string& sql, const std::vector<std::string>& params = {}) {
     Rows r = exec(sql, params);
     return r.empty() || r[0].empty() ? std::string() : r[0][0];
   }
-
- private:
-  Rows take(PGresult* r, const std::string& what) {
-    std::unique_ptr<PGresult, decltype(&PQclear)> owner(r, &PQclear);
-    const auto st = PQresultStatus(r);
-    if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
-      const char* state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-      throw SqlError(state ? state : "", std::string(PQresultErrorMessage(r)) + " in: " + what);
-    }
-    Rows rows;
-    for (int i = 0; i < PQntuples(r); ++i) {
-      rows.emplace_back();
-      for (int j = 0; j < PQnfields(r); ++j) rows.back().emplace_back(PQgetvalue(r, i, j));
-    }
-    return rows;
-  }
-  PGconn* conn_ = nullptr;
 };
 
 const std::vector<std::string> kStatuses = {"new",   "approved", "in_production", "quality_check",

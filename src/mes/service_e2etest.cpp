@@ -796,7 +796,7 @@ TEST_F(MesE2E, DashboardAndListTotalsEqualARecountAfterApiWrites) {
     return std::stoll(sql_->value("SELECT count(*) FROM orders WHERE " + where, params));
   };
   auto total = [&](const std::string& target) -> long long {
-    auto a = stack_->request("GET", target);
+    auto a = mes().request("GET", target);
     if (a.status != 200) {
       ADD_FAILURE() << target << ": " << a.status << " " << a.body;
       return -1;
@@ -806,7 +806,7 @@ TEST_F(MesE2E, DashboardAndListTotalsEqualARecountAfterApiWrites) {
   const std::string wa = url_encode(wc_a_), wb = url_encode(wc_b_);
   auto check = [&](const std::string& after) {
     SCOPED_TRACE(after);
-    json::value d = parse(stack_->request("GET", "/dashboard").body);
+    json::value d = parse(mes().request("GET", "/dashboard").body);
     for (Status st : kAllStatuses) {
       const std::string name(to_string(st));
       EXPECT_EQ(d.at("by_status").at(name).as_int64(), count("status = $1", {name})) << name;
