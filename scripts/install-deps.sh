@@ -12,6 +12,8 @@ PACKAGES=(
   # servers and tools used by the local environment, tests and benchmarks
   postgresql postgresql-client redis-server redis-tools openssl wrk nginx-light
   curl ca-certificates procps
+  # operator console: gzip of static assets; browser tests (headless Chromium + Selenium)
+  zlib1g-dev chromium chromium-driver python3-selenium
 )
 
 missing=()

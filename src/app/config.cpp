@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <filesystem>
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -183,6 +184,7 @@ const std::vector<Setting>& settings() {
       {"SHOPFLOOR_CACHE_SUMMARY_INTERVAL_MS", "60000", "How often the hit-ratio summary is logged per cache.", false, millis([](Config& c) -> milliseconds& { return c.summary_interval; })},
       {"SHOPFLOOR_ADMIN_TOKEN", "(none)", "Bootstrap admin bearer token; prefer SHOPFLOOR_ADMIN_TOKEN_FILE.", true, text([](Config& c) -> std::string& { return c.admin_token; })},
       {"SHOPFLOOR_SQL_DIR", "sql (beside the working directory)", "Folder of the numbered migrations and seed/ scripts.", false, text([](Config& c) -> std::string& { return c.sql_dir; })},
+      {"SHOPFLOOR_WEB_DIR", "web (beside SHOPFLOOR_SQL_DIR)", "Folder of the operator console's static files, served at / on the MES listener (read at start-up).", false, text([](Config& c) -> std::string& { return c.web_dir; })},  // [console]
   };
   return table;
 }
@@ -270,6 +272,7 @@ Result<Config> load_config(
     o->drain_timeout = c.mes.drain_timeout;
   }
   c.mes.metrics_public = c.pricing.metrics_public = c.shop.metrics_public = c.metrics_public;
+  if (c.web_dir.empty()) c.web_dir = (std::filesystem::path(c.sql_dir).parent_path() / "web").string();  // [console]
   return c;
 }
 

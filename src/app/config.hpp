@@ -38,6 +38,7 @@ struct Config {
   api::CachePolicies policies;
   std::string admin_token;  // secret
   std::string sql_dir = "sql";
+  std::string web_dir;  // console: static files (web/); empty → "web" beside sql_dir  [console]
 };
 
 // Reads the configuration; `getenv` is injectable for tests. Bad values are

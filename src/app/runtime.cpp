@@ -5,6 +5,7 @@
 #include "auth/tokens.hpp"
 #include "cache/redis_backend.hpp"
 #include "metrics/registry.hpp"
+#include "http/static_files.hpp"  // [console]
 #include "pg/listener.hpp"
 #include "pg/migrations.hpp"
 #include "pg/pool.hpp"
@@ -146,6 +147,8 @@ int serve(const Config& config) {
   auto ledger = std::make_shared<cache::InvalidationLedger>();
   HealthState health;
   std::vector<std::unique_ptr<Shard>> shards;
+  auto web = http::StaticFiles::load(config.web_dir);  // [console] operator console, at / on MES
+  if (web->size() == 0) spdlog::warn("console: no files in {} (SHOPFLOOR_WEB_DIR)", config.web_dir);  // [console]
   for (std::size_t i = 0; i < config.threads; ++i) shards.push_back(std::make_unique<Shard>(config, ledger));
 
   try {
@@ -157,6 +160,7 @@ int serve(const Config& config) {
         if (options == &config.mes) {
           auth::add_token_routes(*router, shard->auth);
           shard->mes.add_routes(*router);
+          http::add_static_routes(*router, web);  // [console]
         }
         if (options == &config.pricing) shard->pricing.add_routes(*router);
         if (options == &config.shop) shard->shop.add_routes(*router);
