@@ -66,6 +66,15 @@ class Stack:
         return f'http://127.0.0.1:{self.port}'
 
     def start(self, timeout=20):
+        # shopfloor binds with SO_REUSEPORT: another process on these ports would share them
+        # silently, so make sure they are free first.
+        for p in self.ports:
+            with socket.socket() as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # TIME_WAIT is fine
+                try:
+                    probe.bind(('127.0.0.1', p))
+                except OSError as e:
+                    raise RuntimeError(f'port {p} is in use ({e})') from e
         env = dict(os.environ,
                    SHOPFLOOR_MES_PORT=str(self.ports[0]), SHOPFLOOR_PRICING_PORT=str(self.ports[1]),
                    SHOPFLOOR_SHOP_PORT=str(self.ports[2]), SHOPFLOOR_SHUTDOWN_DRAIN_MS='3000',
