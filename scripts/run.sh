@@ -19,5 +19,6 @@ export SHOPFLOOR_SQL_DIR=$ROOT/sql
 "$BUILD/src/app/shopfloor" migrate
 "$BUILD/src/app/shopfloor" seed
 echo "admin token: $SHOPFLOOR_ADMIN_TOKEN_FILE"
+echo "Operator console: http://127.0.0.1:8080/ (sign in with the admin token above)"
 echo "MES http://127.0.0.1:8080  Pricing http://127.0.0.1:8081  Shop http://127.0.0.1:8082"
 exec "$BUILD/src/app/shopfloor" serve

@@ -59,6 +59,8 @@ constexpr std::string_view kUnmatchedRoute = "unmatched";
 constexpr auto kLingerTime = std::chrono::milliseconds(1000);
 constexpr std::size_t kLingerBytes = 1 << 20;
 constexpr std::size_t kReadChunk = 16 * 1024;
+// Socket send buffer of an event stream (Linux doubles it for bookkeeping).
+constexpr int kStreamSendBuffer = 32 * 1024;
 
 using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
 
@@ -332,6 +334,10 @@ std::string stream_head(const Response& res, const std::string& request_id, unsi
 asio::awaitable<std::size_t> write_stream(Impl& self, beast::tcp_stream& stream, Response& res,
                                           const std::string& request_id, unsigned version) {
   EventStream& events = *res.stream;
+  // Bound what the kernel holds for a client that stops reading too: with the stream's
+  // own queue (max_queued_bytes) that is all the memory a slow consumer can pin.
+  error_code ignored;
+  stream.socket().set_option(asio::socket_base::send_buffer_size(kStreamSendBuffer), ignored);
   std::string chunk = stream_head(res, request_id, version);
   std::size_t bytes = 0;
   bool head = true;

@@ -39,7 +39,8 @@
 // bounded by write_timeout (a client that stops reading is dropped), until the stream
 // ends or the client goes away; then the connection closes. The access line is logged
 // when the stream ends. On shutdown streams are ended at once (their queued frames are
-// still written), so open streams do not hold up the drain.
+// still written), so open streams do not hold up the drain. A stream's socket send buffer
+// is kept small (32 KiB) so a client that stops reading pins little kernel memory either.
 //
 // Observability: one spdlog info line per request (`http_access service=…
 // method=… target="…" status=… bytes=… duration_ms=… request_id=… remote=…

@@ -150,25 +150,49 @@ class Stack:
 class EventReader:
     """A raw GET /events connection: reads frames as the server sends them."""
 
-    def __init__(self, port, token, last_event_id=None, timeout=10):
-        self.sock = socket.create_connection(('127.0.0.1', port), timeout=timeout)
+    def __init__(self, port, token, last_event_id=None, timeout=10, rcvbuf=None):
+        self.sock = socket.socket()
+        if rcvbuf:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        self.sock.settimeout(timeout)
+        self.sock.connect(('127.0.0.1', port))
         extra = f'Last-Event-ID: {last_event_id}\r\n' if last_event_id else ''
         self.sock.sendall((f'GET /events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n'
                            f'Accept: text/event-stream\r\n{extra}\r\n').encode())
         self.buf = b''
+        self.pos = 0
         head = self._until(b'\r\n\r\n')
         lines = head.decode().split('\r\n')
         self.status = int(lines[0].split()[1])
         self.headers = {l.split(':', 1)[0].lower(): l.split(':', 1)[1].strip() for l in lines[1:] if ':' in l}
 
     def _until(self, sep):
-        while sep not in self.buf:
-            chunk = self.sock.recv(65536)
+        # A read offset into the buffer, compacted now and then: bursts of thousands of
+        # frames stay linear.
+        start = getattr(self, 'pos', 0)
+        while True:
+            at = self.buf.find(sep, start)
+            if at >= 0:
+                break
+            start = max(start, len(self.buf) - len(sep))
+            chunk = self.sock.recv(1 << 20)
             if not chunk:
                 raise EOFError('stream closed')
+            if self.pos_base():
+                start -= self.compact()
             self.buf += chunk
-        out, self.buf = self.buf.split(sep, 1)
+        out = self.buf[self.pos:at]
+        self.pos = at + len(sep)
         return out
+
+    def pos_base(self):
+        return getattr(self, 'pos', 0) > (1 << 16)
+
+    def compact(self):
+        n = self.pos
+        self.buf = self.buf[n:]
+        self.pos = 0
+        return n
 
     def frame(self):
         """The next event as a dict {id, event, data}; comments are skipped."""

@@ -11,7 +11,9 @@ docs/screenshots/ were taken by this test against the demo data (`shopfloor seed
 import json
 import os
 import secrets
+import socket
 import sys
+import threading
 import time
 import unittest
 
@@ -506,6 +508,55 @@ class EventsProtocolTest(unittest.TestCase):
         gone = stack.EventReader(S.port, OPERATOR, last_event_id='1-1')
         self.assertEqual(gone.frame()['event'], 'reset')
         gone.close()
+
+    def test_a_consumer_that_does_not_read_is_dropped(self):
+        # A tiny receive window and no reads, while 6,000 change events (~400 KB; light
+        # ones: no orders in them) go out. The socket buffers absorb ~100 KB, the stream's
+        # queue 64 KiB; beyond that the server closes the stream instead of growing.
+        slow = socket.socket()
+        slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        slow.connect(('127.0.0.1', S.port))
+        slow.sendall(f'GET /events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {OPERATOR}\r\n\r\n'.encode())
+        healthy = stack.EventReader(S.port, OPERATOR, timeout=60, rcvbuf=8 << 20)
+        self.assertEqual(healthy.frame()['event'], 'ready')
+        frames = 6000
+        got = []
+
+        def keep_up():
+            n = 0
+            try:
+                while n < frames:
+                    ev = healthy.frame()
+                    if ev['event'] == 'orders' and ev['data'] == {'orders': [], 'statuses': []}:
+                        n += 1
+            finally:
+                got.append(n)
+        reader = threading.Thread(target=keep_up)
+        reader.start()
+        for batch in range(frames // 500):  # in batches, so the healthy reader is not flooded
+            stack.psql("DO $$ BEGIN FOR i IN %d..%d LOOP PERFORM pg_notify('sf_orders_changed', "
+                       "'{\"orders\":[],\"statuses\":[],\"txid\":' || (-i) || '}'); END LOOP; END $$"
+                       % (batch * 500 + 1, batch * 500 + 500))
+        deadline = time.monotonic() + 90
+        received = 0
+        slow.settimeout(30)
+        closed = False
+        while time.monotonic() < deadline:
+            try:
+                chunk = slow.recv(65536)
+            except socket.timeout:
+                break
+            if not chunk:
+                closed = True
+                break
+            received += len(chunk)
+        slow.close()
+        self.assertTrue(closed, f'the slow stream was not dropped ({received} bytes read)')
+        self.assertLess(received, frames * 60)  # it did not get everything
+        # The reader that keeps up got every one of them.
+        reader.join(60)
+        healthy.close()
+        self.assertEqual(got, [frames])
 
     def test_static_assets_are_cacheable_compressed_and_safe(self):
         a = S.request('GET', '/app.js', headers={'Accept-Encoding': 'gzip'})

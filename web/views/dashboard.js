@@ -8,10 +8,10 @@ import { el, svg, fromTemplate } from '../dom.js';
 function chart(rows) {
   if (!rows.length) return el('p', { class: 'empty', text: i18n.t('dash.load_empty') });
   const max = Math.max(1, ...rows.map((r) => r.in_progress));
-  const bar = 26;
-  const gap = 10;
-  const labelWidth = 120;
-  const width = 640;
+  const bar = 18;
+  const gap = 8;
+  const labelWidth = 130;
+  const width = 720;
   const height = rows.length * (bar + gap);
   const summary = rows.map((r) => i18n.t('dash.load_label', { work_center: r.work_center, count: i18n.number(r.in_progress) })).join('; ');
   const root = svg('svg', { viewBox: `0 0 ${width} ${height}`, class: 'bars', role: 'img', 'aria-label': summary, preserveAspectRatio: 'xMinYMin meet' });
