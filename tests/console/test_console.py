@@ -457,15 +457,18 @@ class ConsoleTest(unittest.TestCase):
         self.assertLess(warm, PAINT_BUDGET_MS)
 
     def test_screenshots_in_both_languages(self):
+        # Open work sorted by due date: with the demo data (`shopfloor seed`) the overdue
+        # orders come first; on an empty database this run's own order does.
         number = S.orders(customer=CUSTOMER, status='approved', sort='number')['items'][0]['number']
         S.api('POST', f'/orders/{number}/status', {'status': 'in_production', 'comment': 'Material arrived'}, expect=200)
+        listing = '/?view=orders&status=in_production,quality_check&sort=due_date&page_size=25'
+        shown = S.orders(status='in_production,quality_check', sort='due_date', page_size=1)['items'][0]['number']
         for lang in ('en', 'ru'):
             d = self.open(lang=lang)
-            sign_in(d)
-            wait(d, lambda: len(list_numbers(d)) > 0 and live(d) == 'live')
-            time.sleep(0.3)
+            sign_in(d, path=listing)
+            wait(d, lambda: len(list_numbers(d)) > 0 and live(d) == 'live' and q(d, '[data-count="new"]').text)
             shot(d, f'orders-{lang}')
-            d.get(S.base_url + f'/?view=order&number={number}')
+            d.get(S.base_url + f'/?view=order&number={shown}')
             wait(d, lambda: qa(d, '.timeline li') and qa(d, '[data-role="buttons"] button') and live(d) == 'live')
             shot(d, f'order-{lang}')
             d.get(S.base_url + '/?view=dashboard')

@@ -42,7 +42,7 @@ export function mount(main, ctx) {
     cards.replaceChildren(
       ...api.STATUSES.map((s) => card(s, i18n.statusName(s), d.by_status[s] || 0, `/?view=orders&status=${s}`, `status-${s}`)),
       card('overdue', i18n.t('dash.overdue'), d.overdue, '/?view=orders&overdue=true', 'alert'),
-      card('due_today', i18n.t('dash.due_today'), d.due_today, '/?view=orders&sort=due_date', 'soon'),
+      card('due_today', i18n.t('dash.due_today'), d.due_today, '/?view=orders&status=new,approved,in_production,quality_check,ready&sort=due_date', 'soon'),
     );
     view.role('chart').replaceChildren(chart(d.by_work_center || []));
     const generated = view.role('generated');
