@@ -14,13 +14,23 @@ namespace {
 
 using std::chrono::milliseconds;
 using Apply = std::function<std::optional<std::string>(Config&, const std::string&)>;
+// Renders a setting's default from a default-constructed Config: the defaults live in
+// the member initializers, and the settings table only shows them.
+using Show = std::function<std::string(Config&)>;
+
+struct Kind {
+  Apply apply;
+  Show show;
+};
 
 struct Setting {
   const char* name;
-  const char* fallback;  // the default, as documented
   const char* meaning;
   bool secret;
-  Apply apply;
+  Kind kind;
+  // What the table shows instead of the rendered default, when the default is not a
+  // plain value ("number of CPU cores", "(the host)").
+  const char* shown = nullptr;
 };
 
 std::optional<long long> parse_int(const std::string& s, long long lo, long long hi) {
@@ -30,161 +40,184 @@ std::optional<long long> parse_int(const std::string& s, long long lo, long long
   return v;
 }
 
+// An integer field reached through `field` (a projection, so one helper serves members of
+// nested option structs).
 template <class T>
-Apply integer(T Config::*field, long long lo, long long hi) {
-  return [=](Config& c, const std::string& v) -> std::optional<std::string> {
-    auto n = parse_int(v, lo, hi);
-    if (!n) return "an integer from " + std::to_string(lo) + " to " + std::to_string(hi);
-    c.*field = static_cast<T>(*n);
-    return std::nullopt;
-  };
+Kind integer(std::function<T&(Config&)> field, long long lo, long long hi,
+             std::string unit = "an integer") {
+  return {[=](Config& c, const std::string& v) -> std::optional<std::string> {
+            auto n = parse_int(v, lo, hi);
+            if (!n) return unit + " from " + std::to_string(lo) + " to " + std::to_string(hi);
+            field(c) = static_cast<T>(*n);
+            return std::nullopt;
+          },
+          [=](Config& c) { return std::to_string(field(c)); }};
 }
 
-Apply port(std::function<std::uint16_t&(Config&)> field) {
-  return [=](Config& c, const std::string& v) -> std::optional<std::string> {
-    auto n = parse_int(v, 1, 65535);
-    if (!n) return "a TCP port (1-65535)";
-    field(c) = static_cast<std::uint16_t>(*n);
-    return std::nullopt;
-  };
+Kind port(std::function<std::uint16_t&(Config&)> field) {
+  return {[=](Config& c, const std::string& v) -> std::optional<std::string> {
+            auto n = parse_int(v, 1, 65535);
+            if (!n) return "a TCP port (1-65535)";
+            field(c) = static_cast<std::uint16_t>(*n);
+            return std::nullopt;
+          },
+          [=](Config& c) { return std::to_string(field(c)); }};
 }
 
-Apply millis(std::function<milliseconds&(Config&)> field, long long lo = 1,
-             long long hi = 86'400'000LL * 7) {
-  return [=](Config& c, const std::string& v) -> std::optional<std::string> {
-    auto n = parse_int(v, lo, hi);
-    if (!n) return "milliseconds from " + std::to_string(lo) + " to " + std::to_string(hi);
-    field(c) = milliseconds(*n);
-    return std::nullopt;
-  };
+Kind millis(std::function<milliseconds&(Config&)> field, long long lo = 1,
+            long long hi = 86'400'000LL * 7) {
+  return {[=](Config& c, const std::string& v) -> std::optional<std::string> {
+            auto n = parse_int(v, lo, hi);
+            if (!n) return "milliseconds from " + std::to_string(lo) + " to " + std::to_string(hi);
+            field(c) = milliseconds(*n);
+            return std::nullopt;
+          },
+          [=](Config& c) { return std::to_string(field(c).count()); }};
 }
 
-Apply boolean(std::function<bool&(Config&)> field) {
-  return [=](Config& c, const std::string& v) -> std::optional<std::string> {
-    if (v == "true" || v == "1" || v == "yes" || v == "on") field(c) = true;
-    else if (v == "false" || v == "0" || v == "no" || v == "off") field(c) = false;
-    else return "true or false";
-    return std::nullopt;
-  };
+Kind boolean(std::function<bool&(Config&)> field) {
+  return {[=](Config& c, const std::string& v) -> std::optional<std::string> {
+            if (v == "true" || v == "1" || v == "yes" || v == "on") field(c) = true;
+            else if (v == "false" || v == "0" || v == "no" || v == "off") field(c) = false;
+            else return "true or false";
+            return std::nullopt;
+          },
+          [=](Config& c) { return std::string(field(c) ? "true" : "false"); }};
 }
 
-Apply text(std::function<std::string&(Config&)> field) {
-  return [=](Config& c, const std::string& v) -> std::optional<std::string> {
-    field(c) = v;
-    return std::nullopt;
-  };
+Kind text(std::function<std::string&(Config&)> field) {
+  return {[=](Config& c, const std::string& v) -> std::optional<std::string> {
+            field(c) = v;
+            return std::nullopt;
+          },
+          [=](Config& c) { return field(c).empty() ? std::string("(none)") : field(c); }};
 }
 
-Apply one_of(std::function<std::string&(Config&)> field, std::vector<std::string> allowed) {
-  return [=](Config& c, const std::string& v) -> std::optional<std::string> {
-    if (std::find(allowed.begin(), allowed.end(), v) == allowed.end()) {
-      std::string list;
-      for (auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-      return "one of: " + list;
-    }
-    field(c) = v;
-    return std::nullopt;
-  };
+Kind one_of(std::function<std::string&(Config&)> field, std::vector<std::string> allowed) {
+  return {[=](Config& c, const std::string& v) -> std::optional<std::string> {
+            if (std::find(allowed.begin(), allowed.end(), v) == allowed.end()) {
+              std::string list;
+              for (auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+              return "one of: " + list;
+            }
+            field(c) = v;
+            return std::nullopt;
+          },
+          [=](Config& c) { return field(c); }};
 }
+
+// A TTL setting of one cache.
+Kind ttl(std::function<cache::Policy&(Config&)> policy) {
+  return millis([=](Config& c) -> milliseconds& { return policy(c).ttl; });
+}
+
+// A setting that applies to all three HTTP listeners at once.
+template <class T>
+Kind every_listener(T http::ServerOptions::*member, Kind (*make)(std::function<T&(Config&)>)) {
+  Kind first = make([=](Config& c) -> T& { return c.mes.*member; });
+  return {[=](Config& c, const std::string& v) -> std::optional<std::string> {
+            if (auto error = first.apply(c, v)) return error;
+            c.pricing.*member = c.shop.*member = c.mes.*member;
+            return std::nullopt;
+          },
+          first.show};
+}
+
+Kind every_listener_millis(milliseconds http::ServerOptions::*member) {
+  return every_listener<milliseconds>(member, [](std::function<milliseconds&(Config&)> f) {
+    return millis(std::move(f));
+  });
+}
+
+// A setting that applies to every cache's policy at once.
+template <class T>
+Kind every_cache(T cache::Policy::*member, long long lo, long long hi, std::string unit) {
+  Kind first = integer<T>([=](Config& c) -> T& { return c.mes_caches.orders_list.*member; }, lo,
+                          hi, unit);
+  return {[=](Config& c, const std::string& v) -> std::optional<std::string> {
+            if (auto error = first.apply(c, v)) return error;
+            const T value = c.mes_caches.orders_list.*member;
+            for (cache::Policy* p : c.all_cache_policies()) p->*member = value;
+            return std::nullopt;
+          },
+          first.show};
+}
+
+using S = std::string&;
+using M = milliseconds&;
 
 const std::vector<Setting>& settings() {
   static const std::vector<Setting> table = {
-      {"SHOPFLOOR_THREADS", "number of CPU cores", "I/O threads; each runs its own HTTP listeners, Redis connections and PostgreSQL pool.", false, integer(&Config::threads, 1, 256)},
-      {"SHOPFLOOR_LOG_LEVEL", "info", "trace, debug, info, warn, error. debug logs one line per cache lookup.", false, one_of([](Config& c) -> std::string& { return c.log_level; }, {"trace", "debug", "info", "warn", "error", "off"})},
-      {"SHOPFLOOR_LOG_FORMAT", "text", "text (human) or json (one JSON object per line).", false, [](Config& c, const std::string& v) -> std::optional<std::string> {
-         if (v != "text" && v != "json") return "text or json";
-         c.log_json = v == "json";
-         return std::nullopt;
-       }},
-      {"SHOPFLOOR_MES_ADDRESS", "127.0.0.1", "MES API listen address.", false, text([](Config& c) -> std::string& { return c.mes.address; })},
-      {"SHOPFLOOR_MES_PORT", "8080", "MES API port.", false, port([](Config& c) -> std::uint16_t& { return c.mes.port; })},
-      {"SHOPFLOOR_PRICING_ADDRESS", "127.0.0.1", "Pricing API listen address.", false, text([](Config& c) -> std::string& { return c.pricing.address; })},
-      {"SHOPFLOOR_PRICING_PORT", "8081", "Pricing API port.", false, port([](Config& c) -> std::uint16_t& { return c.pricing.port; })},
-      {"SHOPFLOOR_SHOP_ADDRESS", "127.0.0.1", "Shop API listen address.", false, text([](Config& c) -> std::string& { return c.shop.address; })},
-      {"SHOPFLOOR_SHOP_PORT", "8082", "Shop API port.", false, port([](Config& c) -> std::uint16_t& { return c.shop.port; })},
-      {"SHOPFLOOR_HTTP_BODY_LIMIT", "1048576", "Largest request body in bytes (larger: 413).", false, [](Config& c, const std::string& v) -> std::optional<std::string> {
-         auto n = parse_int(v, 1024, 64LL << 20);
-         if (!n) return "bytes from 1024 to 67108864";
-         c.mes.body_limit = c.pricing.body_limit = c.shop.body_limit = static_cast<std::size_t>(*n);
-         return std::nullopt;
-       }},
-      {"SHOPFLOOR_HTTP_HEADER_TIMEOUT_MS", "10000", "Time a client has to send a whole request.", false, millis([](Config& c) -> milliseconds& { return c.mes.header_timeout; })},
-      {"SHOPFLOOR_HTTP_IDLE_TIMEOUT_MS", "60000", "Keep-alive idle time before a connection is closed.", false, millis([](Config& c) -> milliseconds& { return c.mes.idle_timeout; })},
-      {"SHOPFLOOR_SHUTDOWN_DRAIN_MS", "10000", "On SIGTERM/SIGINT: how long in-flight requests may take to finish.", false, millis([](Config& c) -> milliseconds& { return c.mes.drain_timeout; })},
-      {"SHOPFLOOR_METRICS_PUBLIC", "false", "Serve /metrics to any address, not only loopback.", false, boolean([](Config& c) -> bool& { return c.metrics_public; })},
-      {"SHOPFLOOR_DB_HOST", "127.0.0.1", "PostgreSQL host (an IP literal keeps connecting fully asynchronous).", false, text([](Config& c) -> std::string& { return c.db.host; })},
-      {"SHOPFLOOR_DB_PORT", "5432", "PostgreSQL port.", false, port([](Config& c) -> std::uint16_t& { return c.db.port; })},
-      {"SHOPFLOOR_DB_NAME", "shopfloor", "Database name.", false, text([](Config& c) -> std::string& { return c.db.dbname; })},
-      {"SHOPFLOOR_DB_USER", "shopfloor", "Database role (not a superuser).", false, text([](Config& c) -> std::string& { return c.db.user; })},
-      {"SHOPFLOOR_DB_PASSWORD", "(none)", "Database password; prefer SHOPFLOOR_DB_PASSWORD_FILE.", true, text([](Config& c) -> std::string& { return c.db.password; })},
-      {"SHOPFLOOR_DB_POOL_SIZE", "8", "PostgreSQL connections per I/O thread.", false, [](Config& c, const std::string& v) -> std::optional<std::string> {
-         auto n = parse_int(v, 1, 200);
-         if (!n) return "an integer from 1 to 200";
-         c.db.pool_size = static_cast<std::size_t>(*n);
-         return std::nullopt;
-       }},
-      {"SHOPFLOOR_DB_CONNECT_TIMEOUT_MS", "2000", "Deadline of one PostgreSQL connection attempt.", false, millis([](Config& c) -> milliseconds& { return c.db.connect_timeout; })},
-      {"SHOPFLOOR_DB_QUERY_TIMEOUT_MS", "5000", "Deadline of one query.", false, millis([](Config& c) -> milliseconds& { return c.db.query_timeout; })},
-      {"SHOPFLOOR_DB_ACQUIRE_TIMEOUT_MS", "2000", "Longest wait for a free pooled connection.", false, millis([](Config& c) -> milliseconds& { return c.db.acquire_timeout; })},
-      {"SHOPFLOOR_REDIS_HOST", "127.0.0.1", "Redis/Valkey host.", false, text([](Config& c) -> std::string& { return c.redis.host; })},
-      {"SHOPFLOOR_REDIS_PORT", "6379", "Redis/Valkey port (the TLS port when TLS is on).", false, port([](Config& c) -> std::uint16_t& { return c.redis.port; })},
-      {"SHOPFLOOR_REDIS_TLS", "false", "Connect with TLS (certificate and host name verified).", false, boolean([](Config& c) -> bool& { return c.redis.tls; })},
-      {"SHOPFLOOR_REDIS_CA_FILE", "(system store)", "CA certificate(s) that sign the server certificate.", false, text([](Config& c) -> std::string& { return c.redis.ca_file; })},
-      {"SHOPFLOOR_REDIS_CERT_FILE", "(none)", "Client certificate for mutual TLS.", false, text([](Config& c) -> std::string& { return c.redis.cert_file; })},
-      {"SHOPFLOOR_REDIS_KEY_FILE", "(none)", "Client private key for mutual TLS.", false, text([](Config& c) -> std::string& { return c.redis.key_file; })},
-      {"SHOPFLOOR_REDIS_SERVER_NAME", "(the host)", "Name checked against the server certificate and sent as SNI.", false, text([](Config& c) -> std::string& { return c.redis.server_name; })},
-      {"SHOPFLOOR_REDIS_USER", "(none)", "ACL user.", false, text([](Config& c) -> std::string& { return c.redis.user; })},
-      {"SHOPFLOOR_REDIS_PASSWORD", "(none)", "ACL password; prefer SHOPFLOOR_REDIS_PASSWORD_FILE.", true, text([](Config& c) -> std::string& { return c.redis.password; })},
-      {"SHOPFLOOR_REDIS_DB", "0", "Database number (SELECT).", false, [](Config& c, const std::string& v) -> std::optional<std::string> {
-         auto n = parse_int(v, 0, 15);
-         if (!n) return "an integer from 0 to 15";
-         c.redis.db = static_cast<int>(*n);
-         return std::nullopt;
-       }},
-      {"SHOPFLOOR_REDIS_CONNECTIONS", "2", "Pipelined Redis connections per I/O thread.", false, [](Config& c, const std::string& v) -> std::optional<std::string> {
-         auto n = parse_int(v, 1, 64);
-         if (!n) return "an integer from 1 to 64";
-         c.redis.connections = static_cast<std::size_t>(*n);
-         return std::nullopt;
-       }},
-      {"SHOPFLOOR_REDIS_CONNECT_TIMEOUT_MS", "1000", "Deadline of a Redis connect + TLS + AUTH handshake.", false, millis([](Config& c) -> milliseconds& { return c.redis.connect_timeout; })},
-      {"SHOPFLOOR_CACHE_ENABLED", "true", "false: every answer comes from the database or calculator (X-Cache: BYPASS).", false, boolean([](Config& c) -> bool& { return c.cache.enabled; })},
-      {"SHOPFLOOR_CACHE_PREFIX", "sf:", "Prefix of every cache key (the ACL user must own it).", false, text([](Config& c) -> std::string& { return c.cache_prefix; })},
-      {"SHOPFLOOR_CACHE_TIMEOUT_MS", "20", "Deadline of one cache command of a lookup; beyond it the request fails open (BYPASS).", false, millis([](Config& c) -> milliseconds& { return c.cache.op_timeout; }, 1, 10'000)},
-      {"SHOPFLOOR_CACHE_RETIRE_TIMEOUT_MS", "250", "Deadline of an invalidation on the write path; beyond it the invalidation waits in the ledger and the cache is bypassed until it is delivered.", false, millis([](Config& c) -> milliseconds& { return c.cache.retire_timeout; }, 1, 10'000)},
-      {"SHOPFLOOR_CACHE_BREAKER_FAILURES", "3", "Consecutive cache failures that stop the service from waiting on the cache.", false, [](Config& c, const std::string& v) -> std::optional<std::string> {
-         auto n = parse_int(v, 1, 1000);
-         if (!n) return "an integer from 1 to 1000";
-         c.cache.breaker.failure_threshold = static_cast<int>(*n);
-         return std::nullopt;
-       }},
-      {"SHOPFLOOR_CACHE_BREAKER_OPEN_MS", "500", "While the breaker is open, one probe per this interval.", false, millis([](Config& c) -> milliseconds& { return c.cache.breaker.open_for; })},
-      {"SHOPFLOOR_CACHE_MAX_VALUE_BYTES", "1048576", "Larger answers are served but not cached.", false, [](Config& c, const std::string& v) -> std::optional<std::string> {
-         auto n = parse_int(v, 1024, 512LL << 20);
-         if (!n) return "bytes from 1024 to 536870912";
-         for (cache::Policy* p : {&c.policies.orders_list, &c.policies.order, &c.policies.dashboard,
-                                  &c.policies.calculation, &c.policies.catalog, &c.policies.token})
-           p->max_value_bytes = static_cast<std::size_t>(*n);
-         return std::nullopt;
-       }},
-      {"SHOPFLOOR_CACHE_MAX_TTL_MS", "86400000", "Upper bound of every cache TTL.", false, [](Config& c, const std::string& v) -> std::optional<std::string> {
-         auto n = parse_int(v, 1000, 86'400'000LL * 30);
-         if (!n) return "milliseconds from 1000 to 2592000000";
-         for (cache::Policy* p : {&c.policies.orders_list, &c.policies.order, &c.policies.dashboard,
-                                  &c.policies.calculation, &c.policies.catalog, &c.policies.token})
-           p->max_ttl = milliseconds(*n);
-         return std::nullopt;
-       }},
-      {"SHOPFLOOR_CACHE_TTL_ORDERS_LIST_MS", "30000", "TTL of cached order lists.", false, millis([](Config& c) -> milliseconds& { return c.policies.orders_list.ttl; })},
-      {"SHOPFLOOR_CACHE_TTL_ORDER_MS", "30000", "TTL of a cached order.", false, millis([](Config& c) -> milliseconds& { return c.policies.order.ttl; })},
-      {"SHOPFLOOR_CACHE_TTL_DASHBOARD_MS", "10000", "TTL of the cached dashboard.", false, millis([](Config& c) -> milliseconds& { return c.policies.dashboard.ttl; })},
-      {"SHOPFLOOR_CACHE_TTL_CALCULATION_MS", "600000", "TTL of a cached cost calculation.", false, millis([](Config& c) -> milliseconds& { return c.policies.calculation.ttl; })},
-      {"SHOPFLOOR_CACHE_TTL_CATALOG_MS", "300000", "TTL of cached catalog pages.", false, millis([](Config& c) -> milliseconds& { return c.policies.catalog.ttl; })},
-      {"SHOPFLOOR_CACHE_TTL_TOKEN_MS", "60000", "TTL of a cached token lookup (revocation retires it at once).", false, millis([](Config& c) -> milliseconds& { return c.policies.token.ttl; })},
-      {"SHOPFLOOR_CACHE_SUMMARY_INTERVAL_MS", "60000", "How often the hit-ratio summary is logged per cache.", false, millis([](Config& c) -> milliseconds& { return c.summary_interval; })},
-      {"SHOPFLOOR_ADMIN_TOKEN", "(none)", "Bootstrap admin bearer token; prefer SHOPFLOOR_ADMIN_TOKEN_FILE.", true, text([](Config& c) -> std::string& { return c.admin_token; })},
-      {"SHOPFLOOR_SQL_DIR", "sql (beside the working directory)", "Folder of the numbered migrations and seed/ scripts.", false, text([](Config& c) -> std::string& { return c.sql_dir; })},
-      {"SHOPFLOOR_WEB_DIR", "web (beside SHOPFLOOR_SQL_DIR)", "Folder of the operator console's static files, served at / on the MES listener (read at start-up).", false, text([](Config& c) -> std::string& { return c.web_dir; })},  // [console]
+      {"SHOPFLOOR_THREADS", "I/O threads; each runs its own HTTP listeners, Redis connections and PostgreSQL pool.", false, integer<std::size_t>([](Config& c) -> std::size_t& { return c.threads; }, 1, 256), "number of CPU cores"},
+      {"SHOPFLOOR_LOG_LEVEL", "trace, debug, info, warn, error. debug logs one line per cache lookup.", false, one_of([](Config& c) -> S { return c.log_level; }, {"trace", "debug", "info", "warn", "error", "off"})},
+      {"SHOPFLOOR_LOG_FORMAT", "text (human) or json (one JSON object per line).", false,
+       {[](Config& c, const std::string& v) -> std::optional<std::string> {
+          if (v != "text" && v != "json") return "text or json";
+          c.log_json = v == "json";
+          return std::nullopt;
+        },
+        [](Config& c) { return std::string(c.log_json ? "json" : "text"); }}},
+      {"SHOPFLOOR_MES_ADDRESS", "MES API listen address.", false, text([](Config& c) -> S { return c.mes.address; })},
+      {"SHOPFLOOR_MES_PORT", "MES API port.", false, port([](Config& c) -> std::uint16_t& { return c.mes.port; })},
+      {"SHOPFLOOR_PRICING_ADDRESS", "Pricing API listen address.", false, text([](Config& c) -> S { return c.pricing.address; })},
+      {"SHOPFLOOR_PRICING_PORT", "Pricing API port.", false, port([](Config& c) -> std::uint16_t& { return c.pricing.port; })},
+      {"SHOPFLOOR_SHOP_ADDRESS", "Shop API listen address.", false, text([](Config& c) -> S { return c.shop.address; })},
+      {"SHOPFLOOR_SHOP_PORT", "Shop API port.", false, port([](Config& c) -> std::uint16_t& { return c.shop.port; })},
+      {"SHOPFLOOR_HTTP_BODY_LIMIT", "Largest request body in bytes (larger: 413).", false,
+       every_listener<std::size_t>(&http::ServerOptions::body_limit, [](std::function<std::size_t&(Config&)> f) {
+         return integer<std::size_t>(std::move(f), 1024, 64LL << 20, "bytes");
+       })},
+      {"SHOPFLOOR_HTTP_HEADER_TIMEOUT_MS", "Time a client has to send a whole request.", false, every_listener_millis(&http::ServerOptions::header_timeout)},
+      {"SHOPFLOOR_HTTP_IDLE_TIMEOUT_MS", "Keep-alive idle time before a connection is closed.", false, every_listener_millis(&http::ServerOptions::idle_timeout)},
+      {"SHOPFLOOR_SHUTDOWN_DRAIN_MS", "On SIGTERM/SIGINT: how long in-flight requests may take to finish.", false, every_listener_millis(&http::ServerOptions::drain_timeout)},
+      {"SHOPFLOOR_METRICS_PUBLIC", "Serve /metrics to any address, not only loopback.", false, boolean([](Config& c) -> bool& { return c.metrics_public; })},
+      {"SHOPFLOOR_DB_HOST", "PostgreSQL host (an IP literal keeps connecting fully asynchronous).", false, text([](Config& c) -> S { return c.db.host; })},
+      {"SHOPFLOOR_DB_PORT", "PostgreSQL port.", false, port([](Config& c) -> std::uint16_t& { return c.db.port; })},
+      {"SHOPFLOOR_DB_NAME", "Database name.", false, text([](Config& c) -> S { return c.db.dbname; })},
+      {"SHOPFLOOR_DB_USER", "Database role (not a superuser).", false, text([](Config& c) -> S { return c.db.user; })},
+      {"SHOPFLOOR_DB_PASSWORD", "Database password; prefer SHOPFLOOR_DB_PASSWORD_FILE.", true, text([](Config& c) -> S { return c.db.password; })},
+      {"SHOPFLOOR_DB_POOL_SIZE", "PostgreSQL connections per I/O thread.", false, integer<std::size_t>([](Config& c) -> std::size_t& { return c.db.pool_size; }, 1, 200)},
+      {"SHOPFLOOR_DB_CONNECT_TIMEOUT_MS", "Deadline of one PostgreSQL connection attempt.", false, millis([](Config& c) -> M { return c.db.connect_timeout; })},
+      {"SHOPFLOOR_DB_QUERY_TIMEOUT_MS", "Deadline of one query.", false, millis([](Config& c) -> M { return c.db.query_timeout; })},
+      {"SHOPFLOOR_DB_ACQUIRE_TIMEOUT_MS", "Longest wait for a free pooled connection.", false, millis([](Config& c) -> M { return c.db.acquire_timeout; })},
+      {"SHOPFLOOR_REDIS_HOST", "Redis/Valkey host.", false, text([](Config& c) -> S { return c.redis.host; })},
+      {"SHOPFLOOR_REDIS_PORT", "Redis/Valkey port (the TLS port when TLS is on).", false, port([](Config& c) -> std::uint16_t& { return c.redis.port; })},
+      {"SHOPFLOOR_REDIS_TLS", "Connect with TLS (certificate and host name verified).", false, boolean([](Config& c) -> bool& { return c.redis.tls; })},
+      {"SHOPFLOOR_REDIS_CA_FILE", "CA certificate(s) that sign the server certificate.", false, text([](Config& c) -> S { return c.redis.ca_file; }), "(system store)"},
+      {"SHOPFLOOR_REDIS_CERT_FILE", "Client certificate for mutual TLS.", false, text([](Config& c) -> S { return c.redis.cert_file; })},
+      {"SHOPFLOOR_REDIS_KEY_FILE", "Client private key for mutual TLS.", false, text([](Config& c) -> S { return c.redis.key_file; })},
+      {"SHOPFLOOR_REDIS_SERVER_NAME", "Name checked against the server certificate and sent as SNI.", false, text([](Config& c) -> S { return c.redis.server_name; }), "(the host)"},
+      {"SHOPFLOOR_REDIS_USER", "ACL user.", false, text([](Config& c) -> S { return c.redis.user; })},
+      {"SHOPFLOOR_REDIS_PASSWORD", "ACL password; prefer SHOPFLOOR_REDIS_PASSWORD_FILE.", true, text([](Config& c) -> S { return c.redis.password; })},
+      {"SHOPFLOOR_REDIS_DB", "Database number (SELECT).", false, integer<int>([](Config& c) -> int& { return c.redis.db; }, 0, 15)},
+      {"SHOPFLOOR_REDIS_CONNECTIONS", "Pipelined Redis connections per I/O thread.", false, integer<std::size_t>([](Config& c) -> std::size_t& { return c.redis.connections; }, 1, 64)},
+      {"SHOPFLOOR_REDIS_CONNECT_TIMEOUT_MS", "Deadline of a Redis connect + TLS + AUTH handshake.", false, millis([](Config& c) -> M { return c.redis.connect_timeout; })},
+      {"SHOPFLOOR_CACHE_ENABLED", "false: every answer comes from the database or calculator (X-Cache: BYPASS).", false, boolean([](Config& c) -> bool& { return c.cache.enabled; })},
+      {"SHOPFLOOR_CACHE_PREFIX", "Prefix of every cache key (the ACL user must own it).", false, text([](Config& c) -> S { return c.cache_prefix; })},
+      {"SHOPFLOOR_CACHE_TIMEOUT_MS", "Deadline of one cache command of a lookup; beyond it the request fails open (BYPASS).", false, millis([](Config& c) -> M { return c.cache.op_timeout; }, 1, 10'000)},
+      {"SHOPFLOOR_CACHE_RETIRE_TIMEOUT_MS", "Deadline of an invalidation on the write path; beyond it the invalidation waits in the ledger and the cache is bypassed until it is delivered.", false, millis([](Config& c) -> M { return c.cache.retire_timeout; }, 1, 10'000)},
+      {"SHOPFLOOR_CACHE_BREAKER_FAILURES", "Consecutive cache failures that stop the service from waiting on the cache.", false, integer<int>([](Config& c) -> int& { return c.cache.breaker.failure_threshold; }, 1, 1000)},
+      {"SHOPFLOOR_CACHE_BREAKER_OPEN_MS", "While the breaker is open, one probe per this interval.", false, millis([](Config& c) -> M { return c.cache.breaker.open_for; })},
+      {"SHOPFLOOR_CACHE_MAX_VALUE_BYTES", "Larger answers are served but not cached (every cache).", false, every_cache<std::size_t>(&cache::Policy::max_value_bytes, 1024, 512LL << 20, "bytes")},
+      {"SHOPFLOOR_CACHE_MAX_TTL_MS", "Upper bound of every cache TTL.", false,
+       {[](Config& c, const std::string& v) -> std::optional<std::string> {
+          auto n = parse_int(v, 1000, 86'400'000LL * 30);
+          if (!n) return "milliseconds from 1000 to 2592000000";
+          for (cache::Policy* p : c.all_cache_policies()) p->max_ttl = milliseconds(*n);
+          return std::nullopt;
+        },
+        [](Config& c) { return std::to_string(c.mes_caches.orders_list.max_ttl.count()); }}},
+      {"SHOPFLOOR_CACHE_TTL_ORDERS_LIST_MS", "TTL of cached order lists (cache orders_list).", false, ttl([](Config& c) -> cache::Policy& { return c.mes_caches.orders_list; })},
+      {"SHOPFLOOR_CACHE_TTL_ORDER_MS", "TTL of a cached order (cache order).", false, ttl([](Config& c) -> cache::Policy& { return c.mes_caches.order; })},
+      {"SHOPFLOOR_CACHE_TTL_DASHBOARD_MS", "TTL of the cached dashboard (cache dashboard).", false, ttl([](Config& c) -> cache::Policy& { return c.mes_caches.dashboard; })},
+      {"SHOPFLOOR_CACHE_TTL_CALCULATION_MS", "TTL of a cached cost calculation (cache calculation).", false, ttl([](Config& c) -> cache::Policy& { return c.pricing_caches.calculation; })},
+      {"SHOPFLOOR_CACHE_TTL_PRODUCTS_MS", "TTL of the cached Pricing GET /products list (cache products).", false, ttl([](Config& c) -> cache::Policy& { return c.pricing_caches.products; })},
+      {"SHOPFLOOR_CACHE_TTL_CATALOG_MS", "TTL of cached Shop catalog pages and products (cache catalog).", false, ttl([](Config& c) -> cache::Policy& { return c.shop_caches.catalog; })},
+      {"SHOPFLOOR_CACHE_TTL_TOKEN_MS", "TTL of a cached token lookup (cache token; revocation retires it at once).", false, ttl([](Config& c) -> cache::Policy& { return c.auth_caches.token; })},
+      {"SHOPFLOOR_CACHE_SUMMARY_INTERVAL_MS", "How often the hit-ratio summary is logged per cache.", false, millis([](Config& c) -> M { return c.summary_interval; })},
+      {"SHOPFLOOR_ADMIN_TOKEN", "Bootstrap admin bearer token; prefer SHOPFLOOR_ADMIN_TOKEN_FILE.", true, text([](Config& c) -> S { return c.admin_token; })},
+      {"SHOPFLOOR_SQL_DIR", "Folder of the numbered migrations and seed/ scripts.", false, text([](Config& c) -> S { return c.sql_dir; }), "sql (beside the working directory)"},
+      {"SHOPFLOOR_WEB_DIR", "Folder of the operator console's static files, served at / on the MES listener (read at start-up).", false, text([](Config& c) -> S { return c.web_dir; }), "web (beside SHOPFLOOR_SQL_DIR)"},  // [console]
   };
   return table;
 }
@@ -202,28 +235,6 @@ std::optional<std::string> read_secret_file(const std::string& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   return trim(ss.str());
-}
-
-Config defaults() {
-  Config c;
-  c.threads = std::max(1u, std::thread::hardware_concurrency());
-  c.mes.service = "mes";
-  c.mes.port = 8080;
-  c.pricing.service = "pricing";
-  c.pricing.port = 8081;
-  c.shop.service = "shop";
-  c.shop.port = 8082;
-  c.db.port = 5432;
-  c.db.dbname = "shopfloor";
-  c.db.user = "shopfloor";
-  c.redis.port = 6379;
-  c.policies.orders_list.ttl = milliseconds(30'000);
-  c.policies.order.ttl = milliseconds(30'000);
-  c.policies.dashboard.ttl = milliseconds(10'000);
-  c.policies.calculation.ttl = milliseconds(600'000);
-  c.policies.catalog.ttl = milliseconds(300'000);
-  c.policies.token.ttl = milliseconds(60'000);
-  return c;
 }
 
 }  // namespace
@@ -250,7 +261,7 @@ Result<Config> load_config(
     return std::nullopt;
   };
 
-  Config c = defaults();
+  Config c;
   for (const Setting& s : settings()) {
     std::optional<std::string> value = lookup(s.name);
     if (!value && s.secret) {
@@ -260,18 +271,11 @@ Result<Config> load_config(
       }
     }
     if (!value) continue;
-    if (auto error = s.apply(c, *value)) {
+    if (auto error = s.kind.apply(c, *value)) {
       return Problem::bad_input("bad_config", std::string(s.name) + " must be " + *error +
                                                   (s.secret ? "" : " (got \"" + *value + "\")"));
     }
   }
-  // One set of HTTP timeouts for all three listeners.
-  for (http::ServerOptions* o : {&c.pricing, &c.shop}) {
-    o->header_timeout = c.mes.header_timeout;
-    o->idle_timeout = c.mes.idle_timeout;
-    o->drain_timeout = c.mes.drain_timeout;
-  }
-  c.mes.metrics_public = c.pricing.metrics_public = c.shop.metrics_public = c.metrics_public;
   if (c.web_dir.empty()) c.web_dir = (std::filesystem::path(c.sql_dir).parent_path() / "web").string();  // [console]
   return c;
 }
@@ -283,13 +287,21 @@ Result<Config> load_config_from_environment() {
   });
 }
 
+std::vector<cache::Policy*> Config::all_cache_policies() {
+  return {&mes_caches.orders_list,   &mes_caches.order,      &mes_caches.dashboard,
+          &pricing_caches.calculation, &pricing_caches.products, &shop_caches.catalog,
+          &auth_caches.token};
+}
+
 std::string settings_markdown() {
+  Config defaults;
   std::string out =
       "| setting | default | meaning |\n"
       "|---|---|---|\n";
   for (const Setting& s : settings()) {
     out += "| `" + std::string(s.name) + "`" + (s.secret ? " (or `" + std::string(s.name) + "_FILE`)" : "") +
-           " | " + s.fallback + " | " + s.meaning + " |\n";
+           " | " + (s.shown ? std::string(s.shown) : s.kind.show(defaults)) + " | " + s.meaning +
+           " |\n";
   }
   out += "| `SHOPFLOOR_CONFIG_FILE` | (none) | Optional file of NAME=value lines; the environment wins over it. |\n";
   return out;

@@ -2,43 +2,63 @@
 // (SHOPFLOOR_*) and optionally from a file named by SHOPFLOOR_CONFIG_FILE (lines of
 // NAME=value, '#' comments; the environment wins over the file).
 //
-// Every setting is declared once, in the table in config.cpp, with its default and
-// meaning; `shopfloor config` prints that table (docs/configuration.md is its output).
+// Every setting is declared once, in the table in config.cpp, with its meaning; its
+// default is the member initializer below (or in the option struct it lands in:
+// http::ServerOptions, pg::Options, redis::Options, cache::EngineOptions, each module's
+// CachePolicies), and `shopfloor config` prints the table with those defaults
+// (docs/configuration.md is its output).
 // Secrets (passwords, the admin token) may be given directly or, better, as a file
 // through the NAME_FILE variant; they are never logged or printed.
 //
 // Thread-safety: a plain value, read once at start-up.
 #pragma once
 
-#include "api/deps.hpp"
+#include "auth/authenticator.hpp"
 #include "cache/cache.hpp"
 #include "core/problem.hpp"
 #include "http/server.hpp"
+#include "mes/service.hpp"
 #include "pg/options.hpp"
+#include "pricing/service.hpp"
 #include "redis/options.hpp"
+#include "shop/service.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace shopfloor::app {
 
 struct Config {
-  std::size_t threads = 2;
+  // I/O threads (shards). Default: the number of CPU cores.
+  std::size_t threads = std::max(1u, std::thread::hardware_concurrency());
   std::string log_level = "info";
   bool log_json = false;
+  // Serve /metrics to any address, not only loopback. Default: false.
   bool metrics_public = false;
+  // How often the hit-ratio summary is logged. Default: 60 s.
   std::chrono::milliseconds summary_interval{60'000};
-  http::ServerOptions mes, pricing, shop;
-  pg::Options db;
+  http::ServerOptions mes{.service = "mes", .port = 8080};
+  http::ServerOptions pricing{.service = "pricing", .port = 8081};
+  http::ServerOptions shop{.service = "shop", .port = 8082};
+  pg::Options db{.dbname = "shopfloor", .user = "shopfloor"};
   redis::Options redis;
   std::string cache_prefix = "sf:";
   cache::EngineOptions cache;
-  api::CachePolicies policies;
+  mes::CachePolicies mes_caches;
+  pricing::CachePolicies pricing_caches;
+  shop::CachePolicies shop_caches;
+  auth::CachePolicies auth_caches;
   std::string admin_token;  // secret
   std::string sql_dir = "sql";
   std::string web_dir;  // console: static files (web/); empty → "web" beside sql_dir  [console]
+
+  // Every cache's policy (the settings that apply to all caches at once).
+  std::vector<cache::Policy*> all_cache_policies();
 };
 
 // Reads the configuration; `getenv` is injectable for tests. Bad values are

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <sstream>
 
 namespace shopfloor::app {
 namespace {
@@ -24,10 +25,48 @@ TEST(Config, DefaultsFollowTheContract) {
   EXPECT_EQ(c->shop.port, 8082);
   EXPECT_EQ(c->mes.address, "127.0.0.1");
   EXPECT_EQ(c->cache_prefix, "sf:");
-  EXPECT_EQ(c->policies.orders_list.ttl, std::chrono::milliseconds(30'000));
-  EXPECT_EQ(c->policies.dashboard.ttl, std::chrono::milliseconds(10'000));
-  EXPECT_EQ(c->policies.calculation.ttl, std::chrono::milliseconds(600'000));
   EXPECT_GE(c->threads, 1u);
+}
+
+// Each cache's defaults are declared once, by the module that owns the cache; the
+// configuration only carries them, and the settings table shows them.
+TEST(Config, CacheDefaultsComeFromTheModules) {
+  auto c = load_config(env({}));
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->mes_caches.orders_list.ttl, mes::CachePolicies{}.orders_list.ttl);
+  EXPECT_EQ(c->mes_caches.dashboard.ttl, mes::CachePolicies{}.dashboard.ttl);
+  EXPECT_EQ(c->pricing_caches.calculation.ttl, pricing::CachePolicies{}.calculation.ttl);
+  EXPECT_EQ(c->pricing_caches.products.ttl, pricing::CachePolicies{}.products.ttl);
+  EXPECT_EQ(c->shop_caches.catalog.ttl, shop::CachePolicies{}.catalog.ttl);
+  EXPECT_EQ(c->auth_caches.token.ttl, auth::CachePolicies{}.token.ttl);
+  const std::string md = settings_markdown();
+  auto row_shows = [&md](const std::string& name, std::chrono::milliseconds value) {
+    return md.find("| `" + name + "` | " + std::to_string(value.count()) + " |") != std::string::npos;
+  };
+  EXPECT_TRUE(row_shows("SHOPFLOOR_CACHE_TTL_DASHBOARD_MS", mes::CachePolicies{}.dashboard.ttl));
+  EXPECT_TRUE(row_shows("SHOPFLOOR_CACHE_TTL_PRODUCTS_MS", pricing::CachePolicies{}.products.ttl));
+  EXPECT_TRUE(row_shows("SHOPFLOOR_CACHE_TTL_CATALOG_MS", shop::CachePolicies{}.catalog.ttl));
+  EXPECT_TRUE(row_shows("SHOPFLOOR_CACHE_TIMEOUT_MS", cache::EngineOptions{}.op_timeout));
+}
+
+TEST(Config, OneTtlSettingPerCache) {
+  auto c = load_config(env({{"SHOPFLOOR_CACHE_TTL_PRODUCTS_MS", "4000"},
+                            {"SHOPFLOOR_CACHE_TTL_CATALOG_MS", "5000"},
+                            {"SHOPFLOOR_CACHE_MAX_VALUE_BYTES", "2048"}}));
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->pricing_caches.products.ttl, std::chrono::milliseconds(4000));
+  EXPECT_EQ(c->shop_caches.catalog.ttl, std::chrono::milliseconds(5000));
+  for (cache::Policy* p : c->all_cache_policies()) EXPECT_EQ(p->max_value_bytes, 2048u);
+}
+
+// docs/configuration.md carries the table `shopfloor config` prints: it cannot drift.
+TEST(Config, DocumentedTableIsTheGeneratedOne) {
+  std::ifstream in(SHOPFLOOR_DOCS_DIR "/configuration.md");
+  ASSERT_TRUE(in) << "cannot read docs/configuration.md";
+  std::stringstream doc;
+  doc << in.rdbuf();
+  EXPECT_NE(doc.str().find(settings_markdown()), std::string::npos)
+      << "docs/configuration.md is out of date: regenerate its table with `shopfloor config`";
 }
 
 TEST(Config, ReadsValuesAndSecretFiles) {
@@ -42,7 +81,7 @@ TEST(Config, ReadsValuesAndSecretFiles) {
   EXPECT_EQ(c->mes.port, 9000);
   EXPECT_TRUE(c->redis.tls);
   EXPECT_EQ(c->redis.password, "s3cret");
-  EXPECT_EQ(c->policies.orders_list.ttl, std::chrono::milliseconds(1234));
+  EXPECT_EQ(c->mes_caches.orders_list.ttl, std::chrono::milliseconds(1234));
   EXPECT_EQ(c->shop.idle_timeout, std::chrono::milliseconds(777)) << "one timeout for all listeners";
 }
 

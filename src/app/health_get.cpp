@@ -7,12 +7,13 @@
 namespace shopfloor::app {
 
 void add_common_routes(http::Router& router, const HealthState& health,
-                       const cache::Backend& cache_backend, bool cache_enabled, bool metrics_public) {
+                       const cache::Engine& cache_engine, bool metrics_public) {
   router.add(http::Method::get, "/health",
-             [&health, &cache_backend, cache_enabled](const http::Request&, const http::PathParams&)
+             [&health, &cache_engine](const http::Request&, const http::PathParams&)
                  -> boost::asio::awaitable<http::Response> {
                const bool db = health.db_up.load(std::memory_order_relaxed);
-               const bool cache = cache_enabled && cache_backend.ready();
+               const bool cache = health.cache_up.load(std::memory_order_relaxed) &&
+                                  cache_engine.backend().ready() && cache_engine.cache_usable();
                std::string body = R"({"status":"ok","db":")";
                body += db ? "up" : "down";
                body += R"(","cache":")";

@@ -1,9 +1,7 @@
 // The `shopfloor` subcommands that need the servers: serve, migrate, seed.
 //
-// serve: one shard per I/O thread (SHOPFLOOR_THREADS). A shard is an io_context run by
-// one thread, with its own HTTP listeners (SO_REUSEPORT on the three ports), Redis
-// client, cache engine and PostgreSQL pool; nothing on the request path is shared
-// between threads except metrics and the invalidation ledger. SIGTERM/SIGINT start a
+// serve: one Shard (app/shard.hpp) per I/O thread (SHOPFLOOR_THREADS), one LISTEN
+// connection for the process's change feeds, a database probe for /health. SIGTERM/SIGINT start a
 // graceful shutdown: listeners close, in-flight requests finish (bounded by
 // SHOPFLOOR_SHUTDOWN_DRAIN_MS), then connections to Redis and PostgreSQL close.
 // Each returns a process exit code.
@@ -15,7 +13,8 @@ namespace shopfloor::app {
 
 int serve(const Config& config);
 int migrate(const Config& config);
-// Runs sql/seed/*.sql in name order; each is idempotent. `orders`: how many demo
+// Runs sql/seed/pricing.sql then mes.sql (an explicit order; a missing or unlisted
+// .sql file in seed/ is an error); each is idempotent. `orders`: how many demo
 // orders the MES seed creates when the orders table is empty.
 int seed(const Config& config, long long orders);
 

@@ -12,16 +12,26 @@
 // Thread-safety: one per shard (uses that shard's pool and cache).
 #pragma once
 
-#include "api/deps.hpp"
 #include "auth/principal.hpp"
+#include "cache/cache.hpp"
 #include "core/problem.hpp"
 #include "http/message.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
+namespace shopfloor::pg {
+class Pool;
+}
+
 namespace shopfloor::auth {
 
 inline constexpr const char* kTokenNamespace = "tokens";
+
+// The token lookup cache (its name in metrics: "token").
+struct CachePolicies {
+  // TTL of a cached token lookup; revocation retires it at once. Default: 60 s.
+  cache::Policy token{.ttl = std::chrono::milliseconds(60'000)};
+};
 
 class Authenticator {
  public:

@@ -117,8 +117,8 @@ void add_token_routes(http::Router& router, Authenticator& auth) {
              [&auth](const http::Request& req, const http::PathParams& p) { return tokens_delete(auth, req, p); });
 }
 
-api::ChangeFeed token_feed(Authenticator& auth) {
-  return api::ChangeFeed{
+pg::ChangeFeed token_feed(Authenticator& auth) {
+  return pg::ChangeFeed{
       "sf_tokens_changed",
       [&auth](std::string payload) -> awaitable<void> {
         co_await auth.token_cache().retire_key(kTokenNamespace, payload);

@@ -10,15 +10,15 @@
 //   GET /tokens → 200 {"items":[{"name","role","created_at","revoked_at"}]} (extension).
 #pragma once
 
-#include "api/deps.hpp"
 #include "auth/authenticator.hpp"
 #include "http/router.hpp"
+#include "pg/change_feed.hpp"
 
 namespace shopfloor::auth {
 
 void add_token_routes(http::Router& router, Authenticator& auth);
 
 // Channel sf_tokens_changed: payload is the token hash whose lookup must be retired.
-api::ChangeFeed token_feed(Authenticator& auth);
+pg::ChangeFeed token_feed(Authenticator& auth);
 
 }  // namespace shopfloor::auth

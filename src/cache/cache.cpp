@@ -39,19 +39,31 @@ milliseconds jittered_ttl(const Policy& policy, std::mt19937_64& rng) {
   return std::clamp(ttl, milliseconds(1), std::max(policy.max_ttl, milliseconds(1)));
 }
 
-// One load in progress on this engine; concurrent lookups of the same key wait on it.
+// One load in progress on this engine (a miss being loaded); concurrent lookups of the
+// same key may wait on it instead of loading again.
+//
+// A waiter may take the leader's value only when nothing acknowledged before the waiter
+// started can be missing from it. The leader's store is conditional on the generation
+// and its lease (DESIGN.md, "No stale set"): when that store succeeds after the waiter
+// joined, every retirement acknowledged before the join — by this process or any other —
+// came before the store and would have refused it. So waiters join only until the store
+// is sent, and take the value only when the store succeeded; otherwise (the store was
+// refused, the value was too large, a bypass, another process's value read while
+// waiting on its lease) they run their own lookup.
 struct Engine::Flight {
   Flight(asio::any_io_executor ex, std::uint64_t retirements)
       : done(ex, TimePoint::max()), retirements_at_start(retirements) {}
   asio::steady_timer done;  // cancelled when `result` is set: wakes every waiter
   std::optional<Result<Answer>> result;
-  // The process's retirement count when the load began: a lookup may join this flight
-  // only while no retirement has happened since, or it could get a value older than a
-  // write that was acknowledged before the lookup started.
+  // The process's retirement count when the load began. A retirement by this process
+  // since then (even one deferred to the ledger) closes the flight to new waiters.
   std::uint64_t retirements_at_start;
-  // The leader's store was refused: the key was retired while it loaded (perhaps by
-  // another process). Waiters then load for themselves instead of taking its value.
-  bool retired_during_load = false;
+  bool store_sent = false;  // from now on no lookup joins
+  bool stored = false;      // the conditional store succeeded: waiters may take the value
+
+  bool joinable(std::uint64_t retirements_now) const {
+    return !result && !store_sent && retirements_at_start == retirements_now;
+  }
 };
 
 Engine::Engine(asio::any_io_executor executor, Backend& backend,
@@ -124,19 +136,46 @@ asio::awaitable<Result<Answer>> Engine::lookup(CacheStats& stats, const Policy& 
                                                const Loader& loader) {
   if (should_bypass()) co_return co_await load_only(stats, loader, Source::bypass);
 
-  // Single flight: join a load of the same key already running on this engine.
+  // Single flight: wait on a load of the same key already running on this engine, and
+  // take its value when the flight's rule allows it (see Flight); else look up anew.
   std::string flight_key = ns;
   flight_key.push_back('\x1f');
   flight_key.append(key);
   if (auto it = flights_.find(flight_key);
-      it != flights_.end() && it->second->retirements_at_start == ledger_->retirements()) {
-    std::shared_ptr<Flight> flight = it->second;
-    stats.coalesced.inc();
-    while (!flight->result) co_await flight->done.async_wait(asio::as_tuple(asio::use_awaitable));
-    if (flight->retired_during_load) co_return co_await load_only(stats, loader, Source::miss);
-    co_return *flight->result;
+      it != flights_.end() && it->second->joinable(ledger_->retirements())) {
+    std::shared_ptr<Flight> joined = it->second;
+    while (!joined->result) co_await joined->done.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (joined->stored) {
+      stats.coalesced.inc();
+      co_return *joined->result;
+    }
+    if (should_bypass()) co_return co_await load_only(stats, loader, Source::bypass);
   }
-  // A new flight (replacing one that began before a retirement: its own waiters keep it).
+
+  // Hits are not shared: each lookup reads the cache itself (one pipelined round trip),
+  // so a value read before a lookup started is never handed to it.
+  const milliseconds timeout = options_.op_timeout;
+  std::uint64_t generation = generations_.contains(ns) ? generations_[ns] : 0;
+  auto start = clock_.now();
+  auto fetched = co_await backend_.fetch(ns, generation, key, timeout);
+  stats.fetch_seconds.observe(seconds_since(start, clock_));
+  if (!note(fetched, stats)) co_return co_await load_only(stats, loader, Source::bypass);
+  if (fetched->generation != generation) {  // our hint was old: read at the current one
+    generation = generations_[ns] = fetched->generation;
+    start = clock_.now();
+    fetched = co_await backend_.fetch(ns, generation, key, timeout);
+    stats.fetch_seconds.observe(seconds_since(start, clock_));
+    if (!note(fetched, stats)) co_return co_await load_only(stats, loader, Source::bypass);
+    if (fetched->generation != generation) {  // retired again meanwhile: load, don't store
+      co_return co_await load_only(stats, loader, Source::miss);
+    }
+  }
+  if (fetched->value) {
+    stats.hit.inc();
+    co_return Answer{std::move(*fetched->value), Source::hit};
+  }
+
+  // Miss: this lookup leads a flight others of this engine may wait on.
   auto flight = std::make_shared<Flight>(executor_, ledger_->retirements());
   flights_[flight_key] = flight;
   struct Publish {  // wakes the waiters however this coroutine ends
@@ -151,36 +190,7 @@ asio::awaitable<Result<Answer>> Engine::lookup(CacheStats& stats, const Policy& 
     }
   } publish{*this, flight_key, flight};
 
-  const milliseconds timeout = options_.op_timeout;
-  std::uint64_t generation = generations_.contains(ns) ? generations_[ns] : 0;
-  auto start = clock_.now();
-  auto fetched = co_await backend_.fetch(ns, generation, key, timeout);
-  stats.fetch_seconds.observe(seconds_since(start, clock_));
-  if (!note(fetched, stats)) {
-    flight->result = co_await load_only(stats, loader, Source::bypass);
-    co_return *flight->result;
-  }
-  if (fetched->generation != generation) {  // our hint was old: read at the current one
-    generation = generations_[ns] = fetched->generation;
-    start = clock_.now();
-    fetched = co_await backend_.fetch(ns, generation, key, timeout);
-    stats.fetch_seconds.observe(seconds_since(start, clock_));
-    if (!note(fetched, stats)) {
-      flight->result = co_await load_only(stats, loader, Source::bypass);
-      co_return *flight->result;
-    }
-    if (fetched->generation != generation) {  // retired again meanwhile: load, don't store
-      flight->result = co_await load_only(stats, loader, Source::miss);
-      co_return *flight->result;
-    }
-  }
-  if (fetched->value) {
-    stats.hit.inc();
-    flight->result = Answer{std::move(*fetched->value), Source::hit};
-    co_return *flight->result;
-  }
-
-  // Miss: one loader across processes holds the lease; the others wait for its value.
+  // One loader across processes holds the lease; the others wait for its value.
   const std::string token = new_token();
   start = clock_.now();
   auto lease = co_await backend_.acquire_lease(ns, generation, key, token, policy.lease_ttl, timeout);
@@ -210,6 +220,7 @@ asio::awaitable<Result<Answer>> Engine::lookup(CacheStats& stats, const Policy& 
   }
 
   Result<Answer> answer = co_await load_only(stats, loader, Source::miss);
+  flight->store_sent = true;
   if (!answer || answer->value.size() > policy.max_value_bytes) {
     if (answer) stats.oversize.inc();
     auto released = co_await backend_.release_lease(ns, generation, key, token, timeout);
@@ -219,11 +230,13 @@ asio::awaitable<Result<Answer>> Engine::lookup(CacheStats& stats, const Policy& 
     auto stored = co_await backend_.store(ns, generation, key, token, answer->value,
                                           jittered_ttl(policy, rng_), timeout);
     stats.store_seconds.observe(seconds_since(start, clock_));
-    if (note(stored, stats) && !*stored) {
-      stats.stale_set_prevented.inc();
-      flight->retired_during_load = true;
-      spdlog::debug("cache: store refused (retired during load) cache={} key={}", stats.name,
-                    key_fingerprint(ns, key));
+    if (note(stored, stats)) {
+      flight->stored = *stored;
+      if (!*stored) {
+        stats.stale_set_prevented.inc();
+        spdlog::debug("cache: store refused (retired during load) cache={} key={}", stats.name,
+                      key_fingerprint(ns, key));
+      }
     }
   }
   flight->result = std::move(answer);

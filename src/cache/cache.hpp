@@ -11,8 +11,10 @@
 //  - No stale set: a value loaded before an invalidation is never stored after it
 //    (the store is conditional on the generation and the lease; see DESIGN.md).
 //  - Stampede: concurrent misses of one key on one Engine run the loader once (single
-//    flight); across processes the lease lets one load while the others wait at most
-//    `lease_wait` and then load themselves.
+//    flight); a waiter takes the leader's value only when the leader's conditional
+//    store succeeded after it joined, so no request is handed a value read before a
+//    write acknowledged by any process; across processes the lease lets one load while
+//    the others wait at most `lease_wait` and then load themselves.
 //  - Fail-open: when the backend fails or exceeds `op_timeout`, the answer comes from
 //    the loader (source bypass); a breaker stops waiting on a dead backend; a failed
 //    invalidation goes to the InvalidationLedger, and nothing is read from the cache
@@ -98,6 +100,7 @@ class Engine {
   Engine& operator=(const Engine&) = delete;
 
   Backend& backend() { return backend_; }
+  const Backend& backend() const { return backend_; }
   const EngineOptions& options() const { return options_; }
   InvalidationLedger& ledger() { return *ledger_; }
   // Whether lookups currently use the cache (enabled, breaker closed, ledger empty).

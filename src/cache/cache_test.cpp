@@ -289,6 +289,118 @@ TEST_F(CacheCore, InvalidationDuringOutageIsDeliveredBeforeTheCacheIsReadAgain) 
   EXPECT_EQ(get("k", counting_loader("newer"))->source, Source::hit);
 }
 
+// A backend whose fetch replies can be held back after the read was done: the read
+// happened at one moment, the answer arrives later (a slow network, a busy event loop).
+class HeldReplies final : public Backend {
+ public:
+  HeldReplies(Backend& inner, asio::io_context& ioc) : inner_(inner), gate_(ioc) {}
+  void hold() { holding_ = true; }
+  void release() { gate_.release(); }
+
+  asio::awaitable<BackendResult<Fetched>> fetch(const std::string& ns, std::uint64_t generation,
+                                                const std::string& key,
+                                                milliseconds timeout) override {
+    auto r = co_await inner_.fetch(ns, generation, key, timeout);
+    if (holding_) co_await gate_.wait();
+    co_return r;
+  }
+  asio::awaitable<BackendResult<bool>> acquire_lease(const std::string& ns, std::uint64_t g,
+                                                     const std::string& key,
+                                                     const std::string& token, milliseconds ttl,
+                                                     milliseconds timeout) override {
+    co_return co_await inner_.acquire_lease(ns, g, key, token, ttl, timeout);
+  }
+  asio::awaitable<BackendResult<bool>> store(const std::string& ns, std::uint64_t g,
+                                             const std::string& key, const std::string& token,
+                                             const std::string& value, milliseconds ttl,
+                                             milliseconds timeout) override {
+    co_return co_await inner_.store(ns, g, key, token, value, ttl, timeout);
+  }
+  asio::awaitable<BackendResult<void>> release_lease(const std::string& ns, std::uint64_t g,
+                                                     const std::string& key,
+                                                     const std::string& token,
+                                                     milliseconds timeout) override {
+    co_return co_await inner_.release_lease(ns, g, key, token, timeout);
+  }
+  asio::awaitable<BackendResult<std::uint64_t>> retire_namespace(const std::string& ns,
+                                                                 milliseconds timeout) override {
+    co_return co_await inner_.retire_namespace(ns, timeout);
+  }
+  asio::awaitable<BackendResult<void>> retire_key(const std::string& ns, const std::string& key,
+                                                  milliseconds timeout) override {
+    co_return co_await inner_.retire_key(ns, key, timeout);
+  }
+  bool ready() const override { return inner_.ready(); }
+  const char* kind() const override { return "held"; }
+
+ private:
+  Backend& inner_;
+  Gate gate_;
+  bool holding_ = false;
+};
+
+// Issue 10, hole 1: process B reads a value, process A then commits, retires and answers;
+// a request that reaches B after A's answer must not be handed B's earlier read.
+TEST_F(CacheCore, ARequestAfterAnotherProcessesRetirementNeverTakesAnEarlierRead) {
+  HeldReplies held(backend_, ioc_);
+  EngineOptions slow_ok = options_;
+  slow_ok.op_timeout = milliseconds(5000);  // replies are held, not lost
+  Engine process_b(ioc_.get_executor(), held, std::make_shared<InvalidationLedger>(), slow_ok,
+                   clock_);
+  Engine process_a(ioc_.get_executor(), backend_, std::make_shared<InvalidationLedger>(), slow_ok,
+                   clock_);
+  Cache b(process_b, "held_b", policy_), a(process_a, "held_a", policy_);
+  std::string database = "old";
+  Loader from_database = [&]() -> asio::awaitable<Result<std::string>> { co_return database; };
+  ASSERT_EQ(testing::run(ioc_, b.get_or_load("ns", "k", from_database))->value, "old");
+
+  held.hold();
+  auto early = asio::co_spawn(ioc_, b.get_or_load("ns", "k", from_database), asio::use_future);
+  ioc_.restart();
+  ioc_.poll();  // B's read of "old" is done; its reply is held
+  database = "new";
+  testing::run(ioc_, a.retire_namespace("ns"));  // A's write is acknowledged after this
+  auto late = asio::co_spawn(ioc_, b.get_or_load("ns", "k", from_database), asio::use_future);
+  ioc_.restart();
+  ioc_.poll();
+  held.release();
+  ioc_.restart();
+  ioc_.run_for(milliseconds(200));
+  EXPECT_EQ(early.get()->value, "old");  // began before the write: allowed
+  EXPECT_EQ(late.get()->value, "new") << "a request after the write was given an earlier read";
+}
+
+// A waiter takes the leader's value only when the leader's conditional store succeeded
+// after it joined; when the store is refused, it looks up for itself.
+TEST_F(CacheCore, WaitersOfARefusedStoreLoadForThemselves) {
+  std::string database = "old";
+  Gate gate(ioc_);
+  int loads = 0;
+  Loader slow_reader = [&]() -> asio::awaitable<Result<std::string>> {
+    ++loads;
+    std::string snapshot = database;
+    if (loads == 1) co_await gate.wait();
+    co_return snapshot;
+  };
+  auto leader = asio::co_spawn(ioc_, cache_->get_or_load("ns", "k", slow_reader), asio::use_future);
+  ioc_.restart();
+  ioc_.poll();  // the leader has read "old" and waits
+  auto waiter = asio::co_spawn(ioc_, cache_->get_or_load("ns", "k", slow_reader), asio::use_future);
+  ioc_.restart();
+  ioc_.poll();  // the waiter joined the flight
+  database = "new";
+  // Another process retires (its INCR is not counted by this engine's ledger).
+  MemoryBackend& shared = backend_;
+  auto r = testing::run(ioc_, shared.retire_namespace("ns", milliseconds(100)));
+  ASSERT_TRUE(r);
+  gate.release();
+  ioc_.restart();
+  ioc_.run_for(milliseconds(200));
+  EXPECT_EQ(leader.get()->value, "old");
+  EXPECT_EQ(waiter.get()->value, "new");
+  EXPECT_EQ(loads, 2);
+}
+
 TEST_F(CacheCore, LeaseMakesOtherEnginesWaitForTheLoaderInsteadOfLoading) {
   // Two engines on one backend stand for two processes sharing one Redis.
   Engine other_engine(ioc_.get_executor(), backend_, std::make_shared<InvalidationLedger>(),

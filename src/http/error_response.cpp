@@ -1,7 +1,6 @@
 // ProblemKind → HTTP status and the JSON error envelope.
 #include "http/error_response.hpp"
 
-#include <spdlog/spdlog.h>
 
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
@@ -61,17 +60,10 @@ std::string_view default_error_code(ProblemKind kind) {
 }
 
 Response error_response(const Problem& p) {
-  return error_response(p, {});
-}
-
-Response error_response(const Problem& p, std::string_view request_id) {
-  std::string_view message = p.message;
-  if (p.kind == ProblemKind::internal) {
-    // The detail describes a bug; it belongs in the log, not in the answer.
-    spdlog::error("http: internal error answered as 500 (request_id={}): {}",
-                  request_id.empty() ? "-" : request_id, p.message);
-    message = "internal server error";
-  }
+  // The detail of an internal problem describes a bug; it belongs in the log (the
+  // server writes it with the request id), not in the answer.
+  const bool internal = p.kind == ProblemKind::internal;
+  std::string_view message = internal ? std::string_view("internal server error") : p.message;
   boost::json::object inner;
   inner["code"] = p.code.empty() ? default_error_code(p.kind) : std::string_view(p.code);
   inner["message"] = message;
@@ -80,6 +72,7 @@ Response error_response(const Problem& p, std::string_view request_id) {
 
   Response r = Response::json(http_status(p.kind), boost::json::serialize(envelope));
   if (p.kind == ProblemKind::unauthorized) r.headers.emplace_back("WWW-Authenticate", "Bearer");
+  if (internal) r.internal_detail = p.message.empty() ? "(no detail)" : p.message;
   return r;
 }
 

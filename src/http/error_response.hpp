@@ -7,9 +7,10 @@
 // `WWW-Authenticate: Bearer`), forbidden 403, not_found 404, method_not_allowed
 // 405, conflict 409, too_large 413, unsupported_media 415, unavailable 503,
 // internal 500. An empty Problem::code is replaced by the kind's generic code
-// (e.g. "bad_request"). For `internal` the message is a bug's detail: it is
-// logged (spdlog error, with the request id when given) and the client gets a
-// generic text instead.
+// (e.g. "bad_request"). For `internal` the message is a bug's detail: the client
+// gets a generic text, and the detail travels in Response::internal_detail to the
+// server, which logs it with the request id (every answer gets its request id the
+// same way: from the server, never from a handler).
 //
 // A 405 answer must also carry `Allow`; the router knows it, so the server adds
 // it (see http/router.hpp).
@@ -27,9 +28,7 @@ unsigned http_status(ProblemKind kind);
 // The generic snake_case code used when a Problem has none, e.g. "not_found".
 std::string_view default_error_code(ProblemKind kind);
 
+// Every error answer of every service is built here.
 Response error_response(const Problem& p);
-// Same; an internal problem's log line carries the request id. Prefer this in
-// handlers: error_response(problem, req.request_id).
-Response error_response(const Problem& p, std::string_view request_id);
 
 }  // namespace shopfloor::http

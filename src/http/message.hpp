@@ -59,6 +59,9 @@ struct Response {
   // headers, then the stream's frames as they come instead of `body`, and closes the
   // connection when the stream ends (see http/event_stream.hpp).
   std::shared_ptr<EventStream> stream;
+  // For a 500 built by error_response(): the problem's detail, which is never sent to
+  // the client. The server logs it with the request id (one place for every service).
+  std::string internal_detail;
 
   static Response json(unsigned status, std::string body);
   // First extra header with this name (case-insensitive).

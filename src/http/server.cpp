@@ -220,6 +220,10 @@ struct ServerState {
     const std::string_view method = to_string(r.method);
     requests_counter(method, route, res.status).inc();
     duration_histogram(route).observe(elapsed);
+    if (!res.internal_detail.empty()) {
+      spdlog::error("http: {} internal error answered as {} (request_id={}): {}", opts.service,
+                    res.status, r.request_id, res.internal_detail);
+    }
     if (spdlog::should_log(spdlog::level::info)) {
       const auto cache = res.header("X-Cache");
       spdlog::info(
@@ -406,8 +410,7 @@ asio::awaitable<Response> dispatch(Impl& self, Request& r, std::string_view& rou
   keep = false;
   co_return error_response({ProblemKind::internal, "internal_error",
                             fmt::format("{} handler for {} {} threw: {}", self.opts.service,
-                                        to_string(r.method), route, what)},
-                           r.request_id);
+                                        to_string(r.method), route, what)});
 }
 
 // Answers a request the parser rejected, then the connection closes.
@@ -561,8 +564,7 @@ asio::awaitable<void> run_session(std::shared_ptr<Impl> self, tcp::socket socket
     if (res.status < 200 || res.status > 599) {
       res = error_response(
           {ProblemKind::internal, "internal_error",
-           fmt::format("handler for {} answered invalid status {}", route, res.status)},
-          r.request_id);
+           fmt::format("handler for {} answered invalid status {}", route, res.status)});
     }
     if (res.stream) {
       if (res.status == 200 && r.method == Method::get && !self->stopping) {

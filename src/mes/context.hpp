@@ -3,7 +3,7 @@
 // carry the module's consistency rules (service.hpp). Thread-safety: one per shard.
 #pragma once
 
-#include "api/deps.hpp"
+#include "mes/service.hpp"
 #include "auth/principal.hpp"
 #include "cache/cache.hpp"
 #include "core/problem.hpp"
@@ -27,9 +27,9 @@ inline constexpr const char* kDashboardNamespace = "dashboard";
 using Load = std::function<asio::awaitable<Result<std::string>>()>;
 
 struct Context {
-  explicit Context(api::Deps d);
+  explicit Context(Deps d);
 
-  api::Deps deps;
+  Deps deps;
   Repository repo;
   cache::Cache orders_list;
   cache::Cache order;

@@ -30,8 +30,8 @@ struct Shard {
   pg::Pool pool{io.get_executor(), pg::Options{}};  // never used: no connection is opened
   cache::Cache tokens{engine, "token"};
   auth::Authenticator auth{pool, tokens, "unused"};
-  api::CachePolicies policies;
-  Context ctx{api::Deps{pool, engine, policies, auth}};
+  CachePolicies policies;
+  Context ctx{Deps{pool, engine, policies, auth}};
 
   template <class Pred>
   bool run_until(Pred done) {

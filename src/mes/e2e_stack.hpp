@@ -38,7 +38,7 @@
 #include <thread>
 #include <vector>
 
-#include "api/deps.hpp"
+#include "pg/change_feed.hpp"
 #include "auth/authenticator.hpp"
 #include "cache/cache.hpp"
 #include "cache/redis_backend.hpp"
@@ -236,9 +236,9 @@ class ServiceStack {
         engine_(ioc_.get_executor(), backend_, std::make_shared<cache::InvalidationLedger>(),
                 engine_options()),
         db_(ioc_.get_executor(), pg_options_),
-        token_cache_(engine_, "token", policies_.token),
+        token_cache_(engine_, "token", auth::CachePolicies{}.token),
         auth_(db_, token_cache_, kAdminToken),
-        service_(api::Deps{db_, engine_, policies_, auth_}) {
+        service_(Deps{db_, engine_, policies_, auth_}) {
     auto router = std::make_shared<http::Router>();
     service_.add_routes(*router);
     http::ServerOptions so;
@@ -249,7 +249,7 @@ class ServiceStack {
     server_->start();
     port_ = server_->local_endpoint().port();
 
-    feeds_ = std::make_shared<std::vector<api::ChangeFeed>>(service_.change_feeds());
+    feeds_ = std::make_shared<std::vector<pg::ChangeFeed>>(service_.change_feeds());
     std::vector<std::string> channels;
     for (const auto& f : *feeds_) channels.push_back(f.channel);
     auto ex = ioc_.get_executor();
@@ -334,7 +334,7 @@ class ServiceStack {
   }
 
   // The change feeds as the app's listener sees them.
-  std::vector<api::ChangeFeed>& feeds() { return *feeds_; }
+  std::vector<pg::ChangeFeed>& feeds() { return *feeds_; }
 
   // Polls `done` on the io thread every 10 ms until it holds or `limit` passes.
   bool wait_for(std::function<bool()> done, std::chrono::milliseconds limit) {
@@ -364,14 +364,7 @@ class ServiceStack {
     db_.close();
   }
 
-  static api::CachePolicies test_policies() {  // the app's defaults for the MES caches
-    api::CachePolicies p;
-    p.orders_list.ttl = 30'000ms;
-    p.order.ttl = 30'000ms;
-    p.dashboard.ttl = 10'000ms;
-    p.token.ttl = 60'000ms;
-    return p;
-  }
+  static CachePolicies test_policies() { return {}; }  // the app's defaults
 
   static cache::EngineOptions engine_options() {
     cache::EngineOptions o;
@@ -384,7 +377,7 @@ class ServiceStack {
   std::string id_;
   pg::Options pg_options_;
   std::string prefix_;
-  api::CachePolicies policies_;
+  CachePolicies policies_;
   asio::io_context ioc_{1};
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   redis::Client redis_;
@@ -395,7 +388,7 @@ class ServiceStack {
   auth::Authenticator auth_;
   Service service_;
   std::unique_ptr<http::Server> server_;
-  std::shared_ptr<std::vector<api::ChangeFeed>> feeds_;
+  std::shared_ptr<std::vector<pg::ChangeFeed>> feeds_;
   std::shared_ptr<int> resyncs_ = std::make_shared<int>(0);
   std::shared_ptr<std::set<std::string>> markers_ = std::make_shared<std::set<std::string>>();
   std::shared_ptr<int> pending_changes_ = std::make_shared<int>(0);

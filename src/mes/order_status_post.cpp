@@ -10,16 +10,16 @@ namespace shopfloor::mes::detail {
 asio::awaitable<http::Response> order_status_post(Context& ctx, const http::Request& req,
                                                   const http::PathParams& params) {
   if (auto who = co_await ctx.authorize(req); !who)
-    co_return http::error_response(who.error(), req.request_id);
+    co_return http::error_response(who.error());
   const auto id = parse_order_number(params.get("number"));
   if (!id) co_return http::error_response(Problem::not_found("no order with this number"));
   auto body = http::parse_json_object(req);
-  if (!body) co_return http::error_response(body.error(), req.request_id);
+  if (!body) co_return http::error_response(body.error());
   auto change = parse_status_change(*body);
-  if (!change) co_return http::error_response(change.error(), req.request_id);
+  if (!change) co_return http::error_response(change.error());
 
   auto written = co_await ctx.repo.change_status(*id, std::move(*change));
-  if (!written) co_return http::error_response(written.error(), req.request_id);
+  if (!written) co_return http::error_response(written.error());
   co_await ctx.retire(written->change);  // before answering: read-your-writes
   co_return http::Response::json(200, std::move(written->body));
 }

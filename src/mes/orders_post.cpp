@@ -8,14 +8,14 @@ namespace shopfloor::mes::detail {
 
 asio::awaitable<http::Response> orders_post(Context& ctx, const http::Request& req) {
   if (auto who = co_await ctx.authorize(req); !who)
-    co_return http::error_response(who.error(), req.request_id);
+    co_return http::error_response(who.error());
   auto body = http::parse_json_object(req);
-  if (!body) co_return http::error_response(body.error(), req.request_id);
+  if (!body) co_return http::error_response(body.error());
   auto order = parse_new_order(*body);
-  if (!order) co_return http::error_response(order.error(), req.request_id);
+  if (!order) co_return http::error_response(order.error());
 
   auto written = co_await ctx.repo.create(std::move(*order));
-  if (!written) co_return http::error_response(written.error(), req.request_id);
+  if (!written) co_return http::error_response(written.error());
   co_await ctx.retire(written->change);  // before answering: read-your-writes
   co_return http::Response::json(201, std::move(written->body));
 }

@@ -80,7 +80,7 @@ awaitable<void> sleep_for(std::chrono::milliseconds d) {
 
 }  // namespace
 
-Context::Context(api::Deps d)
+Context::Context(Deps d)
     : deps(d),
       repo(d.db),
       orders_list(d.cache, "orders_list", d.policies.orders_list),
@@ -150,7 +150,7 @@ std::string utc_today() {
 
 }  // namespace detail
 
-Service::Service(api::Deps deps) : ctx_(std::make_unique<detail::Context>(deps)) {}
+Service::Service(Deps deps) : ctx_(std::make_unique<detail::Context>(deps)) {}
 Service::~Service() = default;
 
 void Service::add_routes(http::Router& router) {
@@ -186,10 +186,10 @@ void Service::add_routes(http::Router& router) {
              });
 }
 
-std::vector<api::ChangeFeed> Service::change_feeds() {
+std::vector<pg::ChangeFeed> Service::change_feeds() {
   detail::Context* ctx = ctx_.get();
-  std::vector<api::ChangeFeed> feeds;
-  feeds.push_back(api::ChangeFeed{
+  std::vector<pg::ChangeFeed> feeds;
+  feeds.push_back(pg::ChangeFeed{
       kOrdersChannel,
       [ctx](std::string payload) -> asio::awaitable<void> {
         ChangeSet change = parse_change_event(payload);

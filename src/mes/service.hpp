@@ -28,7 +28,7 @@
 //   - When the cache cannot be reached the engine answers from the database (BYPASS)
 //     and keeps undelivered retirements in its ledger until they are delivered
 //     (cache/cache.hpp).
-// TTLs come from api::CachePolicies (orders_list, order, dashboard).
+// TTLs come from mes::CachePolicies (orders_list, order, dashboard).
 //
 // Thread-safety: one Service per I/O thread (shard), created, used and destroyed on that
 // thread; it uses that shard's pool, cache engine and authenticator. Take change_feeds()
@@ -36,8 +36,10 @@
 // adds routes to, and the feeds, must not outlive it.
 #pragma once
 
-#include "api/deps.hpp"
+#include "auth/authenticator.hpp"
+#include "cache/cache.hpp"
 #include "http/router.hpp"
+#include "pg/change_feed.hpp"
 
 #include <memory>
 #include <vector>
@@ -48,15 +50,34 @@ namespace detail {
 struct Context;
 }
 
+// The MES caches, each with its own name in metrics ("orders_list", "order",
+// "dashboard") and its own TTL setting (app/config.cpp).
+struct CachePolicies {
+  // TTL of cached order lists. Default: 30 s.
+  cache::Policy orders_list{.ttl = std::chrono::milliseconds(30'000)};
+  // TTL of a cached order. Default: 30 s.
+  cache::Policy order{.ttl = std::chrono::milliseconds(30'000)};
+  // TTL of the cached dashboard. Default: 10 s.
+  cache::Policy dashboard{.ttl = std::chrono::milliseconds(10'000)};
+};
+
+// What the shard hands the service; every reference must outlive it.
+struct Deps {
+  pg::Pool& db;
+  cache::Engine& cache;
+  const CachePolicies& policies;
+  auth::Authenticator& auth;
+};
+
 class Service {
  public:
-  explicit Service(api::Deps deps);
+  explicit Service(Deps deps);
   ~Service();
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;
 
   void add_routes(http::Router& router);
-  std::vector<api::ChangeFeed> change_feeds();
+  std::vector<pg::ChangeFeed> change_feeds();
 
  private:
   std::unique_ptr<detail::Context> ctx_;

@@ -5,7 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "api/cached_response.hpp"
+#include "http/cached_response.hpp"
 #include "auth/authenticator.hpp"
 #include "http/error_response.hpp"
 #include "http/json_body.hpp"
@@ -36,7 +36,7 @@ asio::awaitable<Result<std::string>> calculate_answer(Context& ctx,
 
 asio::awaitable<http::Response> calculations_post(Context& ctx, const http::Request& req) {
   auto who = co_await ctx.deps.auth.require(req, auth::roles(auth::Role::admin, auth::Role::partner));
-  if (!who) co_return http::error_response(who.error(), req.request_id);
+  if (!who) co_return http::error_response(who.error());
 
   const auto started = Clock::now();
   Result<CalculationRequest> request = Problem::internal("unset");
@@ -67,8 +67,8 @@ asio::awaitable<http::Response> calculations_post(Context& ctx, const http::Requ
       failure ? failure->code : "-", answer ? cache::to_string(answer->source) : "-",
       std::chrono::duration<double, std::milli>(Clock::now() - started).count(), req.request_id);
 
-  if (!answer) co_return http::error_response(answer.error(), req.request_id);
-  co_return api::cached_response(std::move(answer));
+  if (!answer) co_return http::error_response(answer.error());
+  co_return http::cached_response(std::move(answer));
 }
 
 }  // namespace shopfloor::pricing::detail

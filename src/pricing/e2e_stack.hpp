@@ -38,7 +38,7 @@
 #include <thread>
 #include <vector>
 
-#include "api/deps.hpp"
+#include "pg/change_feed.hpp"
 #include "auth/authenticator.hpp"
 #include "cache/cache.hpp"
 #include "cache/redis_backend.hpp"
@@ -125,9 +125,9 @@ class RedisOutage {
   bool stopped_ = false;
 };
 
-// One shard running `Service` (constructible from api::Deps, with add_routes(Router&)
+// One shard running `Service` (constructible from its Deps, with add_routes(Router&)
 // and change_feeds()).
-template <class Service>
+template <class Service, class Deps, class Policies>
 class ServiceStack {
  public:
   explicit ServiceStack(std::string service_label)
@@ -141,9 +141,9 @@ class ServiceStack {
         engine_(ioc_.get_executor(), backend_, std::make_shared<cache::InvalidationLedger>(),
                 engine_options()),
         db_(ioc_.get_executor(), pg_options_),
-        token_cache_(engine_, "token", policies_.token),
+        token_cache_(engine_, "token", auth::CachePolicies{}.token),
         auth_(db_, token_cache_, kAdminToken),
-        service_(api::Deps{db_, engine_, policies_, auth_}) {
+        service_(make_deps()) {
     auto router = std::make_shared<http::Router>();
     service_.add_routes(*router);
     http::ServerOptions so;
@@ -154,7 +154,7 @@ class ServiceStack {
     server_->start();
     port_ = server_->local_endpoint().port();
 
-    feeds_ = std::make_shared<std::vector<api::ChangeFeed>>(service_.change_feeds());
+    feeds_ = std::make_shared<std::vector<pg::ChangeFeed>>(service_.change_feeds());
     std::vector<std::string> channels;
     for (const auto& f : *feeds_) channels.push_back(f.channel);
     auto ex = ioc_.get_executor();
@@ -306,11 +306,11 @@ class ServiceStack {
   }
 
  private:
-  static api::CachePolicies test_policies() {
-    api::CachePolicies p;
-    p.calculation.ttl = 600'000ms;  // the app's defaults
-    p.catalog.ttl = 300'000ms;
-    return p;
+  static Policies test_policies() { return {}; }  // the app's defaults
+
+  Deps make_deps() {
+    if constexpr (requires { Deps{db_, engine_, policies_, auth_}; }) return Deps{db_, engine_, policies_, auth_};
+    else return Deps{db_, engine_, policies_};
   }
 
   static cache::EngineOptions engine_options() {
@@ -324,7 +324,7 @@ class ServiceStack {
   std::string id_;
   pg::Options pg_options_;
   std::string prefix_;
-  api::CachePolicies policies_;
+  Policies policies_;
   asio::io_context ioc_{1};
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   redis::Client redis_;
@@ -335,7 +335,7 @@ class ServiceStack {
   auth::Authenticator auth_;
   Service service_;
   std::unique_ptr<http::Server> server_;
-  std::shared_ptr<std::vector<api::ChangeFeed>> feeds_;
+  std::shared_ptr<std::vector<pg::ChangeFeed>> feeds_;
   std::unique_ptr<pg::Listener> listener_;
   std::thread thread_;
   int port_ = 0;

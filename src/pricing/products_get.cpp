@@ -1,8 +1,8 @@
 // GET /products (partner or admin): {"items":[{"sku","name","category"}...]}, every
-// product a calculation may name, ordered by sku; cached in catalog/"products".
+// product a calculation may name, ordered by sku; cached in products/"products".
 #include <boost/json.hpp>
 
-#include "api/cached_response.hpp"
+#include "http/cached_response.hpp"
 #include "auth/authenticator.hpp"
 #include "http/error_response.hpp"
 #include "pricing/repository.hpp"
@@ -30,18 +30,17 @@ asio::awaitable<Result<std::string>> load_products(pg::Pool& db) {
 
 asio::awaitable<http::Response> products_get(Context& ctx, const http::Request& req) {
   auto who = co_await ctx.deps.auth.require(req, auth::roles(auth::Role::admin, auth::Role::partner));
-  if (!who) co_return http::error_response(who.error(), req.request_id);
+  if (!who) co_return http::error_response(who.error());
   if (!req.query.empty()) {
     co_return http::error_response(
-        Problem::bad_input("unknown_parameter", "GET /products takes no query parameters"),
-        req.request_id);
+        Problem::bad_input("unknown_parameter", "GET /products takes no query parameters"));
   }
   pg::Pool& db = ctx.deps.db;
-  auto answer = co_await ctx.catalog.get_or_load(
+  auto answer = co_await ctx.products.get_or_load(
       kProductsNamespace, "all",
       [&db]() -> asio::awaitable<Result<std::string>> { co_return co_await load_products(db); });
-  if (!answer) co_return http::error_response(answer.error(), req.request_id);
-  co_return api::cached_response(std::move(answer));
+  if (!answer) co_return http::error_response(answer.error());
+  co_return http::cached_response(std::move(answer));
 }
 
 }  // namespace shopfloor::pricing::detail

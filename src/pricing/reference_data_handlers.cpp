@@ -70,21 +70,21 @@ asio::awaitable<http::Response> price_put(Context& ctx, const http::Request& req
                                           Problem unknown, metrics::Counter& updates, Write write,
                                           ToJson to_json) {
   auto who = co_await ctx.deps.auth.require(req, auth::roles(auth::Role::admin));
-  if (!who) co_return http::error_response(who.error(), req.request_id);
+  if (!who) co_return http::error_response(who.error());
   auto body = http::parse_json_object(req);
-  if (!body) co_return http::error_response(body.error(), req.request_id);
+  if (!body) co_return http::error_response(body.error());
   auto amount = parse_price_update(*body, field);
-  if (!amount) co_return http::error_response(amount.error(), req.request_id);
+  if (!amount) co_return http::error_response(amount.error());
   // Codes are never longer; refusing here keeps long junk out of SQL and logs.
   if (code.empty() || code.size() > kMaxCodeBytes) {
-    co_return http::error_response(unknown, req.request_id);
+    co_return http::error_response(unknown);
   }
 
   Result<Versioned<Record>> change = co_await write(ctx.deps.db, std::string(code), *amount);
   if (change || maybe_committed(change.error())) {
     co_await ctx.calculations.retire_namespace(kCalculationNamespace);
   }
-  if (!change) co_return http::error_response(change.error(), req.request_id);
+  if (!change) co_return http::error_response(change.error());
   updates.inc();
   spdlog::info("pricing_reference_update by={} {}={} price_list_version={} request_id={}",
                who->name, field.name, amount->to_string(), change->price_list_version,
@@ -96,17 +96,17 @@ asio::awaitable<http::Response> price_put(Context& ctx, const http::Request& req
 
 asio::awaitable<http::Response> materials_get(Context& ctx, const http::Request& req) {
   auto who = co_await ctx.deps.auth.require(req, auth::roles(auth::Role::admin, auth::Role::partner));
-  if (!who) co_return http::error_response(who.error(), req.request_id);
+  if (!who) co_return http::error_response(who.error());
   auto list = co_await list_materials(ctx.deps.db);
-  if (!list) co_return http::error_response(list.error(), req.request_id);
+  if (!list) co_return http::error_response(list.error());
   co_return list_answer(*list, material_json);
 }
 
 asio::awaitable<http::Response> tariffs_get(Context& ctx, const http::Request& req) {
   auto who = co_await ctx.deps.auth.require(req, auth::roles(auth::Role::admin, auth::Role::partner));
-  if (!who) co_return http::error_response(who.error(), req.request_id);
+  if (!who) co_return http::error_response(who.error());
   auto list = co_await list_tariffs(ctx.deps.db);
-  if (!list) co_return http::error_response(list.error(), req.request_id);
+  if (!list) co_return http::error_response(list.error());
   co_return list_answer(*list, tariff_json);
 }
 

@@ -11,10 +11,10 @@ namespace asio = boost::asio;
 
 namespace detail {
 
-Context::Context(api::Deps d)
+Context::Context(Deps d)
     : deps(d),
       calculations(d.cache, "calculation", d.policies.calculation),
-      catalog(d.cache, "catalog", d.policies.catalog),
+      products(d.cache, "products", d.policies.products),
       book(d.db),
       stats(PricingStats::instance()) {}
 
@@ -31,7 +31,7 @@ bool affects_calculations_only(std::string_view table) {
 
 }  // namespace
 
-Service::Service(api::Deps deps) : ctx_(std::make_unique<detail::Context>(deps)) {}
+Service::Service(Deps deps) : ctx_(std::make_unique<detail::Context>(deps)) {}
 Service::~Service() = default;
 
 void Service::add_routes(http::Router& router) {
@@ -61,23 +61,23 @@ void Service::add_routes(http::Router& router) {
              });
 }
 
-std::vector<api::ChangeFeed> Service::change_feeds() {
+std::vector<pg::ChangeFeed> Service::change_feeds() {
   detail::Context* ctx = ctx_.get();
-  api::ChangeFeed feed{
+  pg::ChangeFeed feed{
       "sf_pricing_changed",
       [ctx](std::string table) -> asio::awaitable<void> {
         spdlog::debug("pricing: {} changed: retiring cached calculations", table);
         co_await ctx->calculations.retire_namespace(detail::kCalculationNamespace);
         if (!affects_calculations_only(table)) {
-          co_await ctx->catalog.retire_namespace(detail::kProductsNamespace);
+          co_await ctx->products.retire_namespace(detail::kProductsNamespace);
         }
       },
       [ctx]() -> asio::awaitable<void> {
         co_await ctx->calculations.retire_namespace(detail::kCalculationNamespace);
-        co_await ctx->catalog.retire_namespace(detail::kProductsNamespace);
+        co_await ctx->products.retire_namespace(detail::kProductsNamespace);
       },
   };
-  std::vector<api::ChangeFeed> feeds;
+  std::vector<pg::ChangeFeed> feeds;
   feeds.push_back(std::move(feed));
   return feeds;
 }

@@ -28,8 +28,10 @@
 #include <memory>
 #include <vector>
 
-#include "api/deps.hpp"
+#include "auth/authenticator.hpp"
+#include "cache/cache.hpp"
 #include "http/router.hpp"
+#include "pg/change_feed.hpp"
 
 namespace shopfloor::pricing {
 
@@ -37,9 +39,26 @@ namespace detail {
 struct Context;
 }
 
+// The Pricing caches, each with its own name in metrics ("calculation", "products")
+// and its own TTL setting (app/config.cpp).
+struct CachePolicies {
+  // TTL of a cached cost calculation. Default: 10 min.
+  cache::Policy calculation{.ttl = std::chrono::milliseconds(600'000)};
+  // TTL of the cached GET /products list. Default: 5 min.
+  cache::Policy products{.ttl = std::chrono::milliseconds(300'000)};
+};
+
+// What the shard hands the service; every reference must outlive it.
+struct Deps {
+  pg::Pool& db;
+  cache::Engine& cache;
+  const CachePolicies& policies;
+  auth::Authenticator& auth;
+};
+
 class Service {
  public:
-  explicit Service(api::Deps deps);
+  explicit Service(Deps deps);
   ~Service();
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;
@@ -48,7 +67,7 @@ class Service {
 
   // sf_pricing_changed (payload: the changed table): retires "calc", and "products" as
   // well when the products table changed; on_resync retires both.
-  std::vector<api::ChangeFeed> change_feeds();
+  std::vector<pg::ChangeFeed> change_feeds();
 
  private:
   std::unique_ptr<detail::Context> ctx_;

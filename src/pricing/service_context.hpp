@@ -7,7 +7,7 @@
 //     namespace "calc": one entry per canonical_request_key; retired by every price
 //     write through the API (before it answers) and by every sf_pricing_changed
 //     notification.
-//   cache "catalog" (deps.policies.catalog)
+//   cache "products" (deps.policies.products)
 //     namespace "products": the GET /products list; retired when the products table
 //     changes (notification payload "products") or on resync.
 //
@@ -17,7 +17,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <string_view>
 
-#include "api/deps.hpp"
+#include "pricing/service.hpp"
 #include "cache/cache.hpp"
 #include "http/message.hpp"
 #include "http/router.hpp"
@@ -30,11 +30,11 @@ inline constexpr const char* kCalculationNamespace = "calc";
 inline constexpr const char* kProductsNamespace = "products";
 
 struct Context {
-  explicit Context(api::Deps d);
+  explicit Context(Deps d);
 
-  api::Deps deps;
+  Deps deps;
   cache::Cache calculations;
-  cache::Cache catalog;
+  cache::Cache products;
   PriceBookSnapshot book;
   CalculationCounters counters;
   PricingStats& stats;

@@ -19,7 +19,7 @@ namespace {
 
 namespace json = boost::json;
 using namespace std::chrono_literals;
-using Stack = e2etest::ServiceStack<Service>;
+using Stack = e2etest::ServiceStack<Service, Deps, CachePolicies>;
 using Clock = std::chrono::steady_clock;
 
 json::object body_of(const e2e::HttpAnswer& a) {

@@ -1,7 +1,7 @@
 // GET /catalog/products and GET /catalog/products/{sku}: cached catalog reads.
 #include <boost/json.hpp>
 
-#include "api/cached_response.hpp"
+#include "http/cached_response.hpp"
 #include "http/error_response.hpp"
 #include "shop/repository.hpp"
 #include "shop/service_context.hpp"
@@ -43,14 +43,14 @@ asio::awaitable<Result<std::string>> load_product(pg::Pool& db, const std::strin
 
 asio::awaitable<http::Response> catalog_products_get(Context& ctx, const http::Request& req) {
   auto query = parse_catalog_query(req.query);
-  if (!query) co_return http::error_response(query.error(), req.request_id);
+  if (!query) co_return http::error_response(query.error());
   pg::Pool& db = ctx.deps.db;
   const CatalogQuery& q = *query;
   auto answer = co_await ctx.catalog.get_or_load(
       kCatalogNamespace, catalog_list_key(q),
       [&db, &q]() -> asio::awaitable<Result<std::string>> { co_return co_await load_page(db, q); });
-  if (!answer) co_return http::error_response(answer.error(), req.request_id);
-  co_return api::cached_response(std::move(answer));
+  if (!answer) co_return http::error_response(answer.error());
+  co_return http::cached_response(std::move(answer));
 }
 
 asio::awaitable<http::Response> catalog_product_get(Context& ctx, const http::Request& req,
@@ -58,20 +58,18 @@ asio::awaitable<http::Response> catalog_product_get(Context& ctx, const http::Re
   const std::string sku(params.get("sku"));
   if (!req.query.empty()) {
     co_return http::error_response(
-        Problem::bad_input("unknown_parameter", "this resource takes no query parameters"),
-        req.request_id);
+        Problem::bad_input("unknown_parameter", "this resource takes no query parameters"));
   }
   if (sku.empty() || sku.size() > kMaxSkuBytes) {
     co_return http::error_response(Problem{ProblemKind::not_found, "unknown_product",
-                                           "no such product in the catalog"},
-                                   req.request_id);
+                                           "no such product in the catalog"});
   }
   pg::Pool& db = ctx.deps.db;
   auto answer = co_await ctx.catalog.get_or_load(
       kCatalogNamespace, catalog_item_key(sku),
       [&db, &sku]() -> asio::awaitable<Result<std::string>> { co_return co_await load_product(db, sku); });
-  if (!answer) co_return http::error_response(answer.error(), req.request_id);
-  co_return api::cached_response(std::move(answer));
+  if (!answer) co_return http::error_response(answer.error());
+  co_return http::cached_response(std::move(answer));
 }
 
 }  // namespace shopfloor::shop::detail

@@ -19,7 +19,7 @@ bool leaves_catalog_unchanged(std::string_view table) {
 
 }  // namespace
 
-Service::Service(api::Deps deps) : ctx_(std::make_unique<detail::Context>(deps)) {}
+Service::Service(Deps deps) : ctx_(std::make_unique<detail::Context>(deps)) {}
 Service::~Service() = default;
 
 void Service::add_routes(http::Router& router) {
@@ -34,9 +34,9 @@ void Service::add_routes(http::Router& router) {
              });
 }
 
-std::vector<api::ChangeFeed> Service::change_feeds() {
+std::vector<pg::ChangeFeed> Service::change_feeds() {
   detail::Context* ctx = ctx_.get();
-  api::ChangeFeed feed{
+  pg::ChangeFeed feed{
       "sf_pricing_changed",
       [ctx](std::string table) -> asio::awaitable<void> {
         if (leaves_catalog_unchanged(table)) co_return;
@@ -46,7 +46,7 @@ std::vector<api::ChangeFeed> Service::change_feeds() {
         co_await ctx->catalog.retire_namespace(detail::kCatalogNamespace);
       },
   };
-  std::vector<api::ChangeFeed> feeds;
+  std::vector<pg::ChangeFeed> feeds;
   feeds.push_back(std::move(feed));
   return feeds;
 }

@@ -6,7 +6,7 @@
 //       sku is unknown or not offered in the shop (list_price NULL).
 // Public: no authentication. Query rules and cache keys: catalog_query.hpp.
 //
-// Caching: cache "catalog" (deps.policies.catalog), namespace "catalog", one entry per
+// Caching: cache "catalog" (CachePolicies::catalog), namespace "catalog", one entry per
 // canonical query or sku; 404s are not cached. Freshness: the products table's
 // trigger sends sf_pricing_changed with payload "products"; change_feeds() retires
 // the namespace on it (and on resync), so a change made anywhere is served within the
@@ -23,8 +23,13 @@
 #include <memory>
 #include <vector>
 
-#include "api/deps.hpp"
+#include "cache/cache.hpp"
 #include "http/router.hpp"
+#include "pg/change_feed.hpp"
+
+namespace shopfloor::pg {
+class Pool;
+}
 
 namespace shopfloor::shop {
 
@@ -32,15 +37,29 @@ namespace detail {
 struct Context;
 }
 
+// The catalog cache ("catalog" in metrics) and its TTL setting (app/config.cpp).
+struct CachePolicies {
+  // TTL of cached catalog pages and products. Default: 5 min.
+  cache::Policy catalog{.ttl = std::chrono::milliseconds(300'000)};
+};
+
+// What the shard hands the service (the catalog is public: no authenticator); every
+// reference must outlive it.
+struct Deps {
+  pg::Pool& db;
+  cache::Engine& cache;
+  const CachePolicies& policies;
+};
+
 class Service {
  public:
-  explicit Service(api::Deps deps);
+  explicit Service(Deps deps);
   ~Service();
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;
 
   void add_routes(http::Router& router);
-  std::vector<api::ChangeFeed> change_feeds();
+  std::vector<pg::ChangeFeed> change_feeds();
 
  private:
   std::unique_ptr<detail::Context> ctx_;

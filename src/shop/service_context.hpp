@@ -3,7 +3,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
-#include "api/deps.hpp"
+#include "shop/service.hpp"
 #include "cache/cache.hpp"
 #include "http/message.hpp"
 #include "http/router.hpp"
@@ -13,8 +13,8 @@ namespace shopfloor::shop::detail {
 inline constexpr const char* kCatalogNamespace = "catalog";
 
 struct Context {
-  explicit Context(api::Deps d) : deps(d), catalog(d.cache, "catalog", d.policies.catalog) {}
-  api::Deps deps;
+  explicit Context(Deps d) : deps(d), catalog(d.cache, "catalog", d.policies.catalog) {}
+  Deps deps;
   cache::Cache catalog;
 };
 

@@ -1,0 +1,71 @@
+#include "app/shard.hpp"
+
+#include "auth/tokens.hpp"
+#include "http/static_files.hpp"  // [console]
+#include "metrics/registry.hpp"
+
+#include <spdlog/spdlog.h>  // [console]
+
+#include <stdexcept>
+
+namespace shopfloor::app {
+
+Shard::Shard(const Config& c, std::shared_ptr<cache::InvalidationLedger> ledger,
+             const HealthState& h)
+    : config(c),
+      health(h),
+      work(ioc.get_executor()),
+      redis(ioc.get_executor(), c.redis),
+      backend(redis, c.cache_prefix),
+      engine(ioc.get_executor(), backend, std::move(ledger), c.cache),
+      db(ioc.get_executor(), c.db),
+      token_cache(engine, "token", c.auth_caches.token),
+      auth(db, token_cache, c.admin_token),
+      mes(mes::Deps{db, engine, c.mes_caches, auth}),
+      pricing(pricing::Deps{db, engine, c.pricing_caches, auth}),
+      shop(shop::Deps{db, engine, c.shop_caches}) {}
+
+void Shard::start() {
+  if (config.cache.enabled) redis.start();
+  auto web = http::StaticFiles::load(config.web_dir);  // [console] operator console, at / on MES
+  if (web->size() == 0) spdlog::warn("console: no files in {} (SHOPFLOOR_WEB_DIR)", config.web_dir);  // [console]
+  for (const http::ServerOptions* options : {&config.mes, &config.pricing, &config.shop}) {
+    auto router = std::make_shared<http::Router>();
+    add_common_routes(*router, health, engine, config.metrics_public);
+    if (options == &config.mes) {
+      auth::add_token_routes(*router, auth);
+      mes.add_routes(*router);
+      http::add_static_routes(*router, web);  // [console]
+    }
+    if (options == &config.pricing) pricing.add_routes(*router);
+    if (options == &config.shop) shop.add_routes(*router);
+    auto server = std::make_unique<http::Server>(ioc, *options, router, metrics::default_registry());
+    server->start();
+    servers.push_back(std::move(server));
+  }
+}
+
+std::vector<pg::ChangeFeed> Shard::change_feeds() {
+  std::vector<pg::ChangeFeed> feeds{auth::token_feed(auth)};
+  for (auto& feed : mes.change_feeds()) feeds.push_back(std::move(feed));
+  for (auto& feed : pricing.change_feeds()) feeds.push_back(std::move(feed));
+  for (auto& feed : shop.change_feeds()) feeds.push_back(std::move(feed));
+  return feeds;
+}
+
+asio::awaitable<void> Shard::drain() {
+  for (auto& server : servers) co_await server->shutdown();
+  redis.stop();
+  db.close();
+  work.reset();
+}
+
+std::uint16_t Shard::port(std::string_view service) const {
+  const http::ServerOptions* all[] = {&config.mes, &config.pricing, &config.shop};
+  for (std::size_t i = 0; i < servers.size(); ++i) {
+    if (all[i]->service == service) return servers[i]->local_endpoint().port();
+  }
+  throw std::invalid_argument("no started listener for service " + std::string(service));
+}
+
+}  // namespace shopfloor::app

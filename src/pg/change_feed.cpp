@@ -1,0 +1,90 @@
+#include "pg/change_feed.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+namespace shopfloor::pg {
+
+struct ChangeFeedListener::State {
+  std::vector<ChangeFeed> feeds;
+  Counts counts;
+  std::map<std::string, std::string, std::less<>> last_payload;
+};
+
+namespace {
+
+void log_failure(const char* what, const std::string& channel, std::exception_ptr e) {
+  if (!e) return;
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    spdlog::error("change feed {}: {} failed: {}", channel, what, ex.what());
+  } catch (...) {
+    spdlog::error("change feed {}: {} failed", channel, what);
+  }
+}
+
+}  // namespace
+
+ChangeFeedListener::ChangeFeedListener(asio::any_io_executor ex, Options opts,
+                                       std::vector<ChangeFeed> feeds)
+    : state_(std::make_shared<State>()) {
+  state_->feeds = std::move(feeds);
+  std::vector<std::string> channels;
+  for (const auto& f : state_->feeds) {
+    if (std::find(channels.begin(), channels.end(), f.channel) == channels.end())
+      channels.push_back(f.channel);
+  }
+  // The callbacks hold the state, not `this`: a coroutine may finish after the
+  // ChangeFeedListener is gone (stop() does not wait for running feeds).
+  auto state = state_;
+  listener_ = std::make_unique<Listener>(
+      ex, std::move(opts), std::move(channels),
+      [state, ex](std::string_view channel, std::string_view payload) {
+        state->last_payload[std::string(channel)] = std::string(payload);
+        for (auto& feed : state->feeds) {
+          if (feed.channel != channel) continue;
+          ++state->counts.notifications;
+          asio::co_spawn(ex, feed.on_change(std::string(payload)),
+                         [state, channel = feed.channel](std::exception_ptr e) {
+                           log_failure("on_change", channel, e);
+                           ++state->counts.changes_handled;
+                         });
+        }
+      },
+      [state, ex] {
+        spdlog::info("change feeds: (re)listening; retiring what notifications may have been missed");
+        for (auto& feed : state->feeds) {
+          ++state->counts.resyncs;
+          asio::co_spawn(ex, feed.on_resync(), [state, channel = feed.channel](std::exception_ptr e) {
+            log_failure("on_resync", channel, e);
+            ++state->counts.resyncs_handled;
+          });
+        }
+      });
+}
+
+ChangeFeedListener::~ChangeFeedListener() = default;
+
+void ChangeFeedListener::start() { listener_->start(); }
+void ChangeFeedListener::stop() { listener_->stop(); }
+bool ChangeFeedListener::listening() const noexcept { return listener_->listening(); }
+int ChangeFeedListener::backend_pid() const noexcept { return listener_->backend_pid(); }
+const ChangeFeedListener::Counts& ChangeFeedListener::counts() const noexcept {
+  return state_->counts;
+}
+
+bool ChangeFeedListener::settled() const noexcept {
+  const Counts& c = state_->counts;
+  return c.resyncs > 0 && c.resyncs_handled == c.resyncs &&
+         c.changes_handled == c.notifications;
+}
+
+std::string ChangeFeedListener::last_payload(const std::string& channel) const {
+  auto it = state_->last_payload.find(channel);
+  return it == state_->last_payload.end() ? std::string() : it->second;
+}
+
+}  // namespace shopfloor::pg

@@ -1,0 +1,70 @@
+// Change feeds: what a module listens to in PostgreSQL, and the one LISTEN connection
+// of a process that dispatches notifications to them.
+//
+// A ChangeFeed is a NOTIFY channel plus two coroutines: on_change runs for each
+// notification on that channel (payload as the trigger sent it); on_resync runs after
+// every (re)connect of the listening connection — notifications sent while nobody
+// listened are lost, so it must retire everything the channel could have told about.
+//
+// ChangeFeedListener owns a pg::Listener on the feeds' channels and spawns each feed's
+// coroutine on the listener's executor, in arrival order (they may overlap: each runs
+// to its own end). It counts what it delivered and what has finished, so a caller can
+// tell when every notification received so far has been handled (settled()), and
+// remembers the last payload per channel (a test's barrier NOTIFY).
+//
+// Thread-safety: none; create, start, stop and query it on its executor's thread.
+// Feeds run there too. stop() closes the connection; coroutines already running finish.
+#pragma once
+
+#include "pg/listener.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace shopfloor::pg {
+
+struct ChangeFeed {
+  std::string channel;
+  std::function<boost::asio::awaitable<void>(std::string payload)> on_change;
+  std::function<boost::asio::awaitable<void>()> on_resync;
+};
+
+class ChangeFeedListener {
+ public:
+  struct Counts {
+    std::uint64_t notifications = 0;     // delivered to a feed
+    std::uint64_t changes_handled = 0;   // on_change coroutines finished
+    std::uint64_t resyncs = 0;           // on_resync coroutines started
+    std::uint64_t resyncs_handled = 0;   // on_resync coroutines finished
+  };
+
+  ChangeFeedListener(asio::any_io_executor ex, Options opts, std::vector<ChangeFeed> feeds);
+  ~ChangeFeedListener();
+  ChangeFeedListener(const ChangeFeedListener&) = delete;
+  ChangeFeedListener& operator=(const ChangeFeedListener&) = delete;
+
+  void start();
+  void stop();
+  bool listening() const noexcept;
+  int backend_pid() const noexcept;
+
+  const Counts& counts() const noexcept;
+  // Every notification and resync started so far has finished, and at least one resync
+  // (the first LISTEN) has run.
+  bool settled() const noexcept;
+  // The last payload received on `channel` ("" when none yet).
+  std::string last_payload(const std::string& channel) const;
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+  std::unique_ptr<Listener> listener_;
+};
+
+}  // namespace shopfloor::pg
