@@ -22,7 +22,7 @@ namespace shopfloor::mes::detail {
 
 asio::awaitable<http::Response> events_get(Context& ctx, const http::Request& req) {
   if (auto who = co_await ctx.authorize(req); !who)
-    co_return http::error_response(who.error(), req.request_id);
+    co_return http::error_response(who.error());
   auto stream = std::make_shared<http::EventStream>(co_await asio::this_coro::executor);
   OrderEvents::instance().subscribe(stream, req.header("last-event-id"));
   http::Response r;
