@@ -65,7 +65,7 @@ class Stack:
     def base_url(self):
         return f'http://127.0.0.1:{self.port}'
 
-    def start(self, timeout=20):
+    def start(self, timeout=40):
         # shopfloor binds with SO_REUSEPORT: another process on these ports would share them
         # silently, so make sure they are free first.
         for p in self.ports:

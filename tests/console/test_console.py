@@ -22,6 +22,7 @@ import stack  # noqa: E402
 
 from selenium import webdriver  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
@@ -92,7 +93,9 @@ def browser(lang='en', width=1280, height=800):
 
 
 def wait(d, cond, timeout=10, what=''):
-    return WebDriverWait(d, timeout, poll_frequency=0.02).until(lambda _: cond(), message=what)
+    # Views re-render on live events: an element read mid-render is simply read again.
+    return WebDriverWait(d, timeout, poll_frequency=0.02,
+                         ignored_exceptions=(StaleElementReferenceException,)).until(lambda _: cond(), message=what)
 
 
 def q(d, css):
@@ -273,9 +276,10 @@ class ConsoleTest(unittest.TestCase):
         # Another client approves it, and at that moment this operator clicks "approved".
         d.execute_script("""
           const [number, token] = arguments;
+          const button = document.querySelector('[data-to="approved"]');  // what the operator sees
           fetch(`/orders/${number}/status`, {method: 'POST', headers: {'Authorization': `Bearer ${token}`,
                 'Content-Type': 'application/json'}, body: JSON.stringify({status: 'approved'})})
-            .then(() => document.querySelector('[data-to="approved"]').click());
+            .then(() => button.click());
         """, number, S.admin)
         notice = q(d, '[data-role="notice"]')
         wait(d, lambda: notice.get_attribute('data-kind') == 'conflict', what='409 shown')
