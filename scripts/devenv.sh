@@ -9,6 +9,10 @@
 #   scripts/devenv.sh status         report both; exit 1 if either is down
 #   scripts/devenv.sh env            print the `export` lines the services need
 #   scripts/devenv.sh redis-stop|redis-start|pg-stop|pg-start   one server only
+#   scripts/devenv.sh redis-snapshot   SAVE: write dump.rdb now (fault tests)
+#   scripts/devenv.sh redis-crash      kill -9, leaving whatever dump.rdb exists
+#   scripts/devenv.sh redis-start-with-data   start and load that dump.rdb (a restart
+#                                     "with its data"); redis-start discards it
 #   scripts/devenv.sh destroy        stop and delete everything under the run dir
 #
 # Settings (environment): SHOPFLOOR_RUN_DIR, SHOPFLOOR_PG_PORT (55432),
@@ -107,17 +111,19 @@ maxmemory-policy volatile-lru
 user default off
 # The services: their key prefix and channel prefix only, and only the commands
 # they use (no FLUSHALL, CONFIG, KEYS, DEBUG, SCAN...).
-user shopfloor on >$app_pw resetkeys ~sf:* resetchannels &sf:* -@all +ping +auth +hello +select +client|setname +client|id +get +mget +set +del +unlink +incr +exists +pexpire +pttl +evalsha +script|load +script|exists +publish +subscribe +unsubscribe
+user shopfloor on >$app_pw resetkeys ~sf:* resetchannels &sf:* -@all +ping +auth +hello +select +client|setname +client|id +info +get +mget +set +del +unlink +incr +exists +pexpire +pttl +evalsha +script|load +script|exists +publish +subscribe +unsubscribe
 # Operators and the test harness (benchmarks, restarts): everything.
 user admin on >$admin_pw ~* &* +@all
 CONF
   )
 }
 
-redis_start() {
+redis_start() {  # redis_start [keep-data]
   if redis_pid >/dev/null; then log "redis already running (pid $(redis_pid))"; return 0; fi
   make_tls
   redis_write_config
+  # A cache starts empty unless a fault test asks for a restart with its data.
+  [ "${1:-}" = keep-data ] || rm -f "$RD/dump.rdb"
   redis-server "$RD/redis.conf"
   for _ in $(seq 1 50); do
     if redis_cli ping 2>/dev/null | grep -q PONG; then log "redis up on 127.0.0.1:$REDIS_PORT (TLS)"; return 0; fi
@@ -231,6 +237,9 @@ case "${1:-}" in
   status) status ;;
   env) print_env ;;
   redis-start) redis_start ;;
+  redis-start-with-data) redis_start keep-data ;;
+  redis-snapshot) redis_cli SAVE >/dev/null ;;
+  redis-crash) pid=$(redis_pid) && kill -9 "$pid" && while kill -0 "$pid" 2>/dev/null; do sleep 0.02; done ;;
   redis-stop) redis_stop ;;
   pg-start) pg_start ;;
   pg-stop) pg_stop ;;

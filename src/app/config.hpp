@@ -46,7 +46,9 @@ struct Config {
   http::ServerOptions pricing{.service = "pricing", .port = 8081};
   http::ServerOptions shop{.service = "shop", .port = 8082};
   pg::Options db{.dbname = "shopfloor", .user = "shopfloor"};
-  redis::Options redis;
+  // The services identify the Redis server on every connection (run_id), so entries a
+  // restarted or replaced server brought back are never served (cache/redis_backend.hpp).
+  redis::Options redis{.identify_server = true};
   std::string cache_prefix = "sf:";
   cache::EngineOptions cache;
   mes::CachePolicies mes_caches;

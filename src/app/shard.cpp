@@ -26,7 +26,9 @@ Shard::Shard(const Config& c, std::shared_ptr<cache::InvalidationLedger> ledger,
       shop(shop::Deps{db, engine, c.shop_caches}) {}
 
 void Shard::start() {
-  if (config.cache.enabled) redis.start();
+  // Started even when lookups bypass the cache: this process's writes must still retire
+  // what other processes cached.
+  redis.start();
   auto web = http::StaticFiles::load(config.web_dir);  // [console] operator console, at / on MES
   if (web->size() == 0) spdlog::warn("console: no files in {} (SHOPFLOOR_WEB_DIR)", config.web_dir);  // [console]
   for (const http::ServerOptions* options : {&config.mes, &config.pricing, &config.shop}) {

@@ -86,6 +86,10 @@ class Backend {
 
   // Cheap, non-blocking: whether the backend believes it can serve now (for /health).
   virtual bool ready() const = 0;
+  // Counts changes of the server behind the backend (a restart, perhaps from a
+  // snapshot; a promoted replica). Entries written before a change are never read
+  // after it, and a lookup must not trust a reply that crossed one. Default: never.
+  virtual std::uint64_t epoch() const { return 0; }
   virtual const char* kind() const = 0;  // "memory", "redis"
 };
 

@@ -154,18 +154,25 @@ asio::awaitable<Result<Answer>> Engine::lookup(CacheStats& stats, const Policy& 
 
   // Hits are not shared: each lookup reads the cache itself (one pipelined round trip),
   // so a value read before a lookup started is never handed to it.
+  // A reply that crossed a change of the server behind the backend (a restart from a
+  // snapshot, a failover) may come from the new server's restored, older data: such a
+  // lookup is answered from the source and stores nothing.
+  const std::uint64_t epoch = backend_.epoch();
+  auto server_changed = [this, epoch] { return backend_.epoch() != epoch; };
   const milliseconds timeout = options_.op_timeout;
   std::uint64_t generation = generations_.contains(ns) ? generations_[ns] : 0;
   auto start = clock_.now();
   auto fetched = co_await backend_.fetch(ns, generation, key, timeout);
   stats.fetch_seconds.observe(seconds_since(start, clock_));
-  if (!note(fetched, stats)) co_return co_await load_only(stats, loader, Source::bypass);
+  if (!note(fetched, stats) || server_changed())
+    co_return co_await load_only(stats, loader, Source::bypass);
   if (fetched->generation != generation) {  // our hint was old: read at the current one
     generation = generations_[ns] = fetched->generation;
     start = clock_.now();
     fetched = co_await backend_.fetch(ns, generation, key, timeout);
     stats.fetch_seconds.observe(seconds_since(start, clock_));
-    if (!note(fetched, stats)) co_return co_await load_only(stats, loader, Source::bypass);
+    if (!note(fetched, stats) || server_changed())
+      co_return co_await load_only(stats, loader, Source::bypass);
     if (fetched->generation != generation) {  // retired again meanwhile: load, don't store
       co_return co_await load_only(stats, loader, Source::miss);
     }
@@ -207,7 +214,7 @@ asio::awaitable<Result<Answer>> Engine::lookup(CacheStats& stats, const Policy& 
       pause.expires_after(policy.lease_poll);
       co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
       auto polled = co_await backend_.fetch(ns, generation, key, timeout);
-      if (!note(polled, stats) || polled->generation != generation) break;
+      if (!note(polled, stats) || server_changed() || polled->generation != generation) break;
       if (polled->value) {
         stats.coalesced.inc();
         stats.hit.inc();
@@ -221,8 +228,8 @@ asio::awaitable<Result<Answer>> Engine::lookup(CacheStats& stats, const Policy& 
 
   Result<Answer> answer = co_await load_only(stats, loader, Source::miss);
   flight->store_sent = true;
-  if (!answer || answer->value.size() > policy.max_value_bytes) {
-    if (answer) stats.oversize.inc();
+  if (!answer || answer->value.size() > policy.max_value_bytes || server_changed()) {
+    if (answer && !server_changed()) stats.oversize.inc();
     auto released = co_await backend_.release_lease(ns, generation, key, token, timeout);
     note(released, stats);
   } else {
@@ -245,8 +252,10 @@ asio::awaitable<Result<Answer>> Engine::lookup(CacheStats& stats, const Policy& 
 
 asio::awaitable<void> Engine::retire(CacheStats& stats, const std::string& ns,
                                      const std::string* key) {
-  if (!options_.enabled) co_return;
-  if (breaker_.allow(clock_.now())) {
+  // Always tried, whatever the breaker says and even when this process does not read
+  // the cache (enabled = false): other processes may be serving the retired entries,
+  // and only a delivered retirement stops them before their change feed catches up.
+  {
     const auto start = clock_.now();
     bool delivered = false;
     if (key) {

@@ -45,7 +45,8 @@
 namespace shopfloor::cache {
 
 struct EngineOptions {
-  // false: every lookup goes straight to the loader (X-Cache: BYPASS). Default: true.
+  // false: every lookup goes straight to the loader (X-Cache: BYPASS); retirements are
+  // still delivered, for the other processes sharing the cache. Default: true.
   bool enabled = true;
   // Deadline of one backend call of a lookup; beyond it the lookup fails open.
   // Default: 20 ms.

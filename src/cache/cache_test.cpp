@@ -331,6 +331,7 @@ class HeldReplies final : public Backend {
     co_return co_await inner_.retire_key(ns, key, timeout);
   }
   bool ready() const override { return inner_.ready(); }
+  std::uint64_t epoch() const override { return inner_.epoch(); }
   const char* kind() const override { return "held"; }
 
  private:
@@ -368,6 +369,32 @@ TEST_F(CacheCore, ARequestAfterAnotherProcessesRetirementNeverTakesAnEarlierRead
   ioc_.run_for(milliseconds(200));
   EXPECT_EQ(early.get()->value, "old");  // began before the write: allowed
   EXPECT_EQ(late.get()->value, "new") << "a request after the write was given an earlier read";
+}
+
+// Issue 10, hole 3: a reply that crossed a change of server (a restart from a snapshot,
+// a promoted replica) may carry data the new server restored from before a retirement.
+TEST_F(CacheCore, AReadAcrossAServerChangeIsAnsweredFromTheSource) {
+  HeldReplies held(backend_, ioc_);
+  EngineOptions slow_ok = options_;
+  slow_ok.op_timeout = milliseconds(5000);
+  Engine engine(ioc_.get_executor(), held, std::make_shared<InvalidationLedger>(), slow_ok, clock_);
+  Cache c(engine, "server_change", policy_);
+  std::string database = "old";
+  Loader from_database = [&]() -> asio::awaitable<Result<std::string>> { co_return database; };
+  ASSERT_EQ(testing::run(ioc_, c.get_or_load("ns", "k", from_database))->value, "old");
+  held.hold();
+  auto across = asio::co_spawn(ioc_, c.get_or_load("ns", "k", from_database), asio::use_future);
+  ioc_.restart();
+  ioc_.poll();  // read "old"; the reply is held
+  database = "new";
+  backend_.change_server();
+  held.release();
+  ioc_.restart();
+  ioc_.run_for(milliseconds(100));
+  auto answer = across.get();
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->value, "new");
+  EXPECT_EQ(answer->source, Source::bypass);
 }
 
 // A waiter takes the leader's value only when the leader's conditional store succeeded
@@ -436,6 +463,33 @@ TEST_F(CacheCore, DisabledCacheAlwaysBypasses) {
     EXPECT_EQ(a->source, Source::bypass);
   }
   EXPECT_EQ(loads_, 2);
+}
+
+// Issue 10, hole 6: a process that does not read the cache still writes; its
+// retirements must reach the cache the other processes read.
+TEST_F(CacheCore, DisabledCacheStillRetiresForTheOtherProcesses) {
+  EngineOptions off = options_;
+  off.enabled = false;
+  Engine disabled(ioc_.get_executor(), backend_, std::make_shared<InvalidationLedger>(), off,
+                  clock_);
+  Cache writer(disabled, "disabled_writer", policy_);
+  ASSERT_EQ(get("k", counting_loader("old"))->value, "old");  // another process cached it
+  testing::run(ioc_, writer.retire_namespace("ns"));
+  auto after = get("k", counting_loader("new"));
+  EXPECT_EQ(after->value, "new");
+  EXPECT_EQ(after->source, Source::miss);
+}
+
+// The write path tries to retire even while the breaker is open: the cache may be back,
+// and every other process may be reading it.
+TEST_F(CacheCore, RetirementIsTriedWhileTheBreakerIsOpen) {
+  ASSERT_EQ(get("k", counting_loader("old"))->value, "old");
+  backend_.set_available(false);
+  for (int i = 0; i < 3; ++i) get("other" + std::to_string(i), counting_loader("x"));
+  ASSERT_FALSE(engine_.cache_usable()) << "the breaker should be open";
+  backend_.set_available(true);
+  testing::run(ioc_, cache_->retire_namespace("ns"));
+  EXPECT_TRUE(ledger_->empty()) << "delivered at once, not deferred to the ledger";
 }
 
 }  // namespace

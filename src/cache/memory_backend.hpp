@@ -48,6 +48,9 @@ class MemoryBackend final : public Backend {
 
   void set_available(bool available) { available_ = available; }
   void set_latency(milliseconds latency) { latency_ = latency; }
+  // Pretends the server behind the backend was replaced (epoch() moves on).
+  void change_server() { ++epoch_; }
+  std::uint64_t epoch() const override { return epoch_; }
   std::size_t entries() const { return values_.size(); }
 
  private:
@@ -64,6 +67,7 @@ class MemoryBackend final : public Backend {
   Clock& clock_;
   bool available_ = true;
   milliseconds latency_{0};
+  std::uint64_t epoch_ = 0;
   std::unordered_map<std::string, std::uint64_t> generations_;
   std::unordered_map<std::string, Item> values_;
   std::unordered_map<std::string, Item> leases_;

@@ -69,13 +69,28 @@ RedisBackend::RedisBackend(redis::Client& client, std::string prefix)
 std::string RedisBackend::generation_key(const std::string& ns) const {
   return prefix_ + "c:{" + ns + "}:gen";
 }
+namespace {
+
+// Entries are keyed by the server that holds them (its run_id, when the client
+// identifies servers): after a restart from a snapshot or a failover to a replica, what
+// the old server held — perhaps from before a retirement that the new one lost — is not
+// even addressed. Generation keys are not epoch-scoped: they only move forward.
+std::string server_segment(const redis::Client& client) {
+  const std::string& id = client.server_id();
+  return id.empty() ? std::string() : id.substr(0, 12) + ":";
+}
+
+}  // namespace
+
 std::string RedisBackend::value_key(const std::string& ns, std::uint64_t generation,
                                     const std::string& key) const {
-  return prefix_ + "c:{" + ns + "}:" + std::to_string(generation) + ":v:" + key;
+  return prefix_ + "c:{" + ns + "}:" + server_segment(client_) + std::to_string(generation) +
+         ":v:" + key;
 }
 std::string RedisBackend::lease_key(const std::string& ns, std::uint64_t generation,
                                     const std::string& key) const {
-  return prefix_ + "c:{" + ns + "}:" + std::to_string(generation) + ":l:" + key;
+  return prefix_ + "c:{" + ns + "}:" + server_segment(client_) + std::to_string(generation) +
+         ":l:" + key;
 }
 
 asio::awaitable<BackendResult<Fetched>> RedisBackend::fetch(const std::string& ns,

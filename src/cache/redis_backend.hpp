@@ -6,12 +6,20 @@
 //
 //   <prefix>c:{<ns>}:gen               generation counter (no TTL: never evicted under
 //                                      volatile-* policies; INCR retires the namespace)
-//   <prefix>c:{<ns>}:<gen>:v:<key>     value, PX ttl
-//   <prefix>c:{<ns>}:<gen>:l:<key>     lease token, PX lease_ttl (SET NX)
+//   <prefix>c:{<ns>}:<srv>:<gen>:v:<key>  value, PX ttl
+//   <prefix>c:{<ns>}:<srv>:<gen>:l:<key>  lease token, PX lease_ttl (SET NX)
+//
+// <srv> is the first 12 characters of the server's run_id when the client identifies
+// servers (redis::Options::identify_server; the services do), and absent otherwise. A
+// restarted server (even one that loaded an RDB or AOF file written before a
+// retirement) or a promoted replica has a new run_id, so nothing it brought back is
+// addressed again; epoch() counts those changes so a lookup in flight across one is
+// answered from the source (cache.cpp).
 //
 // A hit is one MGET of the generation and the value. store() and retire_key() are Lua
 // scripts (EVALSHA) so their checks and writes are atomic. Only GET, MGET, SET, DEL,
-// INCR and EVALSHA/SCRIPT LOAD are used: standard on Redis and Valkey.
+// INCR and EVALSHA/SCRIPT LOAD are used (and INFO server in the client's handshake):
+// standard on Redis and Valkey.
 //
 // Thread-safety: like the client it uses, one per io_context thread.
 #pragma once
@@ -50,6 +58,7 @@ class RedisBackend final : public Backend {
   asio::awaitable<BackendResult<void>> retire_key(const std::string& ns, const std::string& key,
                                                   milliseconds timeout) override;
   bool ready() const override { return client_.connected(); }
+  std::uint64_t epoch() const override { return client_.server_changes(); }
   const char* kind() const override { return "redis"; }
 
   // The layout above, exposed for tests and operators.

@@ -43,6 +43,15 @@ ChangeSet parse_change_event(std::string_view payload) {
   ChangeSet c;
   if (const json::value* txid = o.if_contains("txid"); txid && txid->is_int64())
     c.txid = txid->get_int64();
+  if (const json::value* history = o.if_contains("history")) {
+    if (!history->is_array() || history->get_array().empty()) return everything();
+    for (const json::value& id : history->get_array()) {
+      if (!id.is_int64() || id.get_int64() < 1) return everything();
+      c.order_ids.push_back(id.get_int64());
+    }
+    c.history_only = true;
+    return c;
+  }
   if (const json::value* ids = o.if_contains("orders"); ids && !ids->is_null()) {
     if (!ids->is_array()) return everything();
     for (const json::value& id : ids->get_array()) {

@@ -19,6 +19,8 @@
 //
 // `all` (a bulk statement, TRUNCATE, or a payload that cannot be read) means: assume
 // anything changed — every list namespace, the whole "order" namespace, the dashboard.
+// `history_only` (a direct write to order_status_history, sql/0006) means: only those
+// orders' own entries changed (their "history"); no list, no dashboard.
 #pragma once
 
 #include "mes/status.hpp"
@@ -34,9 +36,12 @@
 namespace shopfloor::mes {
 
 inline constexpr const char* kOrdersChannel = "sf_orders_changed";
+// sql/0002_pricing.sql's channel: payload is the changed reference table's name.
+inline constexpr const char* kReferenceDataChannel = "sf_pricing_changed";
 
 struct ChangeSet {
   bool all = false;
+  bool history_only = false;         // order_ids' history rows changed, nothing else
   long long txid = 0;                // the writing transaction (txid_current()); 0 = unknown
   std::vector<long long> order_ids;  // internal ids (numbers: format_order_number)
   std::vector<Status> statuses;      // old and new
@@ -47,6 +52,7 @@ struct ChangeSet {
 // The notification payload of sql/0004_mes.sql:
 //   {"orders":[42],"statuses":["new","approved"],"customers":["Uralmash"],
 //    "work_centers":["CNC-1"],"txid":1234}  or  {"all":true}
+// and that of sql/0006 for history rows: {"history":[42],"txid":1234}.
 // Anything unreadable (or an unknown status) gives {all = true}: retiring too much is
 // safe, too little is not.
 ChangeSet parse_change_event(std::string_view payload);

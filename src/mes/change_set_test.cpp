@@ -33,6 +33,17 @@ TEST(ChangeEvent, AnythingUnreadableMeansAll) {
   EXPECT_FALSE(parse_change_event(R"({"orders":[1],"statuses":["new"]})").all);
 }
 
+TEST(ChangeEvent, HistoryRowsRetireOnlyTheirOrders) {
+  auto c = parse_change_event(R"({"history":[7,9],"txid":12})");
+  EXPECT_FALSE(c.all);
+  EXPECT_TRUE(c.history_only);
+  EXPECT_EQ(c.order_ids, (std::vector<long long>{7, 9}));
+  EXPECT_EQ(c.txid, 12);
+  EXPECT_TRUE(parse_change_event(R"({"history":[]})").all);
+  EXPECT_TRUE(parse_change_event(R"({"history":["7"]})").all);
+  EXPECT_FALSE(parse_change_event(R"({"orders":[1],"statuses":["new"]})").history_only);
+}
+
 TEST(RetiredWrites, RemembersTheMostRecent4096) {
   RetiredWrites& w = RetiredWrites::instance();
   const long long base = 1'000'000'000'000;

@@ -18,7 +18,9 @@ asio::awaitable<http::Response> order_status_post(Context& ctx, const http::Requ
   auto change = parse_status_change(*body);
   if (!change) co_return http::error_response(change.error());
 
-  auto written = co_await ctx.repo.change_status(*id, std::move(*change));
+  std::optional<ChangeSet> uncertain;
+  auto written = co_await ctx.repo.change_status(*id, std::move(*change), uncertain);
+  if (uncertain) co_await ctx.retire(*uncertain);  // perhaps applied: never stale after it
   if (!written) co_return http::error_response(written.error());
   co_await ctx.retire(written->change);  // before answering: read-your-writes
   co_return http::Response::json(200, std::move(written->body));

@@ -14,7 +14,9 @@ asio::awaitable<http::Response> orders_post(Context& ctx, const http::Request& r
   auto order = parse_new_order(*body);
   if (!order) co_return http::error_response(order.error());
 
-  auto written = co_await ctx.repo.create(std::move(*order));
+  std::optional<ChangeSet> uncertain;
+  auto written = co_await ctx.repo.create(std::move(*order), uncertain);
+  if (uncertain) co_await ctx.retire(*uncertain);  // perhaps applied: never stale after it
   if (!written) co_return http::error_response(written.error());
   co_await ctx.retire(written->change);  // before answering: read-your-writes
   co_return http::Response::json(201, std::move(written->body));

@@ -19,6 +19,9 @@ Problem db_problem(const pg::Error& e, std::string_view what) {
   return e.to_problem();
 }
 
+// The statement may have been applied: the server was reached, but its answer is lost.
+bool outcome_unknown(const pg::Error& e) { return e.kind != pg::Error::Kind::query; }
+
 bool retryable(const pg::Error& e) {
   return e.kind == pg::Error::Kind::query && (e.sqlstate == "40P01" || e.sqlstate == "40001");
 }
@@ -51,10 +54,18 @@ awaitable<Result<std::string>> Repository::dashboard(std::string today) {
   co_return render_dashboard(*rows);
 }
 
-awaitable<Result<Written>> Repository::create(NewOrder o) {
+awaitable<Result<Written>> Repository::create(NewOrder o, std::optional<ChangeSet>& uncertain) {
   auto rows = co_await db_.query(
       sql::kCreate, pg::params(o.customer, o.product_sku, o.quantity, o.work_center, o.due_date,
                                o.priority));
+  if (!rows && outcome_unknown(rows.error())) {
+    // Perhaps created (its id unknown: nobody can have cached the new order itself).
+    ChangeSet maybe;
+    maybe.statuses.push_back(Status::new_);
+    maybe.customers.push_back(o.customer);
+    maybe.work_centers.push_back(o.work_center);
+    uncertain = std::move(maybe);
+  }
   if (!rows) {
     if (integrity(rows.error()))
       co_return Problem::bad_input("unknown_reference",
@@ -87,7 +98,8 @@ awaitable<Result<Written>> Repository::create(NewOrder o) {
   co_return w;
 }
 
-awaitable<Result<Written>> Repository::change_status(long long id, StatusChange c) {
+awaitable<Result<Written>> Repository::change_status(long long id, StatusChange c,
+                                                     std::optional<ChangeSet>& uncertain) {
   for (int attempt = 1;; ++attempt) {
     auto tx = co_await pg::Transaction::begin(db_, "BEGIN ISOLATION LEVEL READ COMMITTED");
     if (!tx) co_return db_problem(tx.error(), "status change begin");
@@ -129,11 +141,6 @@ awaitable<Result<Written>> Repository::change_status(long long id, StatusChange 
     auto body = co_await tx->query(sql::kOrder, pg::params(id));
     if (!body) co_return db_problem(body.error(), "status change read back");
 
-    auto committed = co_await tx->commit();
-    if (!committed) {
-      if (retryable(committed.error()) && attempt < 3) continue;
-      co_return db_problem(committed.error(), "status change commit");
-    }
     Written w;
     w.body = render_order(*body);
     w.change.txid = txid;
@@ -141,6 +148,15 @@ awaitable<Result<Written>> Repository::change_status(long long id, StatusChange 
     w.change.statuses = {*current, c.to};
     w.change.customers.push_back(customer);
     w.change.work_centers.push_back(work_center);
+    auto committed = co_await tx->commit();
+    if (!committed) {
+      // A serialization failure or deadlock at COMMIT is a definite abort: try again.
+      // Any other failure leaves the outcome unknown; retrying then could answer 409
+      // for a change that was applied. Answer 503 and let the caller retire.
+      if (retryable(committed.error()) && attempt < 3) continue;
+      if (outcome_unknown(committed.error())) uncertain = w.change;
+      co_return db_problem(committed.error(), "status change commit");
+    }
     co_return w;
   }
 }

@@ -1,10 +1,11 @@
 // Repository: every SQL statement of the MES API, each returning the ready JSON body.
 //
 // Reads are one statement each (one snapshot, one round trip): a list page and its
-// total together; an order with its history; the dashboard. Totals filtered by status,
-// customer or work centre (one of them, any status set) and the dashboard's counts come
-// from order_counts, kept exact by the orders trigger (sql/0004_mes.sql); overdue and
-// customer-plus-work-centre totals count through the indexes.
+// total together; an order with its history; the dashboard. Totals and the dashboard's
+// counts come from counters kept exact by the orders triggers (order_counts of
+// sql/0004_mes.sql; open orders per due date and per customer and work centre of
+// sql/0005_order_counts.sql); only overdue totals for one customer count through the
+// indexes.
 //
 // Writes:
 //   create(): one statement (customer registered if new, order inserted) that inserts
@@ -25,6 +26,8 @@
 // acquire_timeout (pg/pool.hpp). Not cancellable from outside.
 // Thread-safety: one per shard, like the pool it uses.
 #pragma once
+
+#include <optional>
 
 #include "core/problem.hpp"
 #include "mes/change_set.hpp"
@@ -63,8 +66,13 @@ class Repository {
   // {"by_status","overdue","due_today","by_work_center","generated_at"}.
   boost::asio::awaitable<Result<std::string>> dashboard(std::string today);
 
-  boost::asio::awaitable<Result<Written>> create(NewOrder o);
-  boost::asio::awaitable<Result<Written>> change_status(long long id, StatusChange c);
+  // Writes. When the outcome is unknown — the INSERT or the COMMIT was sent and its
+  // answer lost, so the write may have been applied — the result is a 503 Problem and
+  // `uncertain` receives what the write would have changed: the caller retires that
+  // too before answering, so an applied write is never followed by a stale answer.
+  boost::asio::awaitable<Result<Written>> create(NewOrder o, std::optional<ChangeSet>& uncertain);
+  boost::asio::awaitable<Result<Written>> change_status(long long id, StatusChange c,
+                                                        std::optional<ChangeSet>& uncertain);
 
   // Every customer and work centre (for retiring every list namespace).
   boost::asio::awaitable<Result<Names>> names();

@@ -102,11 +102,13 @@ awaitable<void> Context::retire(const ChangeSet& change) {
     co_return;
   }
   std::vector<awaitable<void>> tasks;
-  for (std::string& ns : affected_list_namespaces(change))
-    tasks.push_back(retire_one(orders_list, std::move(ns)));
+  if (!change.history_only) {
+    for (std::string& ns : affected_list_namespaces(change))
+      tasks.push_back(retire_one(orders_list, std::move(ns)));
+    tasks.push_back(retire_one(dashboard, kDashboardNamespace));
+  }
   for (long long id : change.order_ids)
     tasks.push_back(retire_one_key(order, kOrderNamespace, format_order_number(id)));
-  tasks.push_back(retire_one(dashboard, kDashboardNamespace));
   co_await run_all(std::move(tasks));
   if (change.txid != 0) RetiredWrites::instance().add(change.txid);
 }
@@ -209,6 +211,18 @@ std::vector<pg::ChangeFeed> Service::change_feeds() {
         spdlog::info("mes: change feed (re)connected; retiring every cached answer");
         co_await ctx->retire_everything();
         OrderEvents::instance().publish_reset();
+      },
+  });
+  // The dashboard lists every work centre (sql/0002's work_centers, owned by the pricing
+  // reference data): a work centre added, removed or renamed by anyone shows there.
+  feeds.push_back(pg::ChangeFeed{
+      kReferenceDataChannel,
+      [ctx](std::string table) -> asio::awaitable<void> {
+        if (table != "work_centers") co_return;
+        co_await ctx->dashboard.retire_namespace(kDashboardNamespace);
+      },
+      [ctx]() -> asio::awaitable<void> {
+        co_await ctx->dashboard.retire_namespace(kDashboardNamespace);
       },
   });
   return feeds;

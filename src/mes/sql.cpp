@@ -56,23 +56,40 @@ ListStatement list_statement(const ListQuery& q, const std::string& today) {
     statuses = param(array);
     cond("o.status = ANY(" + statuses + "::text[])");
   }
-  std::string customer, work_center;
+  std::string customer, work_center, today_param;
   if (q.customer) cond("o.customer = " + (customer = param(*q.customer)));
   if (q.work_center) cond("o.work_center = " + (work_center = param(*q.work_center)));
   if (q.overdue)
-    cond("o.status NOT IN ('shipped', 'cancelled') AND o.due_date < " + param(today) + "::date");
+    cond("o.status NOT IN ('shipped', 'cancelled') AND o.due_date < " +
+         (today_param = param(today)) + "::date");
 
-  // Totals: the exact counters of order_counts when the filter is one of their keys
-  // (status set, customer, work centre); otherwise an index count.
+  // Totals: exact counters kept by the orders triggers (sql/0004_mes.sql, 0005) wherever
+  // the filter is one of their keys: overdue from the open orders per due date (alone, or
+  // by status and work centre), a customer and a work centre together from
+  // customer_work_center_counts, one of status set / customer / work centre from
+  // order_counts. Overdue for one customer counts through the indexes.
   std::string total;
-  if (q.overdue || (q.customer && q.work_center)) {
+  auto status_filter = [&statuses]() {
+    return statuses.empty() ? std::string() : " AND status = ANY(" + statuses + "::text[])";
+  };
+  if (q.overdue && q.customer) {
     total = "SELECT count(*) FROM orders o" + where;
+  } else if (q.overdue && statuses.empty() && !q.work_center) {
+    total = "SELECT COALESCE(sum(n), 0) FROM live_due_counts WHERE due_date < " + today_param +
+            "::date";
+  } else if (q.overdue) {
+    total = "SELECT COALESCE(sum(n), 0) FROM live_order_counts WHERE due_date < " + today_param +
+            "::date" + status_filter();
+    if (q.work_center) total += " AND work_center = " + work_center;
+  } else if (q.customer && q.work_center) {
+    total = "SELECT COALESCE(sum(n), 0) FROM customer_work_center_counts WHERE customer = " +
+            customer + " AND work_center = " + work_center + status_filter();
   } else {
     total = "SELECT COALESCE(sum(n), 0) FROM order_counts WHERE ";
     if (q.customer) total += "kind = 'customer' AND key = " + customer;
     else if (q.work_center) total += "kind = 'work_center' AND key = " + work_center;
     else total += "kind = 'all' AND key = ''";
-    if (!statuses.empty()) total += " AND status = ANY(" + statuses + "::text[])";
+    total += status_filter();
   }
 
   // Open orders only (overdue, or live statuses only) are the small live tail of a large

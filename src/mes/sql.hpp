@@ -31,15 +31,16 @@ inline constexpr const char* kOrder =
 
 // $1 today → rows (kind, name, n): kind 's' per status, 'overdue', 'due_today', 'w' per
 // work centre (orders in_production), 'at' (name = generated_at). Counts come from
-// order_counts; overdue and due today from the partial index of open orders.
+// order_counts; overdue and due today from live_due_counts (open orders per due date,
+// sql/0005_order_counts.sql): a few dozen rows in all, never the orders table.
 inline constexpr const char* kDashboard = R"sql(
 SELECT 's' AS kind, status AS name, n FROM order_counts WHERE kind = 'all' AND key = ''
 UNION ALL
-SELECT 'overdue', NULL, count(*) FROM orders
- WHERE status NOT IN ('shipped', 'cancelled') AND due_date < $1::date
+SELECT 'overdue', NULL, COALESCE(sum(n), 0)::bigint FROM live_due_counts
+ WHERE due_date < $1::date
 UNION ALL
-SELECT 'due_today', NULL, count(*) FROM orders
- WHERE status NOT IN ('shipped', 'cancelled') AND due_date = $1::date
+SELECT 'due_today', NULL, COALESCE(sum(n), 0)::bigint FROM live_due_counts
+ WHERE due_date = $1::date
 UNION ALL
 SELECT 'w', w.code, COALESCE(c.n, 0) FROM work_centers w
   LEFT JOIN order_counts c
@@ -76,9 +77,14 @@ inline constexpr const char* kChangeStatus =
     "INSERT INTO order_status_history (order_id, from_status, to_status, comment) "
     "SELECT id, $3, $2, $4 FROM changed";
 
-// (kind, name): 'c' every customer, 'w' every work centre.
+// (kind, name): 'c' every customer, 'w' every work centre — including names no order or
+// reference row carries any more (renamed, deleted): order_counts keeps a row, perhaps
+// at zero, for every customer and work centre an order ever had, so retiring "every
+// list namespace" after a bulk change also retires lists cached under old names.
 inline constexpr const char* kNames =
-    "SELECT 'c', name FROM customers UNION ALL SELECT 'w', code FROM work_centers";
+    "SELECT 'c', name FROM customers UNION SELECT 'w', code FROM work_centers "
+    "UNION SELECT CASE kind WHEN 'customer' THEN 'c' ELSE 'w' END, key FROM order_counts "
+    "WHERE kind IN ('customer', 'work_center')";
 
 // The list page with its total, one statement. Columns: total, the 10 Order columns,
 // then id, created_at, due_date (sort keys). An empty page gives one row whose Order

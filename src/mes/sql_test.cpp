@@ -20,7 +20,7 @@ TEST(ListStatement, ValuesAreParametersNeverText) {
   EXPECT_EQ(st.params[2], "{new,ready}");
   EXPECT_EQ(st.params[3], *q.customer);
   EXPECT_EQ(st.params[4], "2026-11-24");
-  EXPECT_NE(st.text.find("count(*)"), std::string::npos);  // overdue: counted
+  EXPECT_NE(st.text.find("count(*)"), std::string::npos);  // overdue for a customer: counted
 }
 
 TEST(ListStatement, TotalsComeFromTheCountersWhenTheFilterIsOneOfTheirKeys) {
@@ -39,8 +39,25 @@ TEST(ListStatement, TotalsComeFromTheCountersWhenTheFilterIsOneOfTheirKeys) {
   const auto st3 = sql::list_statement(by_customer, "2026-11-24");
   EXPECT_NE(st3.text.find("kind = 'customer' AND key = $4 AND status = ANY($3::text[])"),
             std::string::npos);
-  by_customer.work_center = "CNC-1";  // two keys: no single counter
-  EXPECT_NE(sql::list_statement(by_customer, "2026-11-24").text.find("count(*)"), std::string::npos);
+  by_customer.work_center = "CNC-1";  // both keys: their own counters
+  EXPECT_NE(sql::list_statement(by_customer, "2026-11-24")
+                .text.find("FROM customer_work_center_counts WHERE customer = $4 AND "
+                           "work_center = $5 AND status = ANY($3::text[])"),
+            std::string::npos);
+
+  ListQuery overdue;  // overdue: the open orders per due date, never count(*)
+  overdue.overdue = true;
+  auto text = sql::list_statement(overdue, "2026-11-24").text;
+  EXPECT_NE(text.find("FROM live_due_counts WHERE due_date < $3::date"), std::string::npos) << text;
+  EXPECT_EQ(text.find("count(*)"), std::string::npos);
+  overdue.statuses = {Status::new_, Status::ready};
+  overdue.work_center = "CNC-1";
+  text = sql::list_statement(overdue, "2026-11-24").text;
+  EXPECT_NE(text.find("FROM live_order_counts WHERE due_date < $5::date AND status = "
+                      "ANY($3::text[]) AND work_center = $4"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("count(*)"), std::string::npos);
 
   ListQuery live;
   live.statuses = {Status::new_, Status::approved};

@@ -54,6 +54,9 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
   bool started = false;
   bool stopped = false;
   std::function<void()> on_reconnect;
+  std::function<void(const std::string&)> on_server_change;
+  std::string server_id;            // identify_server: the newest connection's server
+  std::uint64_t server_changes = 0;
   std::minstd_rand rng;
   error_code last_error;
 
@@ -144,6 +147,23 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
       }
       slot.failing = false;
       slot.failures = 0;
+      // Still before this connection carries its first command (no suspension since
+      // connect() made it ready): whoever keys data by server learns of a new one first.
+      if (o.identify_server && connection->server_id() != self->server_id) {
+        if (!self->server_id.empty()) {
+          spdlog::warn("redis: {}:{} is a different server now (run_id {} -> {})", o.host, o.port,
+                       self->server_id, connection->server_id());
+        }
+        self->server_id = connection->server_id();
+        ++self->server_changes;
+        if (self->on_server_change) {
+          try {
+            self->on_server_change(self->server_id);
+          } catch (...) {
+            detail::log_exception("redis", "on_server_change callback", std::current_exception());
+          }
+        }
+      }
       bool all_up = true;
       for (auto& s : self->slots) all_up = all_up && s->connection && s->connection->ready();
       if (all_up) self->last_error = {};
@@ -254,6 +274,12 @@ error_code Client::last_error() const {
 
 const Options& Client::options() const {
   return impl_->opts;
+}
+
+const std::string& Client::server_id() const { return impl_->server_id; }
+std::uint64_t Client::server_changes() const { return impl_->server_changes; }
+void Client::on_server_change(std::function<void(const std::string&)> callback) {
+  impl_->on_server_change = std::move(callback);
 }
 
 void Client::on_reconnect(std::function<void()> callback) {

@@ -106,6 +106,16 @@ class Client {
   // Set before start(). Exceptions it throws are logged and ignored.
   void on_reconnect(std::function<void()> callback);
 
+  // With Options::identify_server: the run_id of the server the newest connection
+  // reached, and how many times it differed from the one before (the first connection
+  // counts as one). A restarted server (perhaps restored from a snapshot) or a
+  // promoted replica has a new run_id. on_server_change runs on the client's executor
+  // as soon as a connection to a new server is ready, before that connection carries
+  // any command. Set before start().
+  const std::string& server_id() const;
+  std::uint64_t server_changes() const;
+  void on_server_change(std::function<void(const std::string& server_id)> callback);
+
   const Options& options() const;
 
  private:

@@ -149,6 +149,21 @@ asio::awaitable<error_code> handshake(Transport& transport, ReplyReader& reader,
 
 }  // namespace
 
+std::string info_field(std::string_view info, std::string_view field) {
+  std::size_t at = 0;
+  while (at < info.size()) {
+    std::size_t end = info.find('\n', at);
+    if (end == std::string_view::npos) end = info.size();
+    std::string_view line = info.substr(at, end - at);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.size() > field.size() && line.substr(0, field.size()) == field &&
+        line[field.size()] == ':')
+      return std::string(line.substr(field.size() + 1));
+    at = end + 1;
+  }
+  return {};
+}
+
 asio::awaitable<error_code> establish(Transport& transport, ReplyReader& reader,
                                       const Options& opts, std::string_view client_name,
                                       std::string_view extra, std::size_t extra_replies,
@@ -197,8 +212,21 @@ Connection::~Connection() = default;
 asio::awaitable<error_code> Connection::connect(std::string& detail) {
   state_ = State::connecting;
   transport_ = make_transport(ex_, opts_.tls ? tls_ : nullptr);
-  auto ec =
-      co_await establish(*transport_, reader_, opts_, opts_.client_name, {}, 0, nullptr, detail);
+  std::string identify;
+  std::vector<Reply> identity;
+  if (opts_.identify_server) {
+    std::string_view args[] = {"INFO", "server"};
+    append_command(identify, args);
+  }
+  auto ec = co_await establish(*transport_, reader_, opts_, opts_.client_name, identify,
+                               identify.empty() ? 0 : 1, &identity, detail);
+  if (!ec && opts_.identify_server) {
+    server_id_ = identity.empty() ? std::string() : info_field(identity.front().str, "run_id");
+    if (server_id_.empty()) {
+      detail = "INFO server answered no run_id";
+      ec = make_error_code(error::handshake_failed);
+    }
+  }
   if (state_ == State::closed) co_return close_reason_;  // close() during the handshake
   if (ec) {
     close(ec);

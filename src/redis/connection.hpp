@@ -101,6 +101,9 @@ asio::awaitable<boost::system::error_code> establish(
     std::string_view extra, std::size_t extra_replies, std::vector<Reply>* extra_out,
     std::string& detail);
 
+// The value of `field` in an INFO reply ("run_id:abc..." lines); empty when absent.
+std::string info_field(std::string_view info, std::string_view field);
+
 // Delay before reconnect attempt `attempt` (0-based) of a Client connection or a
 // Subscriber: d = min(reconnect_max, reconnect_min * 2^attempt), then a random point in
 // [d/2, d] so that many shards do not reconnect in lockstep after an outage.
@@ -134,6 +137,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void close(boost::system::error_code reason);
 
   bool ready() const { return state_ == State::ready; }
+  // The server's run_id when Options::identify_server (empty otherwise), known once
+  // connect() succeeded.
+  const std::string& server_id() const { return server_id_; }
   // A batch is being gathered and may take more: submitted bytes wait for the
   // writer, and fewer than kMaxGathered of them (so that a connection whose
   // write is stuck stops attracting all new commands).
@@ -180,6 +186,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   asio::any_io_executor ex_;
   Options opts_;
+  std::string server_id_;
   std::shared_ptr<TlsContext> tls_;
   std::size_t id_;
   Clock::duration dead_after_;

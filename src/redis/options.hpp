@@ -62,6 +62,12 @@ struct Options {
   // Default: "shopfloor".
   std::string client_name = "shopfloor";
 
+  // Ask every new connection which server process it reached (`INFO server`: run_id)
+  // before it carries commands, so the owner can tell a restarted or replaced server
+  // from the one it knew (Client::server_changes, on_server_change). The ACL user then
+  // needs +info. Default: false.
+  bool identify_server = false;
+
   // Subscriber only: a PING is sent this often on the otherwise silent
   // subscription; no bytes from the server for ping_interval + connect_timeout
   // means the connection is dead and is replaced. Default: 1000 ms.
