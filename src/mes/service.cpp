@@ -219,10 +219,10 @@ std::vector<pg::ChangeFeed> Service::change_feeds() {
       kReferenceDataChannel,
       [ctx](std::string table) -> asio::awaitable<void> {
         if (table != "work_centers") co_return;
-        co_await ctx->dashboard.retire_namespace(kDashboardNamespace);
+        co_await ctx->dashboard.retire_namespace(detail::kDashboardNamespace);
       },
       [ctx]() -> asio::awaitable<void> {
-        co_await ctx->dashboard.retire_namespace(kDashboardNamespace);
+        co_await ctx->dashboard.retire_namespace(detail::kDashboardNamespace);
       },
   });
   return feeds;
