@@ -240,7 +240,8 @@ class ConsoleTest(unittest.TestCase):
         self.assertFalse(d.execute_script('return window.__xss === true'))
         number = list_numbers(d)[0]
         S.api('POST', f'/orders/{number}/status', {'status': 'approved', 'comment': '<script>window.__xss=true</script><b>bold</b>'}, expect=200)
-        q(d, f'tr[data-number="{number}"] a').click()
+        # The change re-renders the list (live): click whichever row is there now.
+        wait(d, lambda: q(d, f'tr[data-number="{number}"] a').click() or True)
         wait(d, lambda: qa(d, '.timeline .comment'))
         self.assertEqual(q(d, '.timeline .comment').text, '<script>window.__xss=true</script><b>bold</b>')
         self.assertEqual(qa(d, '.timeline b, .timeline script'), [])
