@@ -85,6 +85,7 @@ class Stack:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
+                self.log.close()
                 raise RuntimeError(f'shopfloor serve exited with {self.proc.returncode}; see {self.log_path}')
             try:
                 h = self.request('GET', '/health')
@@ -93,6 +94,7 @@ class Stack:
             except OSError:
                 pass
             time.sleep(0.1)
+        self.stop(signal.SIGKILL)  # never leave a half-started server behind
         raise RuntimeError('the service did not report db and cache up in time')
 
     def stop(self, sig=signal.SIGTERM, timeout=15):
