@@ -545,6 +545,7 @@ class EventsProtocolTest(unittest.TestCase):
             stack.psql("DO $$ BEGIN FOR i IN %d..%d LOOP PERFORM pg_notify('sf_orders_changed', "
                        "'{\"orders\":[],\"statuses\":[],\"txid\":' || (-i) || '}'); END LOOP; END $$"
                        % (batch * 500 + 1, batch * 500 + 500))
+            time.sleep(0.2)  # one batch (~35 KB) fits the queue of a reader that keeps up
         deadline = time.monotonic() + 90
         received = 0
         slow.settimeout(30)
