@@ -20,6 +20,7 @@ bash scripts/prepare.sh "$BUILD/src/app/shopfloor"
 # shellcheck disable=SC1091
 source "${SHOPFLOOR_RUN_DIR:-$ROOT/.run}/env.sh"
 echo "admin token: $SHOPFLOOR_ADMIN_TOKEN_FILE"
+echo "Operator console: http://127.0.0.1:${SHOPFLOOR_MES_PORT:-8080}/ (sign in with the admin token above)"
 echo "MES http://127.0.0.1:${SHOPFLOOR_MES_PORT:-8080}" \
   " Pricing http://127.0.0.1:${SHOPFLOOR_PRICING_PORT:-8081}" \
   " Shop http://127.0.0.1:${SHOPFLOOR_SHOP_PORT:-8082}"

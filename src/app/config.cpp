@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <filesystem>
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -216,6 +217,7 @@ const std::vector<Setting>& settings() {
       {"SHOPFLOOR_CACHE_SUMMARY_INTERVAL_MS", "How often the hit-ratio summary is logged per cache.", false, millis([](Config& c) -> M { return c.summary_interval; })},
       {"SHOPFLOOR_ADMIN_TOKEN", "Bootstrap admin bearer token; prefer SHOPFLOOR_ADMIN_TOKEN_FILE.", true, text([](Config& c) -> S { return c.admin_token; })},
       {"SHOPFLOOR_SQL_DIR", "Folder of the numbered migrations and seed/ scripts.", false, text([](Config& c) -> S { return c.sql_dir; }), "sql (beside the working directory)"},
+      {"SHOPFLOOR_WEB_DIR", "Folder of the operator console's static files, served at / on the MES listener (read at start-up).", false, text([](Config& c) -> S { return c.web_dir; }), "web (beside SHOPFLOOR_SQL_DIR)"},  // [console]
   };
   return table;
 }
@@ -274,6 +276,7 @@ Result<Config> load_config(
                                                   (s.secret ? "" : " (got \"" + *value + "\")"));
     }
   }
+  if (c.web_dir.empty()) c.web_dir = (std::filesystem::path(c.sql_dir).parent_path() / "web").string();  // [console]
   return c;
 }
 

@@ -57,6 +57,7 @@ struct Config {
   auth::CachePolicies auth_caches;
   std::string admin_token;  // secret
   std::string sql_dir = "sql";
+  std::string web_dir;  // console: static files (web/); empty → "web" beside sql_dir  [console]
 
   // Every cache's policy (the settings that apply to all caches at once).
   std::vector<cache::Policy*> all_cache_policies();

@@ -1,7 +1,10 @@
 #include "app/shard.hpp"
 
 #include "auth/tokens.hpp"
+#include "http/static_files.hpp"  // [console]
 #include "metrics/registry.hpp"
+
+#include <spdlog/spdlog.h>  // [console]
 
 #include <stdexcept>
 
@@ -26,12 +29,15 @@ void Shard::start() {
   // Started even when lookups bypass the cache: this process's writes must still retire
   // what other processes cached.
   redis.start();
+  auto web = http::StaticFiles::load(config.web_dir);  // [console] operator console, at / on MES
+  if (web->size() == 0) spdlog::warn("console: no files in {} (SHOPFLOOR_WEB_DIR)", config.web_dir);  // [console]
   for (const http::ServerOptions* options : {&config.mes, &config.pricing, &config.shop}) {
     auto router = std::make_shared<http::Router>();
     add_common_routes(*router, health, engine, config.metrics_public);
     if (options == &config.mes) {
       auth::add_token_routes(*router, auth);
       mes.add_routes(*router);
+      http::add_static_routes(*router, web);  // [console]
     }
     if (options == &config.pricing) pricing.add_routes(*router);
     if (options == &config.shop) shop.add_routes(*router);

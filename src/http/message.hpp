@@ -10,6 +10,7 @@
 #pragma once
 
 #include <boost/asio/ip/address.hpp>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,6 +20,8 @@
 namespace shopfloor::http {
 
 namespace asio = boost::asio;
+
+class EventStream;  // http/event_stream.hpp
 
 enum class Method { get, head, post, put, patch, delete_, options, other };
 
@@ -52,6 +55,10 @@ struct Response {
   // Extra headers, e.g. {"X-Cache", "HIT"}. Do not repeat the headers the server
   // sets itself (see top of file).
   HeaderList headers;
+  // Set for a streaming answer (Server-Sent Events): the server writes the status and
+  // headers, then the stream's frames as they come instead of `body`, and closes the
+  // connection when the stream ends (see http/event_stream.hpp).
+  std::shared_ptr<EventStream> stream;
   // For a 500 built by error_response(): the problem's detail, which is never sent to
   // the client. The server logs it with the request id (one place for every service).
   std::string internal_detail;

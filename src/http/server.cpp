@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "http/error_response.hpp"
+#include "http/event_stream.hpp"
 #include "http/request_id.hpp"
 #include "http/target.hpp"
 
@@ -59,6 +60,8 @@ constexpr std::string_view kUnmatchedRoute = "unmatched";
 constexpr auto kLingerTime = std::chrono::milliseconds(1000);
 constexpr std::size_t kLingerBytes = 1 << 20;
 constexpr std::size_t kReadChunk = 16 * 1024;
+// Socket send buffer of an event stream (Linux doubles it for bookkeeping).
+constexpr int kStreamSendBuffer = 32 * 1024;
 
 using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
 
@@ -129,9 +132,11 @@ struct SessionControl {
     idle,     // waiting for the first byte of a request: closed at once on shutdown
     reading,  // a request has started arriving: allowed to finish
     busy,     // handler running or answer being written: allowed to finish
+    streaming,  // writing an EventStream: closed (after what is queued) on shutdown
   };
   State state = State::idle;
   beast::tcp_stream* stream = nullptr;  // set while the coroutine runs
+  std::shared_ptr<EventStream> events;  // set while streaming
   asio::cancellation_signal cancel;     // terminal cancellation of the coroutine
 };
 
@@ -218,6 +223,7 @@ struct ServerState {
     error_code ec;
     acceptor.close(ec);
     for (auto& s : sessions) {
+      if (s.events) s.events->close(EventStream::Reason::shutdown);
       s.cancel.emit(asio::cancellation_type::terminal);
       if (s.stream != nullptr) s.stream->close();
     }
@@ -290,6 +296,60 @@ asio::awaitable<std::optional<std::size_t>> write_answer(Impl& self, beast::tcp_
     spdlog::debug("http: {} writing answer to request {} failed: {}", self.opts.service, request_id,
                   ec.message());
     co_return std::nullopt;
+  }
+  co_return bytes;
+}
+
+// The status line and headers of a streaming answer. No Content-Length and no chunked
+// framing: the body is the event stream and ends when the connection closes (which
+// HTTP/1.0 and 1.1 clients, fetch() included, read as the end of the body).
+std::string stream_head(const Response& res, const std::string& request_id, unsigned version) {
+  std::string h = version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  h += std::to_string(res.status);
+  h += ' ';
+  h += std::string_view(bhttp::obsolete_reason(bhttp::int_to_status(res.status)));
+  h += "\r\nServer: shopfloor\r\nContent-Type: ";
+  h += res.content_type;
+  h += "\r\nX-Request-Id: ";
+  h += request_id;
+  h += "\r\nConnection: close\r\n";
+  for (const auto& [name, value] : res.headers) h += name + ": " + value + "\r\n";
+  h += "\r\n";
+  return h;
+}
+
+// Writes a streaming answer until its EventStream ends or a write fails (a peer that
+// went away, or one that does not read within write_timeout). Returns the bytes sent.
+asio::awaitable<std::size_t> write_stream(Impl& self, beast::tcp_stream& stream, Response& res,
+                                          const std::string& request_id, unsigned version) {
+  EventStream& events = *res.stream;
+  // Bound what the kernel holds for a client that stops reading too: with the stream's
+  // own queue (max_queued_bytes) that is all the memory a slow consumer can pin.
+  error_code ignored;
+  stream.socket().set_option(asio::socket_base::send_buffer_size(kStreamSendBuffer), ignored);
+  std::string chunk = stream_head(res, request_id, version);
+  std::size_t bytes = 0;
+  bool head = true;
+  while (true) {
+    stream.expires_after(self.opts.write_timeout);
+    auto [ec, n] = co_await asio::async_write(stream, asio::buffer(chunk), nothrow_awaitable);
+    // Waiting for the next event is not a stalled write: no deadline meanwhile.
+    stream.expires_never();
+    if (ec) {
+      spdlog::debug("http: {} event stream of request {} ended: {}", self.opts.service,
+                    request_id, ec.message());
+      events.close();
+      break;
+    }
+    if (!head) bytes += n;
+    head = false;
+    auto next = co_await events.next();
+    if (!next) break;
+    chunk = std::move(*next);
+  }
+  if (events.reason() == EventStream::Reason::overflow) {
+    spdlog::info("http: {} event stream of request {} dropped: the client does not keep up",
+                 self.opts.service, request_id);
   }
   co_return bytes;
 }
@@ -491,6 +551,20 @@ asio::awaitable<void> run_session(std::shared_ptr<Impl> self, tcp::socket socket
           {ProblemKind::internal, "internal_error",
            fmt::format("handler for {} answered invalid status {}", route, res.status)});
     }
+    if (res.stream) {
+      if (res.status == 200 && r.method == Method::get && !self->stopping) {
+        ctl.state = detail::SessionControl::State::streaming;
+        ctl.events = res.stream;
+        const auto bytes = co_await write_stream(*self, stream, res, r.request_id, msg.version());
+        ctl.events.reset();
+        self->record(r, res, route, bytes, started_at);
+        close = Close::graceful;
+        break;
+      }
+      // HEAD, an error, or shutdown under way: an ordinary answer without the stream.
+      res.stream->close();
+      res.stream.reset();
+    }
     // Shutdown may have begun while the handler ran: answer, then close.
     keep = keep && !self->stopping;
     const auto bytes = co_await write_answer(*self, stream, res, r.request_id, msg.version(), keep,
@@ -600,11 +674,15 @@ asio::awaitable<void> Server::shutdown() {
   error_code ec;
   self->acceptor.close(ec);
 
-  // Idle keep-alive connections have nothing in flight: close them now.
+  // Idle keep-alive connections have nothing in flight: close them now. Event streams
+  // never finish by themselves: end them (what is queued is still written).
   std::size_t idle = 0;
   for (auto& s : self->sessions) {
     if (s.state == detail::SessionControl::State::idle && s.stream != nullptr) {
       s.stream->cancel();
+      ++idle;
+    } else if (s.events) {
+      s.events->close(EventStream::Reason::shutdown);
       ++idle;
     }
   }

@@ -33,6 +33,15 @@
 // level with the request id; the connection is closed and the server keeps
 // serving.
 //
+// Streaming answers (Server-Sent Events): a GET handler may answer 200 with
+// Response::stream set (http/event_stream.hpp). The server writes the status and headers
+// with `Connection: close` and no length, then each chunk the stream yields, each write
+// bounded by write_timeout (a client that stops reading is dropped), until the stream
+// ends or the client goes away; then the connection closes. The access line is logged
+// when the stream ends. On shutdown streams are ended at once (their queued frames are
+// still written), so open streams do not hold up the drain. A stream's socket send buffer
+// is kept small (32 KiB) so a client that stops reading pins little kernel memory either.
+//
 // Observability: one spdlog info line per request (`http_access service=…
 // method=… target="…" status=… bytes=… duration_ms=… request_id=… remote=…
 // cache=…`), and per server the metrics listed at the top of server.cpp

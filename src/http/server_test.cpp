@@ -19,10 +19,12 @@
 #include <boost/json/serialize.hpp>
 #include <chrono>
 #include <future>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
 
 #include "http/error_response.hpp"
+#include "http/event_stream.hpp"
 #include "http/json_body.hpp"
 
 namespace shopfloor::http {
@@ -92,6 +94,26 @@ class Client {
     return false;
   }
 
+  // Reads raw bytes until `needle` has arrived (or the deadline, or close); returns all
+  // read so far.
+  std::string read_until(std::string_view needle, std::chrono::milliseconds limit = 2000ms) {
+    const auto deadline = Clock::now() + limit;
+    while (raw_.find(needle) == std::string::npos && Clock::now() < deadline) {
+      error_code result = asio::error::would_block;
+      char scratch[4096];
+      std::size_t n = 0;
+      stream_.expires_at(deadline);
+      stream_.async_read_some(asio::buffer(scratch), [&](error_code ec, std::size_t got) {
+        result = ec;
+        n = got;
+      });
+      drive();
+      raw_.append(scratch, n);
+      if (result) break;
+    }
+    return raw_;
+  }
+
   std::string request(const std::string& raw, bhttp::response<bhttp::string_body>& out) {
     if (auto ec = send(raw)) return "send: " + ec.message();
     if (auto ec = read(out)) return "read: " + ec.message();
@@ -108,6 +130,7 @@ class Client {
   asio::io_context ioc_;
   beast::tcp_stream stream_{ioc_};
   beast::flat_buffer buffer_;
+  std::string raw_;
 };
 
 std::string get(std::string_view path, std::string_view extra_headers = "") {
@@ -167,6 +190,21 @@ class HttpServer : public ::testing::Test {
                   co_return Response::json(200, R"({"stalled":true})");
                 });
 
+    router->add(Method::get, "/stream",
+                [this](const Request&, const PathParams&) -> asio::awaitable<Response> {
+                  auto events = std::make_shared<EventStream>(co_await asio::this_coro::executor);
+                  events->send("data: 1\n\n");
+                  {
+                    std::lock_guard lock(stream_mutex_);
+                    stream_ = events;
+                  }
+                  Response r;
+                  r.content_type = "text/event-stream";
+                  r.headers.emplace_back("Cache-Control", "no-store");
+                  r.stream = events;
+                  co_return r;
+                });
+
     opts.service = "test";
     opts.address = "127.0.0.1";
     opts.port = 0;
@@ -211,6 +249,8 @@ class HttpServer : public ::testing::Test {
   std::uint16_t port_ = 0;
   bool shut_down_ = false;
   std::atomic<int> handlers_entered_{0};
+  std::mutex stream_mutex_;
+  std::shared_ptr<EventStream> stream_;  // the last /stream answer's
 };
 
 TEST_F(HttpServer, KeepAliveServesTwoRequestsOnOneConnection) {
@@ -566,6 +606,48 @@ TEST_F(HttpServer, ShutdownEscalatesAfterDrainTimeout) {
   EXPECT_GE(took, 90ms);
   EXPECT_LT(took, 3s);
   EXPECT_TRUE(stalled.closed_within(1000ms));
+}
+
+TEST_F(HttpServer, EventStreamIsWrittenAsItComesAndEndedByShutdown) {
+  Start();  // drain_timeout 10 s: an open stream must not hold shutdown that long
+  Client c(port_);
+  ASSERT_FALSE(c.connect());
+  ASSERT_FALSE(c.send(get("/stream")));
+  std::string got = c.read_until("data: 1\n\n");
+  ASSERT_NE(got.find("data: 1\n\n"), std::string::npos) << got;
+  EXPECT_EQ(got.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << got;
+  EXPECT_NE(got.find("Content-Type: text/event-stream\r\n"), std::string::npos);
+  EXPECT_NE(got.find("Connection: close\r\n"), std::string::npos);
+  EXPECT_EQ(got.find("Content-Length"), std::string::npos);
+
+  std::shared_ptr<EventStream> events;
+  {
+    std::lock_guard lock(stream_mutex_);
+    events = stream_;
+  }
+  ASSERT_TRUE(events);
+  events->send("data: 2\n\n");  // from this (another) thread
+  got = c.read_until("data: 2\n\n");
+  EXPECT_NE(got.find("data: 2\n\n"), std::string::npos);
+
+  const auto t0 = Clock::now();
+  auto done = BeginShutdown();
+  EXPECT_TRUE(c.closed_within(1000ms));
+  ASSERT_EQ(done.wait_for(2s), std::future_status::ready);
+  done.get();
+  EXPECT_LT(Clock::now() - t0, 1000ms);
+  EXPECT_EQ(events->reason(), EventStream::Reason::shutdown);
+}
+
+TEST_F(HttpServer, HeadOfAStreamingRouteIsAnOrdinaryAnswer) {
+  Start();
+  Client c(port_);
+  ASSERT_FALSE(c.connect());
+  ASSERT_FALSE(c.send("HEAD /stream HTTP/1.1\r\nHost: test\r\n\r\n"));
+  bhttp::response<bhttp::string_body> res;
+  ASSERT_FALSE(c.read(res, true));
+  EXPECT_EQ(res.result_int(), 200u);
+  EXPECT_TRUE(res.keep_alive());
 }
 
 }  // namespace

@@ -64,6 +64,7 @@ asio::awaitable<http::Response> orders_post(Context& ctx, const http::Request& r
 asio::awaitable<http::Response> order_status_post(Context& ctx, const http::Request& req,
                                                   const http::PathParams& params);
 asio::awaitable<http::Response> dashboard_get(Context& ctx, const http::Request& req);
+asio::awaitable<http::Response> events_get(Context& ctx, const http::Request& req);
 
 // docs/openapi.yaml (generated openapi_yaml.cpp).
 std::string_view openapi_yaml();

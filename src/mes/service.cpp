@@ -4,6 +4,7 @@
 #include "auth/authenticator.hpp"
 #include "mes/context.hpp"
 #include "mes/list_query.hpp"
+#include "mes/order_events.hpp"
 #include "mes/order_input.hpp"
 #include "pg/write_fence.hpp"
 
@@ -191,6 +192,9 @@ void Service::add_routes(http::Router& router) {
   router.add(Method::get, "/dashboard", [ctx](const Request& req, const PathParams&) {
     return detail::dashboard_get(*ctx, req);
   });
+  router.add(Method::get, "/events", [ctx](const Request& req, const PathParams&) {
+    return detail::events_get(*ctx, req);
+  });
   router.add(Method::get, "/openapi.yaml",
              [](const Request&, const PathParams&) -> asio::awaitable<http::Response> {
                http::Response r;
@@ -209,13 +213,20 @@ std::vector<pg::ChangeFeed> Service::change_feeds() {
         ChangeSet change = parse_change_event(payload);
         if (change.all) spdlog::info("mes: orders changed in bulk; retiring every cached answer");
         // This process's own write, already retired before it was answered.
-        if (change.txid != 0 && RetiredWrites::instance().contains(change.txid)) co_return;
+        if (change.txid != 0 && RetiredWrites::instance().contains(change.txid)) {
+          OrderEvents::instance().publish(change);
+          co_return;
+        }
         change.txid = 0;  // (retired by the feed: nothing to remember)
         co_await ctx->retire(change);
+        // Live consoles hear of every change, own writes included (GET /events), only
+        // once it is retired: the reload an event triggers must not get the old answer.
+        OrderEvents::instance().publish(change);
       },
       [ctx]() -> asio::awaitable<void> {
         spdlog::info("mes: change feed (re)connected; retiring every cached answer");
         co_await ctx->retire_everything();
+        OrderEvents::instance().publish_reset();
       },
   });
   // The dashboard lists every work centre (sql/0002's work_centers, owned by the pricing

@@ -9,6 +9,7 @@
 //   POST /orders                  201
 //   POST /orders/{number}/status  200; 404; 409 invalid_transition | status_changed
 //   GET  /dashboard               cache "dashboard", X-Cache
+//   GET  /events                  Server-Sent Events of order changes (order_events.hpp)
 //   GET  /openapi.yaml            docs/openapi.yaml, compiled in
 //
 // Consistency:
