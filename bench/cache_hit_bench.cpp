@@ -6,17 +6,17 @@
 // (one MGET of generation + value, plus the core's work: key guard, single-flight map,
 // breaker, stats, generation hint). The difference of the two is the core's overhead.
 // Settings come from the environment like the service's (source .run/env.sh).
+#include <benchmark/benchmark.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <memory>
+
 #include "app/config.hpp"
 #include "cache/cache.hpp"
 #include "cache/redis_backend.hpp"
 #include "redis/client.hpp"
-
-#include <benchmark/benchmark.h>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/io_context.hpp>
-
-#include <memory>
 
 namespace {
 
@@ -33,17 +33,22 @@ struct Fixture {
     for (int i = 0; i < 500 && !client->connected(); ++i) ioc.run_for(milliseconds(10));
     if (!client->connected()) throw std::runtime_error("redis not reachable (source .run/env.sh)");
     backend = std::make_unique<cache::RedisBackend>(*client, "sf:bench:");
-    engine = std::make_unique<cache::Engine>(ioc.get_executor(), *backend, ledger,
-                                             cache::EngineOptions{.op_timeout = milliseconds(1000)});
-    cache = std::make_unique<cache::Cache>(*engine, "bench", cache::Policy{.ttl = milliseconds(600'000)});
+    engine =
+        std::make_unique<cache::Engine>(ioc.get_executor(), *backend, ledger,
+                                        cache::EngineOptions{.op_timeout = milliseconds(1000)});
+    cache = std::make_unique<cache::Cache>(*engine, "bench",
+                                           cache::Policy{.ttl = milliseconds(600'000)});
   }
   template <class F>
   void run(F make) {
     bool done = false;
-    asio::co_spawn(ioc, [&]() -> asio::awaitable<void> {
-      co_await make();
-      done = true;
-    }, asio::detached);
+    asio::co_spawn(
+        ioc,
+        [&]() -> asio::awaitable<void> {
+          co_await make();
+          done = true;
+        },
+        asio::detached);
     while (!done) ioc.run_one();
   }
   asio::io_context ioc{1};
@@ -79,7 +84,8 @@ void BM_BareGet(benchmark::State& state) {
 void BM_CacheHit(benchmark::State& state) {
   auto& f = fixture();
   const std::string value(static_cast<std::size_t>(state.range(0)), 'x');
-  const std::string key = "orders?page=1&page_size=50&sort=-created_at&size=" + std::to_string(value.size());
+  const std::string key =
+      "orders?page=1&page_size=50&sort=-created_at&size=" + std::to_string(value.size());
   cache::Loader loader = [&]() -> asio::awaitable<Result<std::string>> { co_return value; };
   f.run([&]() -> asio::awaitable<void> { co_await f.cache->get_or_load("bench", key, loader); });
   for (auto _ : state) {

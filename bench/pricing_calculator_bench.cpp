@@ -12,7 +12,6 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-
 #include <cstdlib>
 #include <fstream>
 #include <functional>
@@ -169,8 +168,10 @@ void BM_LoadPriceBook(benchmark::State& state) {
   }
 }
 
-BENCHMARK_CAPTURE(BM_Calculate, deepest_q1, std::string("deepest"), 1)->Unit(benchmark::kMicrosecond);
-BENCHMARK_CAPTURE(BM_Calculate, deepest_q120, std::string("deepest"), 120)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_Calculate, deepest_q1, std::string("deepest"), 1)
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_Calculate, deepest_q120, std::string("deepest"), 120)
+    ->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_Calculate, deepest_q1000000, std::string("deepest"), 1'000'000)
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_Calculate, worked_example_q120, std::string("BRK-200"), 120)

@@ -1,7 +1,6 @@
 // End-to-end: the real `shopfloor serve` binary against the real PostgreSQL and Redis
 // (scripts/test.sh provides SHOPFLOOR_BIN and the server settings).
 #include <gtest/gtest.h>
-
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -72,7 +71,8 @@ class Service : public ::testing::Test {
   int stop_and_wait(std::chrono::milliseconds limit) {
     ::kill(pid_, SIGTERM);
     int status = 0;
-    if (!testing::wait_until([&] { return ::waitpid(pid_, &status, WNOHANG) == pid_; }, limit, 20ms))
+    if (!testing::wait_until([&] { return ::waitpid(pid_, &status, WNOHANG) == pid_; }, limit,
+                             20ms))
       return -1;
     exited_ = true;
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
@@ -104,7 +104,8 @@ TEST_F(Service, MetricsArePrometheusTextWithRequestCounters) {
   auto m = request(base_, "GET", "/metrics");
   ASSERT_TRUE(m);
   EXPECT_EQ(m->status, 200);
-  EXPECT_NE(m->header("content-type").value_or("").find("text/plain; version=0.0.4"), std::string::npos);
+  EXPECT_NE(m->header("content-type").value_or("").find("text/plain; version=0.0.4"),
+            std::string::npos);
   EXPECT_NE(m->body.find("# TYPE shopfloor_http_requests_total counter"), std::string::npos);
   EXPECT_NE(m->body.find("shopfloor_http_request_duration_seconds_bucket"), std::string::npos);
 }
@@ -125,8 +126,10 @@ TEST_F(Service, MalformedAndOversizedRequestsAreRefusedAndOthersStillServed) {
   ASSERT_TRUE(garbage);
   EXPECT_EQ(garbage->status, 400);
   // Announcing a 2 MiB body is enough: the answer must come before the body is sent.
-  auto oversized = testing::send_raw(base_, "POST /health HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                                   "Content-Length: 2097152\r\n\r\n");
+  auto oversized =
+      testing::send_raw(base_,
+                        "POST /health HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                        "Content-Length: 2097152\r\n\r\n");
   ASSERT_TRUE(oversized);
   EXPECT_EQ(oversized->status, 413);
   auto h = request(base_, "GET", "/health");
@@ -146,8 +149,9 @@ TEST_F(Service, SigtermDuringARequestInFlightLetsItFinish) {
   // A client in the middle of sending its request when SIGTERM arrives.
   int fd = connect_loopback(base_);
   ASSERT_GE(fd, 0);
-  const std::string head = "POST /tokens HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                           "Content-Length: 2\r\nConnection: close\r\n\r\n";
+  const std::string head =
+      "POST /tokens HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Content-Length: 2\r\nConnection: close\r\n\r\n";
   ASSERT_EQ(::send(fd, head.data(), head.size(), MSG_NOSIGNAL), static_cast<ssize_t>(head.size()));
   // (No event tells that the server has read the head; a pause lets it.)
   std::this_thread::sleep_for(100ms);
@@ -158,9 +162,11 @@ TEST_F(Service, SigtermDuringARequestInFlightLetsItFinish) {
   ASSERT_EQ(::send(fd, "{}", 2, MSG_NOSIGNAL), 2);
   std::string answer;
   char buf[4096];
-  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) answer.append(buf, static_cast<std::size_t>(n));
+  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;)
+    answer.append(buf, static_cast<std::size_t>(n));
   ::close(fd);
-  EXPECT_EQ(answer.substr(0, 12), "HTTP/1.1 401") << "the in-flight request was not answered: " << answer;
+  EXPECT_EQ(answer.substr(0, 12), "HTTP/1.1 401")
+      << "the in-flight request was not answered: " << answer;
   EXPECT_EQ(stop_and_wait(5000ms), 0);
 }
 
@@ -178,7 +184,8 @@ class Tokens : public Service {
 
 TEST_F(Tokens, AdminIssuesAPartnerTokenThatAuthenticatesUntilRevoked) {
   ASSERT_FALSE(admin_.empty()) << "SHOPFLOOR_ADMIN_TOKEN_FILE not set";
-  auto created = request(base_, "POST", "/tokens", R"({"name":")" + name_ + R"(","role":"partner"})", bearer(admin_));
+  auto created = request(base_, "POST", "/tokens",
+                         R"({"name":")" + name_ + R"(","role":"partner"})", bearer(admin_));
   ASSERT_TRUE(created);
   ASSERT_EQ(created->status, 201) << created->body;
   const std::string secret = json_field(created->body, "token");
@@ -188,7 +195,10 @@ TEST_F(Tokens, AdminIssuesAPartnerTokenThatAuthenticatesUntilRevoked) {
   EXPECT_EQ(request(base_, "GET", "/tokens", "", bearer(secret))->status, 403);
   EXPECT_EQ(request(base_, "GET", "/tokens", "", bearer(secret))->status, 403) << "cached lookup";
   // The same name again: conflict.
-  EXPECT_EQ(request(base_, "POST", "/tokens", R"({"name":")" + name_ + R"(","role":"partner"})", bearer(admin_))->status, 409);
+  EXPECT_EQ(request(base_, "POST", "/tokens", R"({"name":")" + name_ + R"(","role":"partner"})",
+                    bearer(admin_))
+                ->status,
+            409);
   auto revoked = request(base_, "DELETE", "/tokens/" + name_, "", bearer(admin_));
   ASSERT_TRUE(revoked);
   EXPECT_EQ(revoked->status, 204);
@@ -198,7 +208,8 @@ TEST_F(Tokens, AdminIssuesAPartnerTokenThatAuthenticatesUntilRevoked) {
 }
 
 TEST_F(Tokens, RevocationDirectlyInTheDatabaseIsSeenWithinOneSecond) {
-  auto created = request(base_, "POST", "/tokens", R"({"name":")" + name_ + R"(","role":"operator"})", bearer(admin_));
+  auto created = request(base_, "POST", "/tokens",
+                         R"({"name":")" + name_ + R"(","role":"operator"})", bearer(admin_));
   ASSERT_TRUE(created);
   ASSERT_EQ(created->status, 201);
   const std::string secret = json_field(created->body, "token");
@@ -218,18 +229,20 @@ TEST_F(Tokens, BadCredentialsAndBadInputGetTheirStatusAndChangeNothing) {
   EXPECT_EQ(request(base_, "GET", "/tokens")->status, 401);
   EXPECT_EQ(request(base_, "GET", "/tokens", "", bearer("sft_not-a-real-token"))->status, 401);
   EXPECT_EQ(request(base_, "GET", "/tokens", "", "Authorization: Basic YTpi\r\n")->status, 401);
-  for (const std::string& body : {std::string("{"), std::string("[]"), std::string(R"({"name":"x"})"),
-                                 std::string(R"({"name":"Bad Name","role":"partner"})"),
-                                 std::string(R"({"name":")") + name_ + R"(","role":"boss"})",
-                                 std::string(R"({"name":")") + name_ + R"(","role":"partner","extra":1})",
-                                 std::string(R"({"name":7,"role":"partner"})")}) {
+  for (const std::string& body :
+       {std::string("{"), std::string("[]"), std::string(R"({"name":"x"})"),
+        std::string(R"({"name":"Bad Name","role":"partner"})"),
+        std::string(R"({"name":")") + name_ + R"(","role":"boss"})",
+        std::string(R"({"name":")") + name_ + R"(","role":"partner","extra":1})",
+        std::string(R"({"name":7,"role":"partner"})")}) {
     auto r = request(base_, "POST", "/tokens", body, bearer(admin_));
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 400) << body;
     EXPECT_NE(r->body.find(R"({"error":{"code":")"), std::string::npos) << r->body;
   }
-  auto wrong_type = testing::send_raw(base_, "POST /tokens HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + bearer(admin_) +
-                                        "Content-Type: text/plain\r\nContent-Length: 2\r\n\r\n{}");
+  auto wrong_type = testing::send_raw(
+      base_, "POST /tokens HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + bearer(admin_) +
+                 "Content-Type: text/plain\r\nContent-Length: 2\r\n\r\n{}");
   EXPECT_EQ(wrong_type->status, 415);
   auto list = request(base_, "GET", "/tokens", "", bearer(admin_));
   ASSERT_EQ(list->status, 200);

@@ -10,10 +10,10 @@
 //         in the ledger — i.e. exactly when lookups are served from the cache.
 #pragma once
 
+#include <atomic>
+
 #include "cache/cache.hpp"
 #include "http/router.hpp"
-
-#include <atomic>
 
 namespace shopfloor::app {
 

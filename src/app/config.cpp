@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <charconv>
-#include <filesystem>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -77,9 +77,12 @@ Kind millis(std::function<milliseconds&(Config&)> field, long long lo = 1,
 
 Kind boolean(std::function<bool&(Config&)> field) {
   return {[=](Config& c, const std::string& v) -> std::optional<std::string> {
-            if (v == "true" || v == "1" || v == "yes" || v == "on") field(c) = true;
-            else if (v == "false" || v == "0" || v == "no" || v == "off") field(c) = false;
-            else return "true or false";
+            if (v == "true" || v == "1" || v == "yes" || v == "on")
+              field(c) = true;
+            else if (v == "false" || v == "0" || v == "no" || v == "off")
+              field(c) = false;
+            else
+              return "true or false";
             return std::nullopt;
           },
           [=](Config& c) { return std::string(field(c) ? "true" : "false"); }};
@@ -124,16 +127,15 @@ Kind every_listener(T http::ServerOptions::*member, Kind (*make)(std::function<T
 }
 
 Kind every_listener_millis(milliseconds http::ServerOptions::*member) {
-  return every_listener<milliseconds>(member, [](std::function<milliseconds&(Config&)> f) {
-    return millis(std::move(f));
-  });
+  return every_listener<milliseconds>(
+      member, [](std::function<milliseconds&(Config&)> f) { return millis(std::move(f)); });
 }
 
 // A setting that applies to every cache's policy at once.
 template <class T>
 Kind every_cache(T cache::Policy::*member, long long lo, long long hi, std::string unit) {
-  Kind first = integer<T>([=](Config& c) -> T& { return c.mes_caches.orders_list.*member; }, lo,
-                          hi, unit);
+  Kind first =
+      integer<T>([=](Config& c) -> T& { return c.mes_caches.orders_list.*member; }, lo, hi, unit);
   return {[=](Config& c, const std::string& v) -> std::optional<std::string> {
             if (auto error = first.apply(c, v)) return error;
             const T value = c.mes_caches.orders_list.*member;
@@ -148,58 +150,116 @@ using M = milliseconds&;
 
 const std::vector<Setting>& settings() {
   static const std::vector<Setting> table = {
-      {"SHOPFLOOR_THREADS", "I/O threads; each runs its own HTTP listeners, Redis connections and PostgreSQL pool.", false, integer<std::size_t>([](Config& c) -> std::size_t& { return c.threads; }, 1, 256), "number of CPU cores"},
-      {"SHOPFLOOR_LOG_LEVEL", "trace, debug, info, warn, error. debug logs one line per cache lookup.", false, one_of([](Config& c) -> S { return c.log_level; }, {"trace", "debug", "info", "warn", "error", "off"})},
-      {"SHOPFLOOR_LOG_FORMAT", "text (human) or json (one JSON object per line).", false,
+      {"SHOPFLOOR_THREADS",
+       "I/O threads; each runs its own HTTP listeners, Redis connections and PostgreSQL pool.",
+       false, integer<std::size_t>([](Config& c) -> std::size_t& { return c.threads; }, 1, 256),
+       "number of CPU cores"},
+      {"SHOPFLOOR_LOG_LEVEL",
+       "trace, debug, info, warn, error. debug logs one line per cache lookup.", false,
+       one_of([](Config& c) -> S { return c.log_level; },
+              {"trace", "debug", "info", "warn", "error", "off"})},
+      {"SHOPFLOOR_LOG_FORMAT",
+       "text (human) or json (one JSON object per line).",
+       false,
        {[](Config& c, const std::string& v) -> std::optional<std::string> {
           if (v != "text" && v != "json") return "text or json";
           c.log_json = v == "json";
           return std::nullopt;
         },
         [](Config& c) { return std::string(c.log_json ? "json" : "text"); }}},
-      {"SHOPFLOOR_MES_ADDRESS", "MES API listen address.", false, text([](Config& c) -> S { return c.mes.address; })},
-      {"SHOPFLOOR_MES_PORT", "MES API port.", false, port([](Config& c) -> std::uint16_t& { return c.mes.port; })},
-      {"SHOPFLOOR_PRICING_ADDRESS", "Pricing API listen address.", false, text([](Config& c) -> S { return c.pricing.address; })},
-      {"SHOPFLOOR_PRICING_PORT", "Pricing API port.", false, port([](Config& c) -> std::uint16_t& { return c.pricing.port; })},
-      {"SHOPFLOOR_SHOP_ADDRESS", "Shop API listen address.", false, text([](Config& c) -> S { return c.shop.address; })},
-      {"SHOPFLOOR_SHOP_PORT", "Shop API port.", false, port([](Config& c) -> std::uint16_t& { return c.shop.port; })},
+      {"SHOPFLOOR_MES_ADDRESS", "MES API listen address.", false,
+       text([](Config& c) -> S { return c.mes.address; })},
+      {"SHOPFLOOR_MES_PORT", "MES API port.", false,
+       port([](Config& c) -> std::uint16_t& { return c.mes.port; })},
+      {"SHOPFLOOR_PRICING_ADDRESS", "Pricing API listen address.", false,
+       text([](Config& c) -> S { return c.pricing.address; })},
+      {"SHOPFLOOR_PRICING_PORT", "Pricing API port.", false,
+       port([](Config& c) -> std::uint16_t& { return c.pricing.port; })},
+      {"SHOPFLOOR_SHOP_ADDRESS", "Shop API listen address.", false,
+       text([](Config& c) -> S { return c.shop.address; })},
+      {"SHOPFLOOR_SHOP_PORT", "Shop API port.", false,
+       port([](Config& c) -> std::uint16_t& { return c.shop.port; })},
       {"SHOPFLOOR_HTTP_BODY_LIMIT", "Largest request body in bytes (larger: 413).", false,
-       every_listener<std::size_t>(&http::ServerOptions::body_limit, [](std::function<std::size_t&(Config&)> f) {
-         return integer<std::size_t>(std::move(f), 1024, 64LL << 20, "bytes");
-       })},
-      {"SHOPFLOOR_HTTP_HEADER_TIMEOUT_MS", "Time a client has to send a whole request.", false, every_listener_millis(&http::ServerOptions::header_timeout)},
-      {"SHOPFLOOR_HTTP_IDLE_TIMEOUT_MS", "Keep-alive idle time before a connection is closed.", false, every_listener_millis(&http::ServerOptions::idle_timeout)},
-      {"SHOPFLOOR_SHUTDOWN_DRAIN_MS", "On SIGTERM/SIGINT: how long in-flight requests may take to finish.", false, every_listener_millis(&http::ServerOptions::drain_timeout)},
-      {"SHOPFLOOR_METRICS_PUBLIC", "Serve /metrics to any address, not only loopback.", false, boolean([](Config& c) -> bool& { return c.metrics_public; })},
-      {"SHOPFLOOR_DB_HOST", "PostgreSQL host (an IP literal keeps connecting fully asynchronous).", false, text([](Config& c) -> S { return c.db.host; })},
-      {"SHOPFLOOR_DB_PORT", "PostgreSQL port.", false, port([](Config& c) -> std::uint16_t& { return c.db.port; })},
-      {"SHOPFLOOR_DB_NAME", "Database name.", false, text([](Config& c) -> S { return c.db.dbname; })},
-      {"SHOPFLOOR_DB_USER", "Database role (not a superuser).", false, text([](Config& c) -> S { return c.db.user; })},
-      {"SHOPFLOOR_DB_PASSWORD", "Database password; prefer SHOPFLOOR_DB_PASSWORD_FILE.", true, text([](Config& c) -> S { return c.db.password; })},
-      {"SHOPFLOOR_DB_POOL_SIZE", "PostgreSQL connections per I/O thread.", false, integer<std::size_t>([](Config& c) -> std::size_t& { return c.db.pool_size; }, 1, 200)},
-      {"SHOPFLOOR_DB_CONNECT_TIMEOUT_MS", "Deadline of one PostgreSQL connection attempt.", false, millis([](Config& c) -> M { return c.db.connect_timeout; })},
-      {"SHOPFLOOR_DB_QUERY_TIMEOUT_MS", "Deadline of one query.", false, millis([](Config& c) -> M { return c.db.query_timeout; })},
-      {"SHOPFLOOR_DB_ACQUIRE_TIMEOUT_MS", "Longest wait for a free pooled connection.", false, millis([](Config& c) -> M { return c.db.acquire_timeout; })},
-      {"SHOPFLOOR_REDIS_HOST", "Redis/Valkey host.", false, text([](Config& c) -> S { return c.redis.host; })},
-      {"SHOPFLOOR_REDIS_PORT", "Redis/Valkey port (the TLS port when TLS is on).", false, port([](Config& c) -> std::uint16_t& { return c.redis.port; })},
-      {"SHOPFLOOR_REDIS_TLS", "Connect with TLS (certificate and host name verified).", false, boolean([](Config& c) -> bool& { return c.redis.tls; })},
-      {"SHOPFLOOR_REDIS_CA_FILE", "CA certificate(s) that sign the server certificate.", false, text([](Config& c) -> S { return c.redis.ca_file; }), "(system store)"},
-      {"SHOPFLOOR_REDIS_CERT_FILE", "Client certificate for mutual TLS.", false, text([](Config& c) -> S { return c.redis.cert_file; })},
-      {"SHOPFLOOR_REDIS_KEY_FILE", "Client private key for mutual TLS.", false, text([](Config& c) -> S { return c.redis.key_file; })},
-      {"SHOPFLOOR_REDIS_SERVER_NAME", "Name checked against the server certificate and sent as SNI.", false, text([](Config& c) -> S { return c.redis.server_name; }), "(the host)"},
-      {"SHOPFLOOR_REDIS_USER", "ACL user.", false, text([](Config& c) -> S { return c.redis.user; })},
-      {"SHOPFLOOR_REDIS_PASSWORD", "ACL password; prefer SHOPFLOOR_REDIS_PASSWORD_FILE.", true, text([](Config& c) -> S { return c.redis.password; })},
-      {"SHOPFLOOR_REDIS_DB", "Database number (SELECT).", false, integer<int>([](Config& c) -> int& { return c.redis.db; }, 0, 15)},
-      {"SHOPFLOOR_REDIS_CONNECTIONS", "Pipelined Redis connections per I/O thread.", false, integer<std::size_t>([](Config& c) -> std::size_t& { return c.redis.connections; }, 1, 64)},
-      {"SHOPFLOOR_REDIS_CONNECT_TIMEOUT_MS", "Deadline of a Redis connect + TLS + AUTH handshake.", false, millis([](Config& c) -> M { return c.redis.connect_timeout; })},
-      {"SHOPFLOOR_CACHE_ENABLED", "false: every answer comes from the database or calculator (X-Cache: BYPASS).", false, boolean([](Config& c) -> bool& { return c.cache.enabled; })},
-      {"SHOPFLOOR_CACHE_PREFIX", "Prefix of every cache key (the ACL user must own it).", false, text([](Config& c) -> S { return c.cache_prefix; })},
-      {"SHOPFLOOR_CACHE_TIMEOUT_MS", "Deadline of one cache command of a lookup; beyond it the request fails open (BYPASS).", false, millis([](Config& c) -> M { return c.cache.op_timeout; }, 1, 10'000)},
-      {"SHOPFLOOR_CACHE_RETIRE_TIMEOUT_MS", "Deadline of an invalidation on the write path; beyond it the invalidation waits in the ledger and the cache is bypassed until it is delivered.", false, millis([](Config& c) -> M { return c.cache.retire_timeout; }, 1, 10'000)},
-      {"SHOPFLOOR_CACHE_BREAKER_FAILURES", "Consecutive cache failures that stop the service from waiting on the cache.", false, integer<int>([](Config& c) -> int& { return c.cache.breaker.failure_threshold; }, 1, 1000)},
-      {"SHOPFLOOR_CACHE_BREAKER_OPEN_MS", "While the breaker is open, one probe per this interval.", false, millis([](Config& c) -> M { return c.cache.breaker.open_for; })},
-      {"SHOPFLOOR_CACHE_MAX_VALUE_BYTES", "Larger answers are served but not cached (every cache).", false, every_cache<std::size_t>(&cache::Policy::max_value_bytes, 1024, 512LL << 20, "bytes")},
-      {"SHOPFLOOR_CACHE_MAX_TTL_MS", "Upper bound of every cache TTL.", false,
+       every_listener<std::size_t>(&http::ServerOptions::body_limit,
+                                   [](std::function<std::size_t&(Config&)> f) {
+                                     return integer<std::size_t>(std::move(f), 1024, 64LL << 20,
+                                                                 "bytes");
+                                   })},
+      {"SHOPFLOOR_HTTP_HEADER_TIMEOUT_MS", "Time a client has to send a whole request.", false,
+       every_listener_millis(&http::ServerOptions::header_timeout)},
+      {"SHOPFLOOR_HTTP_IDLE_TIMEOUT_MS", "Keep-alive idle time before a connection is closed.",
+       false, every_listener_millis(&http::ServerOptions::idle_timeout)},
+      {"SHOPFLOOR_SHUTDOWN_DRAIN_MS",
+       "On SIGTERM/SIGINT: how long in-flight requests may take to finish.", false,
+       every_listener_millis(&http::ServerOptions::drain_timeout)},
+      {"SHOPFLOOR_METRICS_PUBLIC", "Serve /metrics to any address, not only loopback.", false,
+       boolean([](Config& c) -> bool& { return c.metrics_public; })},
+      {"SHOPFLOOR_DB_HOST", "PostgreSQL host (an IP literal keeps connecting fully asynchronous).",
+       false, text([](Config& c) -> S { return c.db.host; })},
+      {"SHOPFLOOR_DB_PORT", "PostgreSQL port.", false,
+       port([](Config& c) -> std::uint16_t& { return c.db.port; })},
+      {"SHOPFLOOR_DB_NAME", "Database name.", false,
+       text([](Config& c) -> S { return c.db.dbname; })},
+      {"SHOPFLOOR_DB_USER", "Database role (not a superuser).", false,
+       text([](Config& c) -> S { return c.db.user; })},
+      {"SHOPFLOOR_DB_PASSWORD", "Database password; prefer SHOPFLOOR_DB_PASSWORD_FILE.", true,
+       text([](Config& c) -> S { return c.db.password; })},
+      {"SHOPFLOOR_DB_POOL_SIZE", "PostgreSQL connections per I/O thread.", false,
+       integer<std::size_t>([](Config& c) -> std::size_t& { return c.db.pool_size; }, 1, 200)},
+      {"SHOPFLOOR_DB_CONNECT_TIMEOUT_MS", "Deadline of one PostgreSQL connection attempt.", false,
+       millis([](Config& c) -> M { return c.db.connect_timeout; })},
+      {"SHOPFLOOR_DB_QUERY_TIMEOUT_MS", "Deadline of one query.", false,
+       millis([](Config& c) -> M { return c.db.query_timeout; })},
+      {"SHOPFLOOR_DB_ACQUIRE_TIMEOUT_MS", "Longest wait for a free pooled connection.", false,
+       millis([](Config& c) -> M { return c.db.acquire_timeout; })},
+      {"SHOPFLOOR_REDIS_HOST", "Redis/Valkey host.", false,
+       text([](Config& c) -> S { return c.redis.host; })},
+      {"SHOPFLOOR_REDIS_PORT", "Redis/Valkey port (the TLS port when TLS is on).", false,
+       port([](Config& c) -> std::uint16_t& { return c.redis.port; })},
+      {"SHOPFLOOR_REDIS_TLS", "Connect with TLS (certificate and host name verified).", false,
+       boolean([](Config& c) -> bool& { return c.redis.tls; })},
+      {"SHOPFLOOR_REDIS_CA_FILE", "CA certificate(s) that sign the server certificate.", false,
+       text([](Config& c) -> S { return c.redis.ca_file; }), "(system store)"},
+      {"SHOPFLOOR_REDIS_CERT_FILE", "Client certificate for mutual TLS.", false,
+       text([](Config& c) -> S { return c.redis.cert_file; })},
+      {"SHOPFLOOR_REDIS_KEY_FILE", "Client private key for mutual TLS.", false,
+       text([](Config& c) -> S { return c.redis.key_file; })},
+      {"SHOPFLOOR_REDIS_SERVER_NAME",
+       "Name checked against the server certificate and sent as SNI.", false,
+       text([](Config& c) -> S { return c.redis.server_name; }), "(the host)"},
+      {"SHOPFLOOR_REDIS_USER", "ACL user.", false,
+       text([](Config& c) -> S { return c.redis.user; })},
+      {"SHOPFLOOR_REDIS_PASSWORD", "ACL password; prefer SHOPFLOOR_REDIS_PASSWORD_FILE.", true,
+       text([](Config& c) -> S { return c.redis.password; })},
+      {"SHOPFLOOR_REDIS_DB", "Database number (SELECT).", false,
+       integer<int>([](Config& c) -> int& { return c.redis.db; }, 0, 15)},
+      {"SHOPFLOOR_REDIS_CONNECTIONS", "Pipelined Redis connections per I/O thread.", false,
+       integer<std::size_t>([](Config& c) -> std::size_t& { return c.redis.connections; }, 1, 64)},
+      {"SHOPFLOOR_REDIS_CONNECT_TIMEOUT_MS", "Deadline of a Redis connect + TLS + AUTH handshake.",
+       false, millis([](Config& c) -> M { return c.redis.connect_timeout; })},
+      {"SHOPFLOOR_CACHE_ENABLED",
+       "false: every answer comes from the database or calculator (X-Cache: BYPASS).", false,
+       boolean([](Config& c) -> bool& { return c.cache.enabled; })},
+      {"SHOPFLOOR_CACHE_PREFIX", "Prefix of every cache key (the ACL user must own it).", false,
+       text([](Config& c) -> S { return c.cache_prefix; })},
+      {"SHOPFLOOR_CACHE_TIMEOUT_MS",
+       "Deadline of one cache command of a lookup; beyond it the request fails open (BYPASS).",
+       false, millis([](Config& c) -> M { return c.cache.op_timeout; }, 1, 10'000)},
+      {"SHOPFLOOR_CACHE_RETIRE_TIMEOUT_MS",
+       "Deadline of an invalidation on the write path; beyond it the invalidation waits in the "
+       "ledger and the cache is bypassed until it is delivered.",
+       false, millis([](Config& c) -> M { return c.cache.retire_timeout; }, 1, 10'000)},
+      {"SHOPFLOOR_CACHE_BREAKER_FAILURES",
+       "Consecutive cache failures that stop the service from waiting on the cache.", false,
+       integer<int>([](Config& c) -> int& { return c.cache.breaker.failure_threshold; }, 1, 1000)},
+      {"SHOPFLOOR_CACHE_BREAKER_OPEN_MS", "While the breaker is open, one probe per this interval.",
+       false, millis([](Config& c) -> M { return c.cache.breaker.open_for; })},
+      {"SHOPFLOOR_CACHE_MAX_VALUE_BYTES", "Larger answers are served but not cached (every cache).",
+       false,
+       every_cache<std::size_t>(&cache::Policy::max_value_bytes, 1024, 512LL << 20, "bytes")},
+      {"SHOPFLOOR_CACHE_MAX_TTL_MS",
+       "Upper bound of every cache TTL.",
+       false,
        {[](Config& c, const std::string& v) -> std::optional<std::string> {
           auto n = parse_int(v, 1000, 86'400'000LL * 30);
           if (!n) return "milliseconds from 1000 to 2592000000";
@@ -207,17 +267,36 @@ const std::vector<Setting>& settings() {
           return std::nullopt;
         },
         [](Config& c) { return std::to_string(c.mes_caches.orders_list.max_ttl.count()); }}},
-      {"SHOPFLOOR_CACHE_TTL_ORDERS_LIST_MS", "TTL of cached order lists (cache orders_list).", false, ttl([](Config& c) -> cache::Policy& { return c.mes_caches.orders_list; })},
-      {"SHOPFLOOR_CACHE_TTL_ORDER_MS", "TTL of a cached order (cache order).", false, ttl([](Config& c) -> cache::Policy& { return c.mes_caches.order; })},
-      {"SHOPFLOOR_CACHE_TTL_DASHBOARD_MS", "TTL of the cached dashboard (cache dashboard).", false, ttl([](Config& c) -> cache::Policy& { return c.mes_caches.dashboard; })},
-      {"SHOPFLOOR_CACHE_TTL_CALCULATION_MS", "TTL of a cached cost calculation (cache calculation).", false, ttl([](Config& c) -> cache::Policy& { return c.pricing_caches.calculation; })},
-      {"SHOPFLOOR_CACHE_TTL_PRODUCTS_MS", "TTL of the cached Pricing GET /products list (cache products).", false, ttl([](Config& c) -> cache::Policy& { return c.pricing_caches.products; })},
-      {"SHOPFLOOR_CACHE_TTL_CATALOG_MS", "TTL of cached Shop catalog pages and products (cache catalog).", false, ttl([](Config& c) -> cache::Policy& { return c.shop_caches.catalog; })},
-      {"SHOPFLOOR_CACHE_TTL_TOKEN_MS", "TTL of a cached token lookup (cache token; revocation retires it at once).", false, ttl([](Config& c) -> cache::Policy& { return c.auth_caches.token; })},
-      {"SHOPFLOOR_CACHE_SUMMARY_INTERVAL_MS", "How often the hit-ratio summary is logged per cache.", false, millis([](Config& c) -> M { return c.summary_interval; })},
-      {"SHOPFLOOR_ADMIN_TOKEN", "Bootstrap admin bearer token; prefer SHOPFLOOR_ADMIN_TOKEN_FILE.", true, text([](Config& c) -> S { return c.admin_token; })},
-      {"SHOPFLOOR_SQL_DIR", "Folder of the numbered migrations and seed/ scripts.", false, text([](Config& c) -> S { return c.sql_dir; }), "sql (beside the working directory)"},
-      {"SHOPFLOOR_WEB_DIR", "Folder of the operator console's static files, served at / on the MES listener (read at start-up).", false, text([](Config& c) -> S { return c.web_dir; }), "web (beside SHOPFLOOR_SQL_DIR)"},  // [console]
+      {"SHOPFLOOR_CACHE_TTL_ORDERS_LIST_MS", "TTL of cached order lists (cache orders_list).",
+       false, ttl([](Config& c) -> cache::Policy& { return c.mes_caches.orders_list; })},
+      {"SHOPFLOOR_CACHE_TTL_ORDER_MS", "TTL of a cached order (cache order).", false,
+       ttl([](Config& c) -> cache::Policy& { return c.mes_caches.order; })},
+      {"SHOPFLOOR_CACHE_TTL_DASHBOARD_MS", "TTL of the cached dashboard (cache dashboard).", false,
+       ttl([](Config& c) -> cache::Policy& { return c.mes_caches.dashboard; })},
+      {"SHOPFLOOR_CACHE_TTL_CALCULATION_MS",
+       "TTL of a cached cost calculation (cache calculation).", false,
+       ttl([](Config& c) -> cache::Policy& { return c.pricing_caches.calculation; })},
+      {"SHOPFLOOR_CACHE_TTL_PRODUCTS_MS",
+       "TTL of the cached Pricing GET /products list (cache products).", false,
+       ttl([](Config& c) -> cache::Policy& { return c.pricing_caches.products; })},
+      {"SHOPFLOOR_CACHE_TTL_CATALOG_MS",
+       "TTL of cached Shop catalog pages and products (cache catalog).", false,
+       ttl([](Config& c) -> cache::Policy& { return c.shop_caches.catalog; })},
+      {"SHOPFLOOR_CACHE_TTL_TOKEN_MS",
+       "TTL of a cached token lookup (cache token; revocation retires it at once).", false,
+       ttl([](Config& c) -> cache::Policy& { return c.auth_caches.token; })},
+      {"SHOPFLOOR_CACHE_SUMMARY_INTERVAL_MS",
+       "How often the hit-ratio summary is logged per cache.", false,
+       millis([](Config& c) -> M { return c.summary_interval; })},
+      {"SHOPFLOOR_ADMIN_TOKEN", "Bootstrap admin bearer token; prefer SHOPFLOOR_ADMIN_TOKEN_FILE.",
+       true, text([](Config& c) -> S { return c.admin_token; })},
+      {"SHOPFLOOR_SQL_DIR", "Folder of the numbered migrations and seed/ scripts.", false,
+       text([](Config& c) -> S { return c.sql_dir; }), "sql (beside the working directory)"},
+      {"SHOPFLOOR_WEB_DIR",
+       "Folder of the operator console's static files, served at / on the MES listener (read at "
+       "start-up).",
+       false, text([](Config& c) -> S { return c.web_dir; }),
+       "web (beside SHOPFLOOR_SQL_DIR)"},  // [console]
   };
   return table;
 }
@@ -251,7 +330,8 @@ Result<Config> load_config(
       if (line.empty() || line[0] == '#') continue;
       auto eq = line.find('=');
       if (eq == std::string::npos)
-        return Problem::bad_input("bad_config", *file + ":" + std::to_string(n) + ": expected NAME=value");
+        return Problem::bad_input("bad_config",
+                                  *file + ":" + std::to_string(n) + ": expected NAME=value");
       file_values[trim(line.substr(0, eq))] = trim(line.substr(eq + 1));
     }
   }
@@ -267,7 +347,9 @@ Result<Config> load_config(
     if (!value && s.secret) {
       if (auto path = lookup(std::string(s.name) + "_FILE")) {
         value = read_secret_file(*path);
-        if (!value) return Problem::bad_input("bad_config", std::string("cannot read ") + s.name + "_FILE " + *path);
+        if (!value)
+          return Problem::bad_input("bad_config",
+                                    std::string("cannot read ") + s.name + "_FILE " + *path);
       }
     }
     if (!value) continue;
@@ -276,7 +358,8 @@ Result<Config> load_config(
                                                   (s.secret ? "" : " (got \"" + *value + "\")"));
     }
   }
-  if (c.web_dir.empty()) c.web_dir = (std::filesystem::path(c.sql_dir).parent_path() / "web").string();  // [console]
+  if (c.web_dir.empty())
+    c.web_dir = (std::filesystem::path(c.sql_dir).parent_path() / "web").string();  // [console]
   return c;
 }
 
@@ -288,7 +371,7 @@ Result<Config> load_config_from_environment() {
 }
 
 std::vector<cache::Policy*> Config::all_cache_policies() {
-  return {&mes_caches.orders_list,   &mes_caches.order,      &mes_caches.dashboard,
+  return {&mes_caches.orders_list,     &mes_caches.order,        &mes_caches.dashboard,
           &pricing_caches.calculation, &pricing_caches.products, &shop_caches.catalog,
           &auth_caches.token};
 }
@@ -299,11 +382,13 @@ std::string settings_markdown() {
       "| setting | default | meaning |\n"
       "|---|---|---|\n";
   for (const Setting& s : settings()) {
-    out += "| `" + std::string(s.name) + "`" + (s.secret ? " (or `" + std::string(s.name) + "_FILE`)" : "") +
-           " | " + (s.shown ? std::string(s.shown) : s.kind.show(defaults)) + " | " + s.meaning +
-           " |\n";
+    out += "| `" + std::string(s.name) + "`" +
+           (s.secret ? " (or `" + std::string(s.name) + "_FILE`)" : "") + " | " +
+           (s.shown ? std::string(s.shown) : s.kind.show(defaults)) + " | " + s.meaning + " |\n";
   }
-  out += "| `SHOPFLOOR_CONFIG_FILE` | (none) | Optional file of NAME=value lines; the environment wins over it. |\n";
+  out +=
+      "| `SHOPFLOOR_CONFIG_FILE` | (none) | Optional file of NAME=value lines; the environment "
+      "wins over it. |\n";
   return out;
 }
 

@@ -13,6 +13,14 @@
 // Thread-safety: a plain value, read once at start-up.
 #pragma once
 
+#include <algorithm>
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
 #include "auth/authenticator.hpp"
 #include "cache/cache.hpp"
 #include "core/problem.hpp"
@@ -22,14 +30,6 @@
 #include "pricing/service.hpp"
 #include "redis/options.hpp"
 #include "shop/service.hpp"
-
-#include <algorithm>
-#include <chrono>
-#include <functional>
-#include <optional>
-#include <string>
-#include <thread>
-#include <vector>
 
 namespace shopfloor::app {
 
@@ -65,7 +65,8 @@ struct Config {
 
 // Reads the configuration; `getenv` is injectable for tests. Bad values are
 // reported by name (never with a secret's value).
-Result<Config> load_config(const std::function<std::optional<std::string>(const std::string&)>& getenv);
+Result<Config> load_config(
+    const std::function<std::optional<std::string>(const std::string&)>& getenv);
 Result<Config> load_config_from_environment();
 
 // The settings table as Markdown (for `shopfloor config` and docs/configuration.md).

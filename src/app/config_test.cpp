@@ -41,7 +41,8 @@ TEST(Config, CacheDefaultsComeFromTheModules) {
   EXPECT_EQ(c->auth_caches.token.ttl, auth::CachePolicies{}.token.ttl);
   const std::string md = settings_markdown();
   auto row_shows = [&md](const std::string& name, std::chrono::milliseconds value) {
-    return md.find("| `" + name + "` | " + std::to_string(value.count()) + " |") != std::string::npos;
+    return md.find("| `" + name + "` | " + std::to_string(value.count()) + " |") !=
+           std::string::npos;
   };
   EXPECT_TRUE(row_shows("SHOPFLOOR_CACHE_TTL_DASHBOARD_MS", mes::CachePolicies{}.dashboard.ttl));
   EXPECT_TRUE(row_shows("SHOPFLOOR_CACHE_TTL_PRODUCTS_MS", pricing::CachePolicies{}.products.ttl));
@@ -82,7 +83,8 @@ TEST(Config, ReadsValuesAndSecretFiles) {
   EXPECT_TRUE(c->redis.tls);
   EXPECT_EQ(c->redis.password, "s3cret");
   EXPECT_EQ(c->mes_caches.orders_list.ttl, std::chrono::milliseconds(1234));
-  EXPECT_EQ(c->shop.idle_timeout, std::chrono::milliseconds(777)) << "one timeout for all listeners";
+  EXPECT_EQ(c->shop.idle_timeout, std::chrono::milliseconds(777))
+      << "one timeout for all listeners";
 }
 
 TEST(Config, BadValuesNameTheSettingButNeverASecret) {
@@ -106,8 +108,9 @@ TEST(Config, FileValuesYieldToTheEnvironment) {
 
 TEST(Config, SettingsTableDocumentsEverySetting) {
   const std::string md = settings_markdown();
-  for (const char* name : {"SHOPFLOOR_THREADS", "SHOPFLOOR_DB_PASSWORD", "SHOPFLOOR_CACHE_TIMEOUT_MS",
-                           "SHOPFLOOR_ADMIN_TOKEN", "SHOPFLOOR_REDIS_CA_FILE"})
+  for (const char* name :
+       {"SHOPFLOOR_THREADS", "SHOPFLOOR_DB_PASSWORD", "SHOPFLOOR_CACHE_TIMEOUT_MS",
+        "SHOPFLOOR_ADMIN_TOKEN", "SHOPFLOOR_REDIS_CA_FILE"})
     EXPECT_NE(md.find(name), std::string::npos) << name;
 }
 

@@ -8,25 +8,26 @@ namespace shopfloor::app {
 
 void add_common_routes(http::Router& router, const HealthState& health,
                        const cache::Engine& cache_engine, bool metrics_public) {
-  router.add(http::Method::get, "/health",
-             [&health, &cache_engine](const http::Request&, const http::PathParams&)
-                 -> boost::asio::awaitable<http::Response> {
-               const bool db = health.db_up.load(std::memory_order_relaxed);
-               const bool cache = health.cache_up.load(std::memory_order_relaxed) &&
-                                  cache_engine.backend().ready() && cache_engine.cache_usable();
-               std::string body = R"({"status":"ok","db":")";
-               body += db ? "up" : "down";
-               body += R"(","cache":")";
-               body += cache ? "up" : "down";
-               body += R"("})";
-               co_return http::Response::json(200, std::move(body));
-             });
+  router.add(
+      http::Method::get, "/health",
+      [&health, &cache_engine](const http::Request&,
+                               const http::PathParams&) -> boost::asio::awaitable<http::Response> {
+        const bool db = health.db_up.load(std::memory_order_relaxed);
+        const bool cache = health.cache_up.load(std::memory_order_relaxed) &&
+                           cache_engine.backend().ready() && cache_engine.cache_usable();
+        std::string body = R"({"status":"ok","db":")";
+        body += db ? "up" : "down";
+        body += R"(","cache":")";
+        body += cache ? "up" : "down";
+        body += R"("})";
+        co_return http::Response::json(200, std::move(body));
+      });
   router.add(http::Method::get, "/metrics",
-             [metrics_public](const http::Request& req, const http::PathParams&)
-                 -> boost::asio::awaitable<http::Response> {
+             [metrics_public](const http::Request& req,
+                              const http::PathParams&) -> boost::asio::awaitable<http::Response> {
                if (!metrics_public && !http::is_loopback(req.remote)) {
-                 co_return http::error_response(
-                     Problem{ProblemKind::forbidden, "forbidden", "metrics are served on loopback only"});
+                 co_return http::error_response(Problem{ProblemKind::forbidden, "forbidden",
+                                                        "metrics are served on loopback only"});
                }
                http::Response r;
                r.status = 200;

@@ -1,11 +1,11 @@
 #include "app/logging.hpp"
 
-#include <boost/json/serialize.hpp>
-#include <boost/json/string_view.hpp>
-
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+
+#include <boost/json/serialize.hpp>
+#include <boost/json/string_view.hpp>
 
 namespace shopfloor::app {
 namespace {
@@ -13,7 +13,8 @@ namespace {
 // %j: the message as a JSON string body (quotes, backslashes, control bytes escaped).
 class JsonEscapedMessage final : public spdlog::custom_flag_formatter {
  public:
-  void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override {
+  void format(const spdlog::details::log_msg& msg, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
     // Boost.JSON's quoting, without the surrounding quotes (the pattern has them).
     const std::string quoted =
         boost::json::serialize(boost::json::string_view(msg.payload.data(), msg.payload.size()));
@@ -27,7 +28,8 @@ class JsonEscapedMessage final : public spdlog::custom_flag_formatter {
 }  // namespace
 
 void setup_logging(const std::string& level, bool json) {
-  auto logger = std::make_shared<spdlog::logger>("shopfloor", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  auto logger = std::make_shared<spdlog::logger>("shopfloor",
+                                                 std::make_shared<spdlog::sinks::stderr_sink_mt>());
   auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
   if (json) {
     formatter->add_flag<JsonEscapedMessage>('j').set_pattern(

@@ -5,15 +5,15 @@
 //   shopfloor seed [--orders N]   load demo data (sql/seed/*.sql, idempotent)
 //   shopfloor config    print every setting with its default (Markdown)
 //   shopfloor version   print the version
-#include "app/config.hpp"
-#include "app/logging.hpp"
-#include "app/runtime.hpp"
-
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <string_view>
+
+#include "app/config.hpp"
+#include "app/logging.hpp"
+#include "app/runtime.hpp"
 
 #ifndef SHOPFLOOR_VERSION
 #define SHOPFLOOR_VERSION "0.0.0"
@@ -53,7 +53,8 @@ int main(int argc, char** argv) {
   long long orders = 100'000;
   if (command == "seed" && argc > 2) {
     char* end = nullptr;
-    orders = argc == 4 && std::string_view(argv[2]) == "--orders" ? std::strtoll(argv[3], &end, 10) : -1;
+    orders =
+        argc == 4 && std::string_view(argv[2]) == "--orders" ? std::strtoll(argv[3], &end, 10) : -1;
     if (orders < 0 || orders > 100'000'000 || !end || *end) return usage(2);
   }
   auto config = app::load_config_from_environment();

@@ -1,10 +1,8 @@
 #include "app/runtime.hpp"
 
-#include "app/shard.hpp"
-#include "pg/change_feed.hpp"
-#include "pg/migrations.hpp"
-#include "pg/pool.hpp"
+#include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -14,13 +12,15 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
-#include <spdlog/spdlog.h>
-
-#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
+
+#include "app/shard.hpp"
+#include "pg/change_feed.hpp"
+#include "pg/migrations.hpp"
+#include "pg/pool.hpp"
 
 namespace shopfloor::app {
 namespace {
@@ -45,8 +45,10 @@ asio::awaitable<void> probe_database(pg::Pool& db, HealthState& health, const bo
     auto r = co_await db.query("SELECT 1", {}, kProbeDeadline);
     const bool up = static_cast<bool>(r);
     if (up != health.db_up.exchange(up)) {
-      if (up) spdlog::info("database reachable");
-      else spdlog::warn("database unreachable: {}", r.error().message);
+      if (up)
+        spdlog::info("database reachable");
+      else
+        spdlog::warn("database unreachable: {}", r.error().message);
     }
     co_await sleep_for(kProbeInterval);
   }
@@ -60,8 +62,10 @@ asio::awaitable<void> probe_cache(redis::Client& redis, HealthState& health, con
     auto r = co_await std::move(ping);
     const bool up = r && !r->is_error();
     if (up != health.cache_up.exchange(up)) {
-      if (up) spdlog::info("cache answering");
-      else spdlog::warn("cache not answering: {}", r ? "error reply" : r.error().message());
+      if (up)
+        spdlog::info("cache answering");
+      else
+        spdlog::warn("cache not answering: {}", r ? "error reply" : r.error().message());
     }
     co_await sleep_for(kProbeInterval);
   }
@@ -83,7 +87,7 @@ asio::awaitable<void> drain_and_stop(Shard& shard) {
 // Runs one trusted SQL seed file (several statements) on a pooled connection, with
 // the session setting shopfloor.seed_orders telling it how many orders to create.
 asio::awaitable<pg::PgResult<pg::Rows>> run_seed_script(pg::Pool& pool, std::string sql,
-                                                         long long orders, milliseconds timeout) {
+                                                        long long orders, milliseconds timeout) {
   auto lease = co_await pool.acquire();
   if (!lease) co_return lease.error();
   auto setting = pg::params(std::string("shopfloor.seed_orders"), std::to_string(orders));
@@ -127,7 +131,8 @@ int serve(const Config& config) {
   asio::signal_set signals(first.ioc, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signo) {
     if (ec) return;
-    spdlog::info("signal {} received: draining (at most {} ms)", signo, config.mes.drain_timeout.count());
+    spdlog::info("signal {} received: draining (at most {} ms)", signo,
+                 config.mes.drain_timeout.count());
     stopping = true;
     listener.stop();
     for (auto& shard : shards) asio::co_spawn(shard->ioc, drain_and_stop(*shard), asio::detached);
@@ -137,11 +142,13 @@ int serve(const Config& config) {
     spdlog::info("{} API listening on http://{}:{} ({} threads)", o->service, o->address, o->port,
                  config.threads);
   }
-  spdlog::info("cache: {} at {}:{} (tls {}), prefix {}", config.cache.enabled ? "redis" : "disabled",
-               config.redis.host, config.redis.port, config.redis.tls ? "on" : "off", config.cache_prefix);
+  spdlog::info("cache: {} at {}:{} (tls {}), prefix {}",
+               config.cache.enabled ? "redis" : "disabled", config.redis.host, config.redis.port,
+               config.redis.tls ? "on" : "off", config.cache_prefix);
 
   std::vector<std::thread> threads;
-  for (std::size_t i = 1; i < shards.size(); ++i) threads.emplace_back([&, i] { shards[i]->ioc.run(); });
+  for (std::size_t i = 1; i < shards.size(); ++i)
+    threads.emplace_back([&, i] { shards[i]->ioc.run(); });
   first.ioc.run();
   for (auto& t : threads) t.join();
   spdlog::info("stopped");

@@ -1,12 +1,12 @@
 #include "app/shard.hpp"
 
-#include "auth/tokens.hpp"
-#include "http/static_files.hpp"  // [console]
-#include "metrics/registry.hpp"
-
 #include <spdlog/spdlog.h>  // [console]
 
 #include <stdexcept>
+
+#include "auth/tokens.hpp"
+#include "http/static_files.hpp"  // [console]
+#include "metrics/registry.hpp"
 
 namespace shopfloor::app {
 
@@ -30,7 +30,8 @@ void Shard::start() {
   // what other processes cached.
   redis.start();
   auto web = http::StaticFiles::load(config.web_dir);  // [console] operator console, at / on MES
-  if (web->size() == 0) spdlog::warn("console: no files in {} (SHOPFLOOR_WEB_DIR)", config.web_dir);  // [console]
+  if (web->size() == 0)
+    spdlog::warn("console: no files in {} (SHOPFLOOR_WEB_DIR)", config.web_dir);  // [console]
   for (const http::ServerOptions* options : {&config.mes, &config.pricing, &config.shop}) {
     auto router = std::make_shared<http::Router>();
     add_common_routes(*router, health, engine, config.metrics_public);
@@ -41,7 +42,8 @@ void Shard::start() {
     }
     if (options == &config.pricing) pricing.add_routes(*router);
     if (options == &config.shop) shop.add_routes(*router);
-    auto server = std::make_unique<http::Server>(ioc, *options, router, metrics::default_registry());
+    auto server =
+        std::make_unique<http::Server>(ioc, *options, router, metrics::default_registry());
     server->start();
     servers.push_back(std::move(server));
   }

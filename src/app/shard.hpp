@@ -17,6 +17,13 @@
 // Thread-safety: none; everything runs on the shard's own thread.
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <memory>
+#include <string_view>
+#include <vector>
+
 #include "app/common_routes.hpp"
 #include "app/config.hpp"
 #include "auth/authenticator.hpp"
@@ -29,14 +36,6 @@
 #include "pricing/service.hpp"
 #include "redis/client.hpp"
 #include "shop/service.hpp"
-
-#include <boost/asio/awaitable.hpp>
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-
-#include <memory>
-#include <string_view>
-#include <vector>
 
 namespace shopfloor::app {
 

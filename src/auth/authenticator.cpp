@@ -1,11 +1,11 @@
 #include "auth/authenticator.hpp"
 
-#include "pg/pool.hpp"
-
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 
 #include <array>
+
+#include "pg/pool.hpp"
 
 namespace shopfloor::auth {
 namespace {
@@ -28,9 +28,12 @@ std::optional<Role> parse_role(std::string_view s) {
 
 std::string_view to_string(Role r) {
   switch (r) {
-    case Role::admin: return "admin";
-    case Role::operator_: return "operator";
-    case Role::partner: return "partner";
+    case Role::admin:
+      return "admin";
+    case Role::operator_:
+      return "operator";
+    case Role::partner:
+      return "partner";
   }
   return "partner";
 }
@@ -64,7 +67,8 @@ boost::asio::awaitable<Result<Principal>> Authenticator::lookup(const std::strin
   if (!answer) co_return answer.error();
   const std::string& v = answer->value;
   const auto tab = v.find('\t');
-  auto role = tab == std::string::npos ? std::nullopt : parse_role(std::string_view(v).substr(tab + 1));
+  auto role =
+      tab == std::string::npos ? std::nullopt : parse_role(std::string_view(v).substr(tab + 1));
   if (!role) co_return unauthorized("invalid_token", "the bearer token is unknown or revoked");
   co_return Principal{v.substr(0, tab), *role};
 }
@@ -78,7 +82,8 @@ boost::asio::awaitable<Result<Principal>> Authenticator::require(const http::Req
   if (h.size() <= kScheme.size() || h.substr(0, kScheme.size()) != kScheme)
     co_return unauthorized("unauthorized", "the Authorization header must be: Bearer <token>");
   const std::string token(h.substr(kScheme.size()));
-  if (token.size() > 256) co_return unauthorized("invalid_token", "the bearer token is unknown or revoked");
+  if (token.size() > 256)
+    co_return unauthorized("invalid_token", "the bearer token is unknown or revoked");
 
   Principal who;
   if (!admin_token_.empty() && token.size() == admin_token_.size() &&

@@ -12,12 +12,12 @@
 // Thread-safety: one per shard (uses that shard's pool and cache).
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
+
 #include "auth/principal.hpp"
 #include "cache/cache.hpp"
 #include "core/problem.hpp"
 #include "http/message.hpp"
-
-#include <boost/asio/awaitable.hpp>
 
 namespace shopfloor::pg {
 class Pool;

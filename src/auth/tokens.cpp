@@ -1,14 +1,14 @@
 // POST /tokens, DELETE /tokens/{name}, GET /tokens and the sf_tokens_changed feed.
 #include "auth/tokens.hpp"
 
-#include "pg/write_fence.hpp"
+#include <openssl/rand.h>
+
+#include <boost/json.hpp>
 
 #include "http/error_response.hpp"
 #include "http/json_body.hpp"
 #include "pg/pool.hpp"
-
-#include <boost/json.hpp>
-#include <openssl/rand.h>
+#include "pg/write_fence.hpp"
 
 namespace shopfloor::auth {
 namespace {
@@ -34,7 +34,8 @@ FROM api_tokens ORDER BY name)sql";
 bool valid_name(std::string_view n) {
   if (n.empty() || n.size() > 64) return false;
   for (char c : n)
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-')) return false;
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
+      return false;
   return true;
 }
 
@@ -51,29 +52,34 @@ std::string new_secret() {
 }
 
 awaitable<http::Response> tokens_post(Authenticator& auth, const http::Request& req) {
-  if (auto who = co_await auth.require(req, roles(Role::admin)); !who) co_return http::error_response(who.error());
+  if (auto who = co_await auth.require(req, roles(Role::admin)); !who)
+    co_return http::error_response(who.error());
   auto body = http::parse_json_object(req);
   if (!body) co_return http::error_response(body.error());
   for (const auto& field : *body) {
     if (field.key() != "name" && field.key() != "role")
-      co_return http::error_response(Problem::bad_input("unknown_field", "unknown field: " + std::string(field.key())));
+      co_return http::error_response(
+          Problem::bad_input("unknown_field", "unknown field: " + std::string(field.key())));
   }
   const json::value* name = body->if_contains("name");
   const json::value* role_v = body->if_contains("role");
   if (!name || !name->is_string() || !valid_name(name->as_string()))
-    co_return http::error_response(Problem::bad_input("invalid_name", "name must be 1-64 characters of a-z, 0-9, '.', '_', '-'"));
+    co_return http::error_response(Problem::bad_input(
+        "invalid_name", "name must be 1-64 characters of a-z, 0-9, '.', '_', '-'"));
   std::optional<Role> role;
   if (role_v && role_v->is_string()) role = parse_role(role_v->as_string());
   if (!role)
-    co_return http::error_response(Problem::bad_input("invalid_role", "role must be one of: admin, operator, partner"));
+    co_return http::error_response(
+        Problem::bad_input("invalid_role", "role must be one of: admin, operator, partner"));
 
   const std::string secret = new_secret();
   const std::string hash = Authenticator::token_hash(secret);
-  auto rows = co_await auth.db().query(kIssueSql, pg::params(std::string(name->as_string()),
-                                                             std::string(to_string(*role)), hash));
+  auto rows = co_await auth.db().query(
+      kIssueSql, pg::params(std::string(name->as_string()), std::string(to_string(*role)), hash));
   if (!rows) co_return http::error_response(rows.error().to_problem());
   if (rows->size() == 0)
-    co_return http::error_response(Problem::conflict("token_exists", "a live token with this name exists; revoke it first"));
+    co_return http::error_response(
+        Problem::conflict("token_exists", "a live token with this name exists; revoke it first"));
   // A refusal for this hash may be cached (someone tried the secret before it existed).
   co_await auth.token_cache().retire_key(kTokenNamespace, hash);
   json::object out{{"name", name->as_string()}, {"role", to_string(*role)}, {"token", secret}};
@@ -82,12 +88,14 @@ awaitable<http::Response> tokens_post(Authenticator& auth, const http::Request& 
 
 awaitable<http::Response> tokens_delete(Authenticator& auth, const http::Request& req,
                                         const http::PathParams& params) {
-  if (auto who = co_await auth.require(req, roles(Role::admin)); !who) co_return http::error_response(who.error());
+  if (auto who = co_await auth.require(req, roles(Role::admin)); !who)
+    co_return http::error_response(who.error());
   const std::string name(params.get("name"));
   if (!valid_name(name)) co_return http::error_response(Problem::not_found("no such token"));
   auto rows = co_await auth.db().query(kRevokeSql, pg::params(name));
   if (!rows) co_return http::error_response(rows.error().to_problem());
-  if (rows->size() == 0) co_return http::error_response(Problem::not_found("no live token with this name"));
+  if (rows->size() == 0)
+    co_return http::error_response(Problem::not_found("no live token with this name"));
   // A revoked token must stop working everywhere before the answer: if the cache did not
   // take the retirement, wait until every process's change feed has it (write_fence.hpp).
   const bool delivered =
@@ -100,12 +108,14 @@ awaitable<http::Response> tokens_delete(Authenticator& auth, const http::Request
 }
 
 awaitable<http::Response> tokens_get(Authenticator& auth, const http::Request& req) {
-  if (auto who = co_await auth.require(req, roles(Role::admin)); !who) co_return http::error_response(who.error());
+  if (auto who = co_await auth.require(req, roles(Role::admin)); !who)
+    co_return http::error_response(who.error());
   auto rows = co_await auth.db().query(kListSql);
   if (!rows) co_return http::error_response(rows.error().to_problem());
   json::array items;
   for (int i = 0; i < rows->size(); ++i) {
-    json::object t{{"name", rows->text(i, 0)}, {"role", rows->text(i, 1)}, {"created_at", rows->text(i, 2)}};
+    json::object t{
+        {"name", rows->text(i, 0)}, {"role", rows->text(i, 1)}, {"created_at", rows->text(i, 2)}};
     t["revoked_at"] = rows->is_null(i, 3) ? json::value(nullptr) : json::value(rows->text(i, 3));
     items.push_back(std::move(t));
   }
@@ -116,11 +126,16 @@ awaitable<http::Response> tokens_get(Authenticator& auth, const http::Request& r
 
 void add_token_routes(http::Router& router, Authenticator& auth) {
   router.add(http::Method::post, "/tokens",
-             [&auth](const http::Request& req, const http::PathParams&) { return tokens_post(auth, req); });
-  router.add(http::Method::get, "/tokens",
-             [&auth](const http::Request& req, const http::PathParams&) { return tokens_get(auth, req); });
+             [&auth](const http::Request& req, const http::PathParams&) {
+               return tokens_post(auth, req);
+             });
+  router.add(
+      http::Method::get, "/tokens",
+      [&auth](const http::Request& req, const http::PathParams&) { return tokens_get(auth, req); });
   router.add(http::Method::delete_, "/tokens/{name}",
-             [&auth](const http::Request& req, const http::PathParams& p) { return tokens_delete(auth, req, p); });
+             [&auth](const http::Request& req, const http::PathParams& p) {
+               return tokens_delete(auth, req, p);
+             });
 }
 
 pg::ChangeFeed token_feed(Authenticator& auth) {
@@ -129,7 +144,9 @@ pg::ChangeFeed token_feed(Authenticator& auth) {
       [&auth](std::string payload) -> awaitable<void> {
         co_await auth.token_cache().retire_key(kTokenNamespace, payload);
       },
-      [&auth]() -> awaitable<void> { co_await auth.token_cache().retire_namespace(kTokenNamespace); },
+      [&auth]() -> awaitable<void> {
+        co_await auth.token_cache().retire_namespace(kTokenNamespace);
+      },
   };
 }
 

@@ -21,7 +21,6 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/system/result.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -43,8 +42,8 @@ BackendResult<T> backend_failure(boost::system::error_code ec) {
 }
 
 struct Fetched {
-  std::uint64_t generation = 0;       // the namespace's current generation
-  std::optional<std::string> value;   // present only on a hit at the asked generation
+  std::uint64_t generation = 0;      // the namespace's current generation
+  std::optional<std::string> value;  // present only on a hit at the asked generation
 };
 
 class Backend {
@@ -56,12 +55,9 @@ class Backend {
                                                         const std::string& key,
                                                         milliseconds timeout) = 0;
 
-  virtual asio::awaitable<BackendResult<bool>> acquire_lease(const std::string& ns,
-                                                             std::uint64_t generation,
-                                                             const std::string& key,
-                                                             const std::string& token,
-                                                             milliseconds lease_ttl,
-                                                             milliseconds timeout) = 0;
+  virtual asio::awaitable<BackendResult<bool>> acquire_lease(
+      const std::string& ns, std::uint64_t generation, const std::string& key,
+      const std::string& token, milliseconds lease_ttl, milliseconds timeout) = 0;
 
   virtual asio::awaitable<BackendResult<bool>> store(const std::string& ns,
                                                      std::uint64_t generation,

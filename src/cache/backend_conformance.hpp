@@ -16,17 +16,16 @@
 // Redis the server is stopped). Each call must then fail, not hang, within bounds.
 #pragma once
 
-#include "cache/backend.hpp"
-#include "testing/run.hpp"
-
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
-
 #include <functional>
 #include <memory>
 #include <random>
 #include <string>
+
+#include "cache/backend.hpp"
+#include "testing/run.hpp"
 
 namespace shopfloor::cache {
 
@@ -50,7 +49,9 @@ struct BackendCase {
   std::string name;
   std::function<std::unique_ptr<BackendHarness>()> make;
 };
-inline std::ostream& operator<<(std::ostream& os, const BackendCase& c) { return os << c.name; }
+inline std::ostream& operator<<(std::ostream& os, const BackendCase& c) {
+  return os << c.name;
+}
 
 class BackendConformance : public ::testing::TestWithParam<BackendCase> {
  protected:

@@ -8,9 +8,9 @@
 // Thread-safety: one per Engine (per io_context thread); not thread-safe.
 #pragma once
 
-#include "cache/clock.hpp"
-
 #include <chrono>
+
+#include "cache/clock.hpp"
 
 namespace shopfloor::cache {
 

@@ -21,7 +21,7 @@ TEST(Breaker, OpensAfterConsecutiveFailuresAndProbesOncePerInterval) {
   EXPECT_FALSE(b.allow(t + milliseconds(99)));
   EXPECT_TRUE(b.allow(t + milliseconds(100)));   // the probe
   EXPECT_FALSE(b.allow(t + milliseconds(101)));  // only one per interval
-  b.on_failure(t + milliseconds(101));            // probe failed: wait a whole interval again
+  b.on_failure(t + milliseconds(101));           // probe failed: wait a whole interval again
   EXPECT_FALSE(b.allow(t + milliseconds(200)));
   EXPECT_TRUE(b.allow(t + milliseconds(201)));
   b.on_success();

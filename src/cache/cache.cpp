@@ -1,15 +1,15 @@
 #include "cache/cache.hpp"
 
-#include "cache/key.hpp"
+#include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
 
-#include <algorithm>
+#include "cache/key.hpp"
 
 namespace shopfloor::cache {
 namespace {
@@ -24,9 +24,12 @@ double seconds_since(TimePoint start, const Clock& clock) {
 
 const char* to_string(Source s) {
   switch (s) {
-    case Source::hit: return "HIT";
-    case Source::miss: return "MISS";
-    case Source::bypass: return "BYPASS";
+    case Source::hit:
+      return "HIT";
+    case Source::miss:
+      return "MISS";
+    case Source::bypass:
+      return "BYPASS";
   }
   return "BYPASS";
 }
@@ -94,7 +97,8 @@ bool Engine::note(const BackendResult<T>& r, CacheStats& stats) {
   const auto before = breaker_.state();
   if (r) {
     breaker_.on_success();
-    if (before == Breaker::State::open) spdlog::info("cache: {} backend reachable again", backend_.kind());
+    if (before == Breaker::State::open)
+      spdlog::info("cache: {} backend reachable again", backend_.kind());
     return true;
   }
   breaker_.on_failure(clock_.now());
@@ -200,7 +204,8 @@ asio::awaitable<Result<Answer>> Engine::lookup(CacheStats& stats, const Policy& 
   // One loader across processes holds the lease; the others wait for its value.
   const std::string token = new_token();
   start = clock_.now();
-  auto lease = co_await backend_.acquire_lease(ns, generation, key, token, policy.lease_ttl, timeout);
+  auto lease =
+      co_await backend_.acquire_lease(ns, generation, key, token, policy.lease_ttl, timeout);
   stats.lease_seconds.observe(seconds_since(start, clock_));
   if (!note(lease, stats)) {
     flight->result = co_await load_only(stats, loader, Source::bypass);
@@ -209,7 +214,8 @@ asio::awaitable<Result<Answer>> Engine::lookup(CacheStats& stats, const Policy& 
   if (!*lease) {
     asio::steady_timer pause(executor_);
     // Bounded by count, not by clock, so a manual test clock cannot stall it.
-    const auto polls = std::max<long long>(1, policy.lease_wait / std::max(policy.lease_poll, milliseconds(1)));
+    const auto polls =
+        std::max<long long>(1, policy.lease_wait / std::max(policy.lease_poll, milliseconds(1)));
     for (long long i = 0; i < polls; ++i) {
       pause.expires_after(policy.lease_poll);
       co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
@@ -312,11 +318,11 @@ asio::awaitable<Result<Answer>> Cache::get_or_load(std::string ns, std::string k
   const std::string safe_ns = safe_segment(ns, max), safe_key = safe_segment(key, max);
   Result<Answer> answer = co_await engine_.lookup(stats_, policy_, safe_ns, safe_key, loader);
   if (spdlog::should_log(spdlog::level::debug)) {
-    spdlog::debug("cache lookup cache={} key={} result={} us={}", stats_.name,
-                  key_fingerprint(safe_ns, safe_key),
-                  answer ? to_string(answer->source) : "ERROR",
-                  std::chrono::duration_cast<std::chrono::microseconds>(engine_.clock_.now() - start)
-                      .count());
+    spdlog::debug(
+        "cache lookup cache={} key={} result={} us={}", stats_.name,
+        key_fingerprint(safe_ns, safe_key), answer ? to_string(answer->source) : "ERROR",
+        std::chrono::duration_cast<std::chrono::microseconds>(engine_.clock_.now() - start)
+            .count());
   }
   co_return answer;
 }

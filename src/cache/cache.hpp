@@ -27,20 +27,19 @@
 // objects are views on one Engine. The ledger and the stats are shared by all threads.
 #pragma once
 
+#include <boost/asio/any_io_executor.hpp>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <random>
+#include <unordered_map>
+
 #include "cache/backend.hpp"
 #include "cache/breaker.hpp"
 #include "cache/clock.hpp"
 #include "cache/ledger.hpp"
 #include "cache/stats.hpp"
 #include "core/problem.hpp"
-
-#include <boost/asio/any_io_executor.hpp>
-
-#include <functional>
-#include <memory>
-#include <optional>
-#include <random>
-#include <unordered_map>
 
 namespace shopfloor::cache {
 
@@ -114,10 +113,8 @@ class Engine {
   asio::awaitable<Result<Answer>> lookup(CacheStats& stats, const Policy& policy,
                                          const std::string& ns, const std::string& key,
                                          const Loader& loader);
-  asio::awaitable<Result<Answer>> load_only(CacheStats& stats, const Loader& loader,
-                                            Source source);
-  asio::awaitable<bool> retire(CacheStats& stats, const std::string& ns,
-                               const std::string* key);
+  asio::awaitable<Result<Answer>> load_only(CacheStats& stats, const Loader& loader, Source source);
+  asio::awaitable<bool> retire(CacheStats& stats, const std::string& ns, const std::string* key);
   // Delivers what the ledger holds; at most one repair runs per engine.
   void start_repair();
   asio::awaitable<void> repair();

@@ -1,18 +1,18 @@
 // Unit tests of the cache-aside core on the memory backend with a manual clock.
 #include "cache/cache.hpp"
-#include "cache/memory_backend.hpp"
-#include "testing/run.hpp"
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
-
-#include <atomic>
 #include <future>
+
+#include "cache/memory_backend.hpp"
+#include "testing/run.hpp"
 
 namespace shopfloor::cache {
 namespace {
@@ -38,7 +38,9 @@ struct Gate {
 
 class CacheCore : public ::testing::Test {
  protected:
-  CacheCore() { cache_ = std::make_unique<Cache>(engine_, "test_" + std::to_string(++serial_), policy_); }
+  CacheCore() {
+    cache_ = std::make_unique<Cache>(engine_, "test_" + std::to_string(++serial_), policy_);
+  }
 
   Loader counting_loader(std::string value) {
     return [this, value]() -> asio::awaitable<Result<std::string>> {
@@ -134,7 +136,8 @@ TEST_F(CacheCore, ConcurrentMissesOfOneKeyRunTheLoaderOnce) {
   };
   std::vector<std::future<Result<Answer>>> results;
   for (int i = 0; i < 100; ++i)
-    results.push_back(asio::co_spawn(ioc_, cache_->get_or_load("ns", "hot", slow), asio::use_future));
+    results.push_back(
+        asio::co_spawn(ioc_, cache_->get_or_load("ns", "hot", slow), asio::use_future));
   ioc_.restart();
   ioc_.run_for(std::chrono::seconds(5));
   for (auto& r : results) {

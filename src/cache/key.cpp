@@ -21,9 +21,8 @@ std::string sha256_hex(std::string_view data, std::size_t hex_digits) {
 }
 
 bool plain(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         c == '.' || c == '_' || c == ':' || c == '=' || c == ',' || c == '&' || c == '+' ||
-         c == '-';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+         c == '_' || c == ':' || c == '=' || c == ',' || c == '&' || c == '+' || c == '-';
 }
 
 }  // namespace

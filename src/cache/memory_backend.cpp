@@ -79,13 +79,9 @@ asio::awaitable<BackendResult<bool>> MemoryBackend::acquire_lease(
   co_return true;
 }
 
-asio::awaitable<BackendResult<bool>> MemoryBackend::store(const std::string& ns,
-                                                          std::uint64_t generation,
-                                                          const std::string& key,
-                                                          const std::string& token,
-                                                          const std::string& value,
-                                                          milliseconds ttl,
-                                                          milliseconds timeout) {
+asio::awaitable<BackendResult<bool>> MemoryBackend::store(
+    const std::string& ns, std::uint64_t generation, const std::string& key,
+    const std::string& token, const std::string& value, milliseconds ttl, milliseconds timeout) {
   if (auto ec = co_await enter(timeout)) co_return backend_failure<bool>(ec);
   if (generation_of(ns) != generation) co_return false;
   const std::string k = slot(ns, generation, key);

@@ -10,10 +10,10 @@
 // are dropped lazily on access and by a bounded sweep on writes.
 #pragma once
 
+#include <unordered_map>
+
 #include "cache/backend.hpp"
 #include "cache/clock.hpp"
-
-#include <unordered_map>
 
 namespace shopfloor::cache {
 
@@ -24,12 +24,9 @@ class MemoryBackend final : public Backend {
   asio::awaitable<BackendResult<Fetched>> fetch(const std::string& ns, std::uint64_t generation,
                                                 const std::string& key,
                                                 milliseconds timeout) override;
-  asio::awaitable<BackendResult<bool>> acquire_lease(const std::string& ns,
-                                                     std::uint64_t generation,
-                                                     const std::string& key,
-                                                     const std::string& token,
-                                                     milliseconds lease_ttl,
-                                                     milliseconds timeout) override;
+  asio::awaitable<BackendResult<bool>> acquire_lease(
+      const std::string& ns, std::uint64_t generation, const std::string& key,
+      const std::string& token, milliseconds lease_ttl, milliseconds timeout) override;
   asio::awaitable<BackendResult<bool>> store(const std::string& ns, std::uint64_t generation,
                                              const std::string& key, const std::string& token,
                                              const std::string& value, milliseconds ttl,

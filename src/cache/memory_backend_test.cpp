@@ -1,6 +1,7 @@
 // The memory backend against the backend conformance suite.
-#include "cache/backend_conformance.hpp"
 #include "cache/memory_backend.hpp"
+
+#include "cache/backend_conformance.hpp"
 
 namespace shopfloor::cache {
 namespace {

@@ -40,7 +40,8 @@ return -1
 
 std::optional<std::uint64_t> parse_generation(const Reply& r) {
   if (r.type == Reply::Type::nil) return 0;
-  if (r.type == Reply::Type::integer) return r.integer < 0 ? std::nullopt : std::optional<std::uint64_t>(r.integer);
+  if (r.type == Reply::Type::integer)
+    return r.integer < 0 ? std::nullopt : std::optional<std::uint64_t>(r.integer);
   if (r.type != Reply::Type::string) return std::nullopt;
   std::uint64_t g = 0;
   auto [end, ec] = std::from_chars(r.str.data(), r.str.data() + r.str.size(), g);
@@ -59,7 +60,9 @@ boost::system::error_code unexpected(const Reply& r, const char* what) {
   return errc::make_error_code(errc::protocol_error);
 }
 
-std::string ms(milliseconds d) { return std::to_string(std::max<long long>(1, d.count())); }
+std::string ms(milliseconds d) {
+  return std::to_string(std::max<long long>(1, d.count()));
+}
 
 }  // namespace
 
@@ -112,12 +115,9 @@ asio::awaitable<BackendResult<Fetched>> RedisBackend::fetch(const std::string& n
   co_return f;
 }
 
-asio::awaitable<BackendResult<bool>> RedisBackend::acquire_lease(const std::string& ns,
-                                                                 std::uint64_t generation,
-                                                                 const std::string& key,
-                                                                 const std::string& token,
-                                                                 milliseconds lease_ttl,
-                                                                 milliseconds timeout) {
+asio::awaitable<BackendResult<bool>> RedisBackend::acquire_lease(
+    const std::string& ns, std::uint64_t generation, const std::string& key,
+    const std::string& token, milliseconds lease_ttl, milliseconds timeout) {
   auto op = client_.command(
       {"SET", lease_key(ns, generation, key), token, "NX", "PX", ms(lease_ttl)}, timeout);
   auto r = co_await std::move(op);
@@ -127,19 +127,16 @@ asio::awaitable<BackendResult<bool>> RedisBackend::acquire_lease(const std::stri
   co_return backend_failure<bool>(unexpected(*r, "SET NX"));
 }
 
-asio::awaitable<BackendResult<bool>> RedisBackend::store(const std::string& ns,
-                                                         std::uint64_t generation,
-                                                         const std::string& key,
-                                                         const std::string& token,
-                                                         const std::string& value,
-                                                         milliseconds ttl, milliseconds timeout) {
+asio::awaitable<BackendResult<bool>> RedisBackend::store(
+    const std::string& ns, std::uint64_t generation, const std::string& key,
+    const std::string& token, const std::string& value, milliseconds ttl, milliseconds timeout) {
   auto op = client_.eval(
-      kStore,
-      {generation_key(ns), value_key(ns, generation, key), lease_key(ns, generation, key)},
+      kStore, {generation_key(ns), value_key(ns, generation, key), lease_key(ns, generation, key)},
       {std::to_string(generation), token, value, ms(ttl)}, timeout);
   auto r = co_await std::move(op);
   if (!r) co_return backend_failure<bool>(r.error());
-  if (r->type != Reply::Type::integer) co_return backend_failure<bool>(unexpected(*r, "store script"));
+  if (r->type != Reply::Type::integer)
+    co_return backend_failure<bool>(unexpected(*r, "store script"));
   co_return r->integer == 1;
 }
 
@@ -151,12 +148,13 @@ asio::awaitable<BackendResult<void>> RedisBackend::release_lease(const std::stri
   auto op = client_.eval(kRelease, {lease_key(ns, generation, key)}, {token}, timeout);
   auto r = co_await std::move(op);
   if (!r) co_return backend_failure<void>(r.error());
-  if (r->type != Reply::Type::integer) co_return backend_failure<void>(unexpected(*r, "release script"));
+  if (r->type != Reply::Type::integer)
+    co_return backend_failure<void>(unexpected(*r, "release script"));
   co_return BackendResult<void>{};
 }
 
-asio::awaitable<BackendResult<std::uint64_t>> RedisBackend::retire_namespace(
-    const std::string& ns, milliseconds timeout) {
+asio::awaitable<BackendResult<std::uint64_t>> RedisBackend::retire_namespace(const std::string& ns,
+                                                                             milliseconds timeout) {
   auto op = client_.command({"INCR", generation_key(ns)}, timeout);
   auto r = co_await std::move(op);
   if (!r) co_return backend_failure<std::uint64_t>(r.error());
@@ -176,7 +174,8 @@ asio::awaitable<BackendResult<void>> RedisBackend::retire_key(const std::string&
         {std::to_string(guess)}, timeout);
     auto r = co_await std::move(op);
     if (!r) co_return backend_failure<void>(r.error());
-    if (r->type != Reply::Type::integer) co_return backend_failure<void>(unexpected(*r, "retire script"));
+    if (r->type != Reply::Type::integer)
+      co_return backend_failure<void>(unexpected(*r, "retire script"));
     if (r->integer == -1) co_return BackendResult<void>{};
     guess = generation_hint_[ns] = static_cast<std::uint64_t>(r->integer);
   }

@@ -24,10 +24,10 @@
 // Thread-safety: like the client it uses, one per io_context thread.
 #pragma once
 
+#include <unordered_map>
+
 #include "cache/backend.hpp"
 #include "redis/client.hpp"
-
-#include <unordered_map>
 
 namespace shopfloor::cache {
 
@@ -38,12 +38,9 @@ class RedisBackend final : public Backend {
   asio::awaitable<BackendResult<Fetched>> fetch(const std::string& ns, std::uint64_t generation,
                                                 const std::string& key,
                                                 milliseconds timeout) override;
-  asio::awaitable<BackendResult<bool>> acquire_lease(const std::string& ns,
-                                                     std::uint64_t generation,
-                                                     const std::string& key,
-                                                     const std::string& token,
-                                                     milliseconds lease_ttl,
-                                                     milliseconds timeout) override;
+  asio::awaitable<BackendResult<bool>> acquire_lease(
+      const std::string& ns, std::uint64_t generation, const std::string& key,
+      const std::string& token, milliseconds lease_ttl, milliseconds timeout) override;
   asio::awaitable<BackendResult<bool>> store(const std::string& ns, std::uint64_t generation,
                                              const std::string& key, const std::string& token,
                                              const std::string& value, milliseconds ttl,
@@ -63,8 +60,10 @@ class RedisBackend final : public Backend {
 
   // The layout above, exposed for tests and operators.
   std::string generation_key(const std::string& ns) const;
-  std::string value_key(const std::string& ns, std::uint64_t generation, const std::string& key) const;
-  std::string lease_key(const std::string& ns, std::uint64_t generation, const std::string& key) const;
+  std::string value_key(const std::string& ns, std::uint64_t generation,
+                        const std::string& key) const;
+  std::string lease_key(const std::string& ns, std::uint64_t generation,
+                        const std::string& key) const;
 
  private:
   redis::Client& client_;

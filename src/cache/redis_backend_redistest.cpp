@@ -2,6 +2,21 @@
 // the backend conformance suite, then the engine's promises end to end — stampede
 // across two processes, fail-open while Redis is stopped, and invalidations made during
 // the outage honoured once it is back.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/use_future.hpp>
+#include <cstdlib>
+#include <fstream>
+#include <future>
+#include <sstream>
+#include <thread>
+
 #include "cache/backend_conformance.hpp"
 #include "cache/cache.hpp"
 #include "cache/redis_backend.hpp"
@@ -9,22 +24,6 @@
 #include "testing/outages.hpp"
 #include "testing/run.hpp"
 #include "testing/settings.hpp"
-
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/use_future.hpp>
-
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <atomic>
-#include <cstdlib>
-#include <fstream>
-#include <future>
-#include <sstream>
-#include <thread>
 
 namespace shopfloor::cache {
 namespace {
@@ -46,7 +45,8 @@ std::string unique_prefix() {
 }
 
 // Runs the io_context until the client has connected (bounded).
-bool wait_connected(asio::io_context& ioc, redis::Client& client, milliseconds limit = milliseconds(5000)) {
+bool wait_connected(asio::io_context& ioc, redis::Client& client,
+                    milliseconds limit = milliseconds(5000)) {
   const auto deadline = std::chrono::steady_clock::now() + limit;
   while (!client.connected() && std::chrono::steady_clock::now() < deadline) {
     ioc.restart();
@@ -57,7 +57,8 @@ bool wait_connected(asio::io_context& ioc, redis::Client& client, milliseconds l
 
 class RedisHarness final : public BackendHarness {
  public:
-  RedisHarness() : client_(ioc_.get_executor(), redis_options()), backend_(client_, unique_prefix()) {
+  RedisHarness()
+      : client_(ioc_.get_executor(), redis_options()), backend_(client_, unique_prefix()) {
     client_.start();
     if (!wait_connected(ioc_, client_)) throw std::runtime_error("cannot connect to redis");
   }
@@ -140,7 +141,8 @@ int stampede_process(const std::string& prefix, std::chrono::system_clock::time_
   RedisBackend backend(client, prefix);
   Engine engine(ioc.get_executor(), backend, std::make_shared<InvalidationLedger>(),
                 EngineOptions{.op_timeout = milliseconds(500)});
-  Cache cache(engine, "stampede", Policy{.ttl = milliseconds(60'000), .lease_wait = milliseconds(3000)});
+  Cache cache(engine, "stampede",
+              Policy{.ttl = milliseconds(60'000), .lease_wait = milliseconds(3000)});
   std::this_thread::sleep_until(start_at);
   int loads = 0;
   Loader slow = [&]() -> asio::awaitable<Result<std::string>> {
@@ -197,7 +199,8 @@ TEST(RedisCacheEngine, ThousandConcurrentMissesAcrossTwoProcessesLoadAtMostTwice
 
 class RedisOutage : public ::testing::Test {
  protected:
-  RedisOutage() : client_(ioc_.get_executor(), redis_options()), backend_(client_, unique_prefix()) {
+  RedisOutage()
+      : client_(ioc_.get_executor(), redis_options()), backend_(client_, unique_prefix()) {
     client_.start();
     connected_ = wait_connected(ioc_, client_);
   }
@@ -256,9 +259,11 @@ TEST_F(RedisOutage, EveryLookupIsAnsweredWhileRedisIsDownAndNoStaleValueAfterwar
   // lost data): the ledger must still retire it before anything is served.
   ASSERT_TRUE(wait_connected(ioc_, client_));
   {
-    auto lease = run(backend_.acquire_lease("orders", 0, "list", "t", milliseconds(5000), milliseconds(500)));
+    auto lease = run(
+        backend_.acquire_lease("orders", 0, "list", "t", milliseconds(5000), milliseconds(500)));
     ASSERT_TRUE(lease && *lease);
-    auto stored = run(backend_.store("orders", 0, "list", "t", "v1", milliseconds(60'000), milliseconds(500)));
+    auto stored = run(
+        backend_.store("orders", 0, "list", "t", "v1", milliseconds(60'000), milliseconds(500)));
     ASSERT_TRUE(stored && *stored);
   }
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);

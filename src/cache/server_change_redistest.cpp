@@ -1,14 +1,14 @@
 // Issue 10, hole 3, on the real redis-server: a Redis restarted "with its data" — it
 // loads an RDB snapshot taken before a retirement was acknowledged — brings back the old
 // generation and the entries stored under it. None of them may be served.
+#include <gtest/gtest.h>
+
 #include "cache/cache.hpp"
 #include "cache/redis_backend.hpp"
 #include "redis/client.hpp"
 #include "testing/outages.hpp"
 #include "testing/run.hpp"
 #include "testing/settings.hpp"
-
-#include <gtest/gtest.h>
 
 namespace shopfloor::cache {
 namespace {
@@ -27,7 +27,8 @@ TEST(RedisServerChange, ARestartFromAnOlderSnapshotServesNothingItBroughtBack) {
                 EngineOptions{.op_timeout = 250ms});
   Cache cache(engine, "server_change_test", Policy{.ttl = 60s});
   client.start();
-  ASSERT_TRUE(testing::run_until(io, [&] { return client.connected(); }, 10s));
+  ASSERT_TRUE(testing::run_until(
+      io, [&] { return client.connected(); }, 10s));
 
   std::string database = "old";
   Loader load = [&]() -> asio::awaitable<Result<std::string>> { co_return database; };

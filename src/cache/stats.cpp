@@ -67,7 +67,8 @@ CacheStats& CacheStats::for_cache(std::string_view name) {
   std::lock_guard lock(registry_mutex());
   auto& m = all_stats();
   auto it = m.find(name);
-  if (it == m.end()) it = m.emplace(std::string(name), std::unique_ptr<CacheStats>(make(name))).first;
+  if (it == m.end())
+    it = m.emplace(std::string(name), std::unique_ptr<CacheStats>(make(name))).first;
   return *it->second;
 }
 
@@ -81,8 +82,9 @@ void log_summary() {
                  bypass = now.bypass - before.bypass, total = hit + miss + bypass;
     before = now;
     if (total == 0) continue;
-    spdlog::info("cache summary cache={} lookups={:.0f} hit_ratio={:.3f} misses={:.0f} bypass={:.0f}",
-                 name, total, hit / total, miss, bypass);
+    spdlog::info(
+        "cache summary cache={} lookups={:.0f} hit_ratio={:.3f} misses={:.0f} bypass={:.0f}", name,
+        total, hit / total, miss, bypass);
   }
 }
 

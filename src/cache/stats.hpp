@@ -15,10 +15,10 @@
 // Thread-safety: instruments are atomics; `for_cache` and `log_summary` lock a mutex.
 #pragma once
 
-#include "metrics/registry.hpp"
-
 #include <string>
 #include <string_view>
+
+#include "metrics/registry.hpp"
 
 namespace shopfloor::cache {
 

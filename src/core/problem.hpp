@@ -11,7 +11,6 @@
 #pragma once
 
 #include <boost/system/result.hpp>
-
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -19,16 +18,16 @@
 namespace shopfloor {
 
 enum class ProblemKind {
-  bad_input,          // 400: malformed, wrong type, out of range, unknown enum value
-  unauthorized,       // 401: no or bad credentials
-  forbidden,          // 403: role not allowed
-  not_found,          // 404
-  method_not_allowed, // 405
-  conflict,           // 409: e.g. invalid status transition, concurrent change
-  too_large,          // 413
-  unsupported_media,  // 415
-  unavailable,        // 503: a dependency (database) is down or timed out
-  internal,           // 500: a bug; logged with detail, answered without it
+  bad_input,           // 400: malformed, wrong type, out of range, unknown enum value
+  unauthorized,        // 401: no or bad credentials
+  forbidden,           // 403: role not allowed
+  not_found,           // 404
+  method_not_allowed,  // 405
+  conflict,            // 409: e.g. invalid status transition, concurrent change
+  too_large,           // 413
+  unsupported_media,   // 415
+  unavailable,         // 503: a dependency (database) is down or timed out
+  internal,            // 500: a bug; logged with detail, answered without it
 };
 
 struct Problem {

@@ -1,7 +1,6 @@
 // ProblemKind → HTTP status and the JSON error envelope.
 #include "http/error_response.hpp"
 
-
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 

@@ -23,11 +23,14 @@ TEST(EventStream, QueuedFramesComeOutTogetherThenClosedEndsIt) {
   EXPECT_TRUE(s->send("b\n\n"));
   s->close();
   EXPECT_FALSE(s->send("c\n\n"));
-  auto f = asio::co_spawn(ioc, [s]() -> asio::awaitable<std::vector<std::string>> {
-    std::vector<std::string> out;
-    while (auto chunk = co_await s->next()) out.push_back(*chunk);
-    co_return out;
-  }, asio::use_future);
+  auto f = asio::co_spawn(
+      ioc,
+      [s]() -> asio::awaitable<std::vector<std::string>> {
+        std::vector<std::string> out;
+        while (auto chunk = co_await s->next()) out.push_back(*chunk);
+        co_return out;
+      },
+      asio::use_future);
   ioc.run();
   EXPECT_EQ(f.get(), std::vector<std::string>{"a\n\nb\n\n"});
   EXPECT_EQ(s->reason(), EventStream::Reason::closed);
@@ -35,7 +38,8 @@ TEST(EventStream, QueuedFramesComeOutTogetherThenClosedEndsIt) {
 
 TEST(EventStream, OverflowDropsTheSlowConsumer) {
   asio::io_context ioc;
-  auto s = std::make_shared<EventStream>(ioc.get_executor(), EventStreamOptions{.max_queued_bytes = 100});
+  auto s = std::make_shared<EventStream>(ioc.get_executor(),
+                                         EventStreamOptions{.max_queued_bytes = 100});
   for (int i = 0; i < 9; ++i) EXPECT_TRUE(s->send(std::string(10, 'x')));
   EXPECT_EQ(s->queued_bytes(), 90u);
   EXPECT_FALSE(s->send(std::string(20, 'y')));
@@ -48,7 +52,8 @@ TEST(EventStream, OverflowDropsTheSlowConsumer) {
 
 TEST(EventStream, NextWakesOnASendFromAnotherThread) {
   asio::io_context ioc;
-  auto s = std::make_shared<EventStream>(ioc.get_executor(), EventStreamOptions{.heartbeat_interval = 10s});
+  auto s = std::make_shared<EventStream>(ioc.get_executor(),
+                                         EventStreamOptions{.heartbeat_interval = 10s});
   auto f = asio::co_spawn(ioc, s->next(), asio::use_future);
   std::thread producer([s] {
     std::this_thread::sleep_for(50ms);
@@ -63,7 +68,8 @@ TEST(EventStream, NextWakesOnASendFromAnotherThread) {
 
 TEST(EventStream, SilenceGivesAHeartbeatComment) {
   asio::io_context ioc;
-  auto s = std::make_shared<EventStream>(ioc.get_executor(), EventStreamOptions{.heartbeat_interval = 20ms});
+  auto s = std::make_shared<EventStream>(ioc.get_executor(),
+                                         EventStreamOptions{.heartbeat_interval = 20ms});
   auto f = asio::co_spawn(ioc, s->next(), asio::use_future);
   ioc.run();
   const std::string beat = f.get().value();

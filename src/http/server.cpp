@@ -129,9 +129,9 @@ namespace detail {
 // long as the connection's coroutine (removed by SessionRelease).
 struct SessionControl {
   enum class State {
-    idle,     // waiting for the first byte of a request: closed at once on shutdown
-    reading,  // a request has started arriving: allowed to finish
-    busy,     // handler running or answer being written: allowed to finish
+    idle,       // waiting for the first byte of a request: closed at once on shutdown
+    reading,    // a request has started arriving: allowed to finish
+    busy,       // handler running or answer being written: allowed to finish
     streaming,  // writing an EventStream: closed (after what is queued) on shutdown
   };
   State state = State::idle;
@@ -336,8 +336,8 @@ asio::awaitable<std::size_t> write_stream(Impl& self, beast::tcp_stream& stream,
     // Waiting for the next event is not a stalled write: no deadline meanwhile.
     stream.expires_never();
     if (ec) {
-      spdlog::debug("http: {} event stream of request {} ended: {}", self.opts.service,
-                    request_id, ec.message());
+      spdlog::debug("http: {} event stream of request {} ended: {}", self.opts.service, request_id,
+                    ec.message());
       events.close();
       break;
     }

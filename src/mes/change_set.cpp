@@ -1,11 +1,10 @@
 #include "mes/change_set.hpp"
 
-#include "mes/list_query.hpp"
-
+#include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
-#include <algorithm>
+#include "mes/list_query.hpp"
 
 namespace shopfloor::mes {
 namespace {

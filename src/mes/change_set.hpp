@@ -23,15 +23,15 @@
 // orders' own entries changed (their "history"); no list, no dashboard.
 #pragma once
 
-#include "mes/status.hpp"
-
 #include <deque>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <unordered_set>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
+
+#include "mes/status.hpp"
 
 namespace shopfloor::mes {
 

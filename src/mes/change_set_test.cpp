@@ -13,7 +13,8 @@ bool has(const std::vector<std::string>& v, const std::string& s) {
 
 TEST(ChangeEvent, ParsesTheTriggersPayload) {
   auto c = parse_change_event(
-      R"({"orders" : [42, 43], "statuses" : ["new","approved"], "customers" : ["Uralmash"], "work_centers" : ["CNC-1", "CNC-2"], "txid" : 777})");
+      R"({"orders" : [42, 43], "statuses" : ["new","approved"], "customers" : ["Uralmash"],)"
+      R"( "work_centers" : ["CNC-1", "CNC-2"], "txid" : 777})");
   EXPECT_FALSE(c.all);
   EXPECT_EQ(c.txid, 777);
   EXPECT_EQ(c.order_ids, (std::vector<long long>{42, 43}));

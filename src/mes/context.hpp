@@ -3,7 +3,10 @@
 // carry the module's consistency rules (service.hpp). Thread-safety: one per shard.
 #pragma once
 
-#include "mes/service.hpp"
+#include <boost/asio/awaitable.hpp>
+#include <functional>
+#include <string>
+
 #include "auth/principal.hpp"
 #include "cache/cache.hpp"
 #include "core/problem.hpp"
@@ -11,11 +14,7 @@
 #include "http/router.hpp"
 #include "mes/change_set.hpp"
 #include "mes/repository.hpp"
-
-#include <boost/asio/awaitable.hpp>
-
-#include <functional>
-#include <string>
+#include "mes/service.hpp"
 
 namespace shopfloor::mes::detail {
 

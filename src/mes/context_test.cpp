@@ -3,10 +3,7 @@
 // was retired must not be answered by a load that began before the write.
 #include "mes/context.hpp"
 
-#include "auth/authenticator.hpp"
-#include "cache/memory_backend.hpp"
-#include "pg/pool.hpp"
-#include "testing/run.hpp"
+#include <gtest/gtest.h>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -14,11 +11,14 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <gtest/gtest.h>
-
 #include <chrono>
 #include <functional>
 #include <optional>
+
+#include "auth/authenticator.hpp"
+#include "cache/memory_backend.hpp"
+#include "pg/pool.hpp"
+#include "testing/run.hpp"
 
 namespace shopfloor::mes::detail {
 namespace {
@@ -46,16 +46,20 @@ TEST(CachedRead, AReadAfterARetirementDoesNotReuseALoadFromBeforeIt) {
 
   // Read A: its load reads the database, then stalls (a slow query) before answering.
   std::optional<std::string> a, r;
-  asio::co_spawn(s.io, [&]() -> asio::awaitable<void> {
-    auto answer = co_await s.ctx.cached_read(s.ctx.order, kOrderNamespace, "ORD-0000001",
-        [&]() -> asio::awaitable<Result<std::string>> {
-          std::string seen = database;
-          slow_load_started = true;
-          co_await gate.async_wait(asio::as_tuple(asio::use_awaitable));
-          co_return seen;
-        });
-    a = answer ? answer->value : "error";
-  }, asio::detached);
+  asio::co_spawn(
+      s.io,
+      [&]() -> asio::awaitable<void> {
+        auto answer = co_await s.ctx.cached_read(
+            s.ctx.order, kOrderNamespace, "ORD-0000001",
+            [&]() -> asio::awaitable<Result<std::string>> {
+              std::string seen = database;
+              slow_load_started = true;
+              co_await gate.async_wait(asio::as_tuple(asio::use_awaitable));
+              co_return seen;
+            });
+        a = answer ? answer->value : "error";
+      },
+      asio::detached);
   ASSERT_TRUE(s.run_until([&] { return slow_load_started; }));
 
   // A write commits and retires (as a handler does before answering).
@@ -63,18 +67,25 @@ TEST(CachedRead, AReadAfterARetirementDoesNotReuseALoadFromBeforeIt) {
   bool retired = false;
   ChangeSet change;
   change.order_ids = {1};
-  asio::co_spawn(s.io, [&]() -> asio::awaitable<void> {
-    co_await s.ctx.retire(change);
-    retired = true;
-  }, asio::detached);
+  asio::co_spawn(
+      s.io,
+      [&]() -> asio::awaitable<void> {
+        co_await s.ctx.retire(change);
+        retired = true;
+      },
+      asio::detached);
   ASSERT_TRUE(s.run_until([&] { return retired; }));
 
   // Read R starts after the write was acknowledged: it finds A's load in flight.
-  asio::co_spawn(s.io, [&]() -> asio::awaitable<void> {
-    auto answer = co_await s.ctx.cached_read(s.ctx.order, kOrderNamespace, "ORD-0000001",
-        [&]() -> asio::awaitable<Result<std::string>> { co_return database; });
-    r = answer ? answer->value : "error";
-  }, asio::detached);
+  asio::co_spawn(
+      s.io,
+      [&]() -> asio::awaitable<void> {
+        auto answer = co_await s.ctx.cached_read(
+            s.ctx.order, kOrderNamespace, "ORD-0000001",
+            [&]() -> asio::awaitable<Result<std::string>> { co_return database; });
+        r = answer ? answer->value : "error";
+      },
+      asio::detached);
   // R must not share A's load (the cache core refuses to join a load older than a
   // retirement): it answers on its own, without waiting for A.
   ASSERT_TRUE(s.run_until([&] { return r.has_value(); }));

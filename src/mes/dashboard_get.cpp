@@ -7,8 +7,7 @@
 namespace shopfloor::mes::detail {
 
 asio::awaitable<http::Response> dashboard_get(Context& ctx, const http::Request& req) {
-  if (auto who = co_await ctx.authorize(req); !who)
-    co_return http::error_response(who.error());
+  if (auto who = co_await ctx.authorize(req); !who) co_return http::error_response(who.error());
   if (!req.query.empty())
     co_return http::error_response(
         Problem::bad_input("unknown_parameter", "GET /dashboard takes no query parameters"));

@@ -10,19 +10,18 @@
 // A token revoked while its stream is open: the stream carries only order numbers and
 // statuses, and every reload the client makes with it is refused at once; the stream
 // itself ends at the next reconnect (at the latest when the connection drops).
+#include <boost/asio/this_coro.hpp>
+
 #include "http/error_response.hpp"
 #include "http/event_stream.hpp"
 #include "http/static_files.hpp"
 #include "mes/context.hpp"
 #include "mes/order_events.hpp"
 
-#include <boost/asio/this_coro.hpp>
-
 namespace shopfloor::mes::detail {
 
 asio::awaitable<http::Response> events_get(Context& ctx, const http::Request& req) {
-  if (auto who = co_await ctx.authorize(req); !who)
-    co_return http::error_response(who.error());
+  if (auto who = co_await ctx.authorize(req); !who) co_return http::error_response(who.error());
   auto stream = std::make_shared<http::EventStream>(co_await asio::this_coro::executor);
   OrderEvents::instance().subscribe(stream, req.header("last-event-id"));
   http::Response r;

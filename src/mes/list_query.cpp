@@ -97,10 +97,18 @@ bool valid_utf8(std::string_view s) {
 std::string to_string(const Sort& s) {
   std::string out = s.descending ? "-" : "";
   switch (s.field) {
-    case SortField::created_at: out += "created_at"; break;
-    case SortField::due_date: out += "due_date"; break;
-    case SortField::priority: out += "priority"; break;
-    case SortField::number: out += "number"; break;
+    case SortField::created_at:
+      out += "created_at";
+      break;
+    case SortField::due_date:
+      out += "due_date";
+      break;
+    case SortField::priority:
+      out += "priority";
+      break;
+    case SortField::number:
+      out += "number";
+      break;
   }
   return out;
 }
@@ -109,11 +117,16 @@ std::optional<Sort> parse_sort(std::string_view s) {
   Sort out;
   out.descending = !s.empty() && s.front() == '-';
   if (out.descending) s.remove_prefix(1);
-  if (s == "created_at") out.field = SortField::created_at;
-  else if (s == "due_date") out.field = SortField::due_date;
-  else if (s == "priority") out.field = SortField::priority;
-  else if (s == "number") out.field = SortField::number;
-  else return std::nullopt;
+  if (s == "created_at")
+    out.field = SortField::created_at;
+  else if (s == "due_date")
+    out.field = SortField::due_date;
+  else if (s == "priority")
+    out.field = SortField::priority;
+  else if (s == "number")
+    out.field = SortField::number;
+  else
+    return std::nullopt;
   return out;
 }
 
@@ -126,14 +139,13 @@ Result<ListQuery> parse_list_query(const std::vector<std::pair<std::string, std:
   std::optional<int> page, page_size;
 
   for (const auto& [name, value] : params) {
-    static constexpr std::string_view kKnown[] = {"status", "customer",  "work_center", "overdue",
-                                                  "sort",   "page",      "page_size"};
+    static constexpr std::string_view kKnown[] = {"status", "customer", "work_center", "overdue",
+                                                  "sort",   "page",     "page_size"};
     if (std::find(std::begin(kKnown), std::end(kKnown), name) == std::end(kKnown))
       return bad("unknown_parameter",
                  "unknown query parameter '" + printable(name) +
                      "'; allowed: status, customer, work_center, overdue, sort, page, page_size");
-    if (value.empty())
-      return bad("invalid_" + name, "parameter " + name + " must not be empty");
+    if (value.empty()) return bad("invalid_" + name, "parameter " + name + " must not be empty");
     if (name == "status") {
       status_given = true;
       std::string_view rest = value;
@@ -224,7 +236,9 @@ std::string list_cache_key(const ListQuery& q, std::string_view today) {
   return key;
 }
 
-std::string list_namespace_all() { return "orders_list:all"; }
+std::string list_namespace_all() {
+  return "orders_list:all";
+}
 std::string list_namespace_for_status(Status s) {
   return "orders_list:s:" + std::string(to_string(s));
 }

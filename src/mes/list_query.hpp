@@ -22,14 +22,14 @@
 // "orders_list:all".
 #pragma once
 
-#include "core/problem.hpp"
-#include "mes/status.hpp"
-
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "core/problem.hpp"
+#include "mes/status.hpp"
 
 namespace shopfloor::mes {
 

@@ -32,19 +32,28 @@ TEST(ListQuery, DefaultsAreFilledIn) {
 TEST(ListQuery, EquivalentQueriesShareOneKey) {
   const std::string a = key_of({{"status", "approved,new"}, {"customer", "Uralmash"}});
   EXPECT_EQ(a, key_of({{"customer", "Uralmash"}, {"status", "new,approved"}}));
-  EXPECT_EQ(a, key_of({{"status", "new"}, {"customer", "Uralmash"}, {"status", "approved,new"},
-                       {"page", "1"}, {"sort", "-created_at"}, {"page_size", "50"}}));
-  EXPECT_EQ(a, key_of({{"page", "01"}, {"status", "new,approved"}, {"customer", "Uralmash"},
-                       {"page", "1"}, {"overdue", "false"}}));
+  EXPECT_EQ(a, key_of({{"status", "new"},
+                       {"customer", "Uralmash"},
+                       {"status", "approved,new"},
+                       {"page", "1"},
+                       {"sort", "-created_at"},
+                       {"page_size", "50"}}));
+  EXPECT_EQ(a, key_of({{"page", "01"},
+                       {"status", "new,approved"},
+                       {"customer", "Uralmash"},
+                       {"page", "1"},
+                       {"overdue", "false"}}));
   EXPECT_NE(a, key_of({{"status", "new"}, {"customer", "Uralmash"}}));
   EXPECT_NE(a, key_of({{"status", "approved,new"}, {"customer", "Uralmash"}, {"page", "2"}}));
   // All seven statuses filter nothing.
-  EXPECT_EQ(key_of({}), key_of({{"status", "new,approved,in_production,quality_check,ready,"
-                                           "shipped,cancelled"}}));
+  EXPECT_EQ(key_of({}), key_of({{"status",
+                                 "new,approved,in_production,quality_check,ready,"
+                                 "shipped,cancelled"}}));
 }
 
 TEST(ListQuery, OverdueKeysCarryTheDate) {
-  EXPECT_NE(key_of({{"overdue", "true"}}, "2026-11-24"), key_of({{"overdue", "true"}}, "2026-11-25"));
+  EXPECT_NE(key_of({{"overdue", "true"}}, "2026-11-24"),
+            key_of({{"overdue", "true"}}, "2026-11-25"));
   EXPECT_EQ(key_of({}, "2026-11-24"), key_of({}, "2026-11-25"));
 }
 
@@ -97,12 +106,12 @@ TEST(ListQuery, BadInputIsRejected) {
 
 TEST(ListQuery, Utf8Validation) {
   EXPECT_TRUE(valid_utf8("plain"));
-  EXPECT_TRUE(valid_utf8("\xe2\x82\xac"));        // €
-  EXPECT_TRUE(valid_utf8("\xf0\x9f\x98\x80"));    // emoji
-  EXPECT_FALSE(valid_utf8("\xe2\x82"));           // truncated
-  EXPECT_FALSE(valid_utf8("\xc0\xaf"));           // overlong
-  EXPECT_FALSE(valid_utf8("\xed\xa0\x80"));       // surrogate
-  EXPECT_FALSE(valid_utf8("\xf4\x90\x80\x80"));   // > U+10FFFF
+  EXPECT_TRUE(valid_utf8("\xe2\x82\xac"));       // €
+  EXPECT_TRUE(valid_utf8("\xf0\x9f\x98\x80"));   // emoji
+  EXPECT_FALSE(valid_utf8("\xe2\x82"));          // truncated
+  EXPECT_FALSE(valid_utf8("\xc0\xaf"));          // overlong
+  EXPECT_FALSE(valid_utf8("\xed\xa0\x80"));      // surrogate
+  EXPECT_FALSE(valid_utf8("\xf4\x90\x80\x80"));  // > U+10FFFF
   EXPECT_FALSE(valid_utf8("a\x80"));
 }
 

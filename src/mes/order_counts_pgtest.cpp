@@ -11,10 +11,6 @@
 // the real tables and their data are untouched; the schema is dropped at the end.
 // Randomness: seeded; the seed is printed (and SHOPFLOOR_TEST_SEED=<n> replays it). Bounded:
 // a fixed number of steps and operations, each statement under a 10 s statement_timeout.
-#include "mes/sql.hpp"
-#include "pg/migration_files.hpp"
-#include "testing/sql_session.hpp"
-
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
 #include <unistd.h>
@@ -32,6 +28,10 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "mes/sql.hpp"
+#include "pg/migration_files.hpp"
+#include "testing/sql_session.hpp"
 
 #ifndef SHOPFLOOR_SQL_DIR
 #error "SHOPFLOOR_SQL_DIR must name the sql/ folder"
@@ -84,15 +84,16 @@ class OrderCountsTest : public ::testing::Test {
     rng_.seed(seed_);
     std::printf("order_counts_pgtest seed: %llu (SHOPFLOOR_TEST_SEED=%llu replays it)\n",
                 static_cast<unsigned long long>(seed_), static_cast<unsigned long long>(seed_));
-    schema_ = "sf_test_counts_" + std::to_string(seed_ % 1000000007) + "_" +
-              std::to_string(::getpid());
+    schema_ =
+        "sf_test_counts_" + std::to_string(seed_ % 1000000007) + "_" + std::to_string(::getpid());
     admin_ = std::make_unique<Session>("");
     admin_->exec("CREATE SCHEMA " + schema_);
     db_ = std::make_unique<Session>(schema_);
     auto files = pg::load_migrations(SHOPFLOOR_SQL_DIR);
     ASSERT_TRUE(files) << files.error().message;
     for (const auto& f : *files) db_->script("BEGIN;\n" + f.sql + "\n;COMMIT;");
-    for (const auto& c : centres_) db_->exec("INSERT INTO work_centers (code, name) VALUES ($1, $1)", {c});
+    for (const auto& c : centres_)
+      db_->exec("INSERT INTO work_centers (code, name) VALUES ($1, $1)", {c});
     db_->exec("INSERT INTO products (sku, name, category) VALUES ('P-1', 'P-1', 'parts')");
     for (const auto& c : customers_) db_->exec("INSERT INTO customers (name) VALUES ($1)", {c});
     today_ = db_->scalar("SELECT current_date::text");
@@ -112,8 +113,7 @@ class OrderCountsTest : public ::testing::Test {
 
   // Some existing ids (may be fewer than n; duplicates possible).
   std::vector<std::string> some_ids(Session& s, int n) {
-    Rows r = s.exec("SELECT id FROM orders ORDER BY random() LIMIT $1::int",
-                    {std::to_string(n)});
+    Rows r = s.exec("SELECT id FROM orders ORDER BY random() LIMIT $1::int", {std::to_string(n)});
     std::vector<std::string> ids;
     for (auto& row : r) ids.push_back(row[0]);
     return ids;
@@ -127,10 +127,11 @@ class OrderCountsTest : public ::testing::Test {
       st.push_back(any_status());
       d.push_back(any_offset());
     }
-    s.exec("INSERT INTO orders (customer, product_sku, quantity, status, work_center, due_date) "
-           "SELECT c, 'P-1', 1, st, w, current_date + d "
-           "FROM unnest($1::text[], $2::text[], $3::text[], $4::int[]) AS x(c, w, st, d)",
-           {array_literal(c), array_literal(w), array_literal(st), array_literal(d)});
+    s.exec(
+        "INSERT INTO orders (customer, product_sku, quantity, status, work_center, due_date) "
+        "SELECT c, 'P-1', 1, st, w, current_date + d "
+        "FROM unnest($1::text[], $2::text[], $3::text[], $4::int[]) AS x(c, w, st, d)",
+        {array_literal(c), array_literal(w), array_literal(st), array_literal(d)});
   }
 
   // One random change through direct SQL; returns what it did (for the failure message).
@@ -138,31 +139,41 @@ class OrderCountsTest : public ::testing::Test {
     const int op = pick(allow_ddl_like ? 16 : 13);
     const std::string ids = array_literal(some_ids(s, 1 + pick(pick(4) == 0 ? 150 : 5)));
     switch (op) {
-      case 0: insert(s, 1); return "insert one";
-      case 1: { int n = 2 + pick(250); insert(s, n); return "insert bulk " + std::to_string(n); }
+      case 0:
+        insert(s, 1);
+        return "insert one";
+      case 1: {
+        int n = 2 + pick(250);
+        insert(s, n);
+        return "insert bulk " + std::to_string(n);
+      }
       case 2:
         s.exec("UPDATE orders SET status = $1 WHERE id = ANY($2::bigint[])", {any_status(), ids});
         return "update status";
       case 3:
-        s.exec("UPDATE orders SET work_center = $1 WHERE id = ANY($2::bigint[])", {any_centre(), ids});
+        s.exec("UPDATE orders SET work_center = $1 WHERE id = ANY($2::bigint[])",
+               {any_centre(), ids});
         return "update work_center";
       case 4:
         s.exec("UPDATE orders SET due_date = due_date + $1::int WHERE id = ANY($2::bigint[])",
                {any_offset(), ids});
         return "update due_date";
       case 5:
-        s.exec("UPDATE orders SET customer = $1 WHERE id = ANY($2::bigint[])", {any_customer(), ids});
+        s.exec("UPDATE orders SET customer = $1 WHERE id = ANY($2::bigint[])",
+               {any_customer(), ids});
         return "update customer";
       case 6:
-        s.exec("UPDATE orders SET status = $1, work_center = $2, due_date = current_date + $3::int, "
-               "customer = $4 WHERE id = ANY($5::bigint[])",
-               {any_status(), any_centre(), any_offset(), any_customer(), ids});
+        s.exec(
+            "UPDATE orders SET status = $1, work_center = $2, due_date = current_date + $3::int, "
+            "customer = $4 WHERE id = ANY($5::bigint[])",
+            {any_status(), any_centre(), any_offset(), any_customer(), ids});
         return "update every counted column";
       case 7:  // swaps: many rows change, some keys net to zero
-        s.exec("UPDATE orders SET status = CASE status WHEN 'new' THEN 'approved' "
-               "WHEN 'approved' THEN 'new' WHEN 'ready' THEN 'shipped' WHEN 'shipped' THEN 'ready' "
-               "ELSE status END WHERE id % 3 = $1::int",
-               {std::to_string(pick(3))});
+        s.exec(
+            "UPDATE orders SET status = CASE status WHEN 'new' THEN 'approved' "
+            "WHEN 'approved' THEN 'new' WHEN 'ready' THEN 'shipped' WHEN 'shipped' THEN 'ready' "
+            "ELSE status END WHERE id % 3 = $1::int",
+            {std::to_string(pick(3))});
         return "bulk status swap";
       case 8:
         s.exec("UPDATE orders SET quantity = quantity + 1 WHERE id = ANY($1::bigint[])", {ids});
@@ -223,17 +234,21 @@ class OrderCountsTest : public ::testing::Test {
   void expect_exact(const std::string& after) {
     SCOPED_TRACE("seed " + std::to_string(seed_) + ", after: " + after);
     Session& s = *db_;
-    EXPECT_EQ(lines(s.exec("SELECT kind, key, status, n FROM order_counts WHERE n <> 0 "
-                           "ORDER BY 1, 2, 3")),
-              lines(s.exec("SELECT kind, key, status, n FROM ("
-                           " SELECT 'all' AS kind, '' AS key, status, count(*) AS n FROM orders GROUP BY status"
-                           " UNION ALL SELECT 'customer', customer, status, count(*) FROM orders GROUP BY 2, 3"
-                           " UNION ALL SELECT 'work_center', work_center, status, count(*) FROM orders GROUP BY 2, 3"
-                           ") x ORDER BY 1, 2, 3")));
-    EXPECT_EQ(lines(s.exec("SELECT customer, work_center, status, n FROM customer_work_center_counts "
-                           "WHERE n <> 0 ORDER BY 1, 2, 3")),
-              lines(s.exec("SELECT customer, work_center, status, count(*) FROM orders "
-                           "GROUP BY 1, 2, 3 ORDER BY 1, 2, 3")));
+    EXPECT_EQ(
+        lines(s.exec("SELECT kind, key, status, n FROM order_counts WHERE n <> 0 "
+                     "ORDER BY 1, 2, 3")),
+        lines(s.exec(
+            "SELECT kind, key, status, n FROM ("
+            " SELECT 'all' AS kind, '' AS key, status, count(*) AS n FROM orders GROUP BY status"
+            " UNION ALL SELECT 'customer', customer, status, count(*) FROM orders GROUP BY 2, 3"
+            " UNION ALL SELECT 'work_center', work_center, status, count(*) FROM orders GROUP BY "
+            "2, 3"
+            ") x ORDER BY 1, 2, 3")));
+    EXPECT_EQ(
+        lines(s.exec("SELECT customer, work_center, status, n FROM customer_work_center_counts "
+                     "WHERE n <> 0 ORDER BY 1, 2, 3")),
+        lines(s.exec("SELECT customer, work_center, status, count(*) FROM orders "
+                     "GROUP BY 1, 2, 3 ORDER BY 1, 2, 3")));
     EXPECT_EQ(lines(s.exec("SELECT due_date, status, work_center, n FROM live_order_counts "
                            "ORDER BY 1, 2, 3")),
               lines(s.exec("SELECT due_date, status, work_center, count(*) FROM orders "
@@ -364,31 +379,36 @@ TEST_F(OrderCountsTest, EqualARecountAfterConcurrentWriters) {
             for (int attempt = 0;; ++attempt) {
               try {
                 if (op == 0) {
-                  s.exec(std::string(kLockSome) + "UPDATE orders SET status = $1, "
-                         "work_center = $2 WHERE id IN (SELECT id FROM picked)",
+                  s.exec(std::string(kLockSome) +
+                             "UPDATE orders SET status = $1, "
+                             "work_center = $2 WHERE id IN (SELECT id FROM picked)",
                          {status, centre, "3"});
                 } else if (op == 1) {
-                  s.exec("INSERT INTO orders (customer, product_sku, quantity, status, "
-                         "work_center, due_date) SELECT 'Acme', 'P-1', 1, $1, $2, "
-                         "current_date + $3::int FROM generate_series(1, 20)",
-                         {status, centre, due});
+                  s.exec(
+                      "INSERT INTO orders (customer, product_sku, quantity, status, "
+                      "work_center, due_date) SELECT 'Acme', 'P-1', 1, $1, $2, "
+                      "current_date + $3::int FROM generate_series(1, 20)",
+                      {status, centre, due});
                 } else if (op == 2) {
                   s.exec(std::string(kLockSome) +
                              "DELETE FROM orders WHERE id IN (SELECT id FROM picked) "
                              "AND $1::text IS NOT NULL AND $2::text IS NOT NULL",
                          {"", "", "2"});
                 } else if (op == 3) {
-                  s.exec(std::string(kLockSome) + "UPDATE orders SET due_date = current_date + "
-                         "$1::int, status = $2 WHERE id IN (SELECT id FROM picked)",
+                  s.exec(std::string(kLockSome) +
+                             "UPDATE orders SET due_date = current_date + "
+                             "$1::int, status = $2 WHERE id IN (SELECT id FROM picked)",
                          {due, status, "5"});
                 } else {
                   s.exec("BEGIN");
-                  s.exec("UPDATE orders SET status = $1 WHERE id = "
-                         "(SELECT id FROM orders ORDER BY random() LIMIT 1)",
-                         {status});
-                  s.exec("UPDATE orders SET work_center = $1 WHERE id = "
-                         "(SELECT id FROM orders ORDER BY random() LIMIT 1)",
-                         {centre});
+                  s.exec(
+                      "UPDATE orders SET status = $1 WHERE id = "
+                      "(SELECT id FROM orders ORDER BY random() LIMIT 1)",
+                      {status});
+                  s.exec(
+                      "UPDATE orders SET work_center = $1 WHERE id = "
+                      "(SELECT id FROM orders ORDER BY random() LIMIT 1)",
+                      {centre});
                   s.exec("COMMIT");
                 }
                 break;
@@ -412,8 +432,8 @@ TEST_F(OrderCountsTest, EqualARecountAfterConcurrentWriters) {
     for (auto& t : writers) t.join();
     for (int w = 0; w < kWriters; ++w) EXPECT_EQ(errors[w], "") << "writer " << w;
     EXPECT_EQ(single_statement_deadlocks.load(), 0);
-    std::printf("round %d: %d deadlocks retried (%d of single statements)\n", round,
-                retried.load(), single_statement_deadlocks.load());
+    std::printf("round %d: %d deadlocks retried (%d of single statements)\n", round, retried.load(),
+                single_statement_deadlocks.load());
     expect_exact("concurrent round " + std::to_string(round));
     random_change(*db_, round % 2 == 1);  // a bulk change or a TRUNCATE between rounds
     expect_exact("after concurrent round " + std::to_string(round));

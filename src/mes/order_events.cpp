@@ -1,11 +1,10 @@
 // OrderEvents: formatting, replay window and fan-out of the order change events.
 #include "mes/order_events.hpp"
 
+#include <algorithm>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
-
-#include <algorithm>
 #include <chrono>
 #include <set>
 
@@ -50,8 +49,8 @@ std::string OrderEvents::id_locked(std::uint64_t seq) const {
 
 void OrderEvents::broadcast_locked(std::string_view event, const std::string& data) {
   const std::uint64_t seq = ++seq_;
-  std::string text = "id: " + id_locked(seq) + "\nevent: " + std::string(event) + "\ndata: " +
-                     data + "\n\n";
+  std::string text =
+      "id: " + id_locked(seq) + "\nevent: " + std::string(event) + "\ndata: " + data + "\n\n";
   streams_.erase(std::remove_if(streams_.begin(), streams_.end(),
                                 [&](const std::weak_ptr<http::EventStream>& w) {
                                   auto s = w.lock();
@@ -87,8 +86,10 @@ void OrderEvents::subscribe(const std::shared_ptr<http::EventStream>& stream,
       std::uint64_t v = 0;
       bool ok = !n.empty() && n.size() < 20;
       for (char c : n) {
-        if (c < '0' || c > '9') ok = false;
-        else v = v * 10 + static_cast<std::uint64_t>(c - '0');
+        if (c < '0' || c > '9')
+          ok = false;
+        else
+          v = v * 10 + static_cast<std::uint64_t>(c - '0');
       }
       // Resumable when nothing after it has left the window.
       const std::uint64_t oldest = recent_.empty() ? seq_ + 1 : recent_.front().seq;

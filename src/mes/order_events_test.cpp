@@ -15,11 +15,14 @@ namespace asio = boost::asio;
 
 std::string drain(asio::io_context& ioc, const std::shared_ptr<http::EventStream>& s) {
   s->close();
-  auto f = asio::co_spawn(ioc, [s]() -> asio::awaitable<std::string> {
-    std::string all;
-    while (auto chunk = co_await s->next()) all += *chunk;
-    co_return all;
-  }, asio::use_future);
+  auto f = asio::co_spawn(
+      ioc,
+      [s]() -> asio::awaitable<std::string> {
+        std::string all;
+        while (auto chunk = co_await s->next()) all += *chunk;
+        co_return all;
+      },
+      asio::use_future);
   ioc.restart();
   ioc.run();
   return f.get();
@@ -78,7 +81,8 @@ TEST(OrderEvents, UnknownOrTooOldIdAsksForAReset) {
   const std::string old = hub.last_id();
   for (std::size_t i = 0; i < OrderEvents::kReplay + 5; ++i) hub.publish(change(2));
   for (std::string id : {std::string("123-4"), std::string("garbage"), old}) {
-    auto s = std::make_shared<http::EventStream>(ioc.get_executor(), http::EventStreamOptions{.max_queued_bytes = 1 << 20});
+    auto s = std::make_shared<http::EventStream>(
+        ioc.get_executor(), http::EventStreamOptions{.max_queued_bytes = 1 << 20});
     hub.subscribe(s, id);
     const std::string out = drain(ioc, s);
     EXPECT_NE(out.find("event: reset"), std::string::npos) << id;
@@ -89,7 +93,8 @@ TEST(OrderEvents, UnknownOrTooOldIdAsksForAReset) {
 TEST(OrderEvents, OverflowingSubscriberIsForgotten) {
   asio::io_context ioc;
   OrderEvents hub;
-  auto s = std::make_shared<http::EventStream>(ioc.get_executor(), http::EventStreamOptions{.max_queued_bytes = 400});
+  auto s = std::make_shared<http::EventStream>(ioc.get_executor(),
+                                               http::EventStreamOptions{.max_queued_bytes = 400});
   hub.subscribe(s, std::nullopt);
   for (int i = 0; i < 20; ++i) hub.publish(change(i + 1));
   EXPECT_EQ(s->reason(), http::EventStream::Reason::overflow);

@@ -8,8 +8,7 @@ namespace shopfloor::mes::detail {
 
 asio::awaitable<http::Response> order_get(Context& ctx, const http::Request& req,
                                           const http::PathParams& params) {
-  if (auto who = co_await ctx.authorize(req); !who)
-    co_return http::error_response(who.error());
+  if (auto who = co_await ctx.authorize(req); !who) co_return http::error_response(who.error());
   std::string number(params.get("number"));
   const auto id = parse_order_number(number);
   if (!id) co_return http::error_response(Problem::not_found("no order with this number"));

@@ -1,12 +1,11 @@
 #include "mes/order_input.hpp"
 
-#include "mes/list_query.hpp"
-
 #include <boost/json/value.hpp>
-
 #include <charconv>
 #include <chrono>
 #include <initializer_list>
+
+#include "mes/list_query.hpp"
 
 namespace shopfloor::mes {
 namespace {
@@ -17,7 +16,8 @@ Problem bad(std::string code, std::string message) {
   return Problem::bad_input(std::move(code), std::move(message));
 }
 
-Result<void> only_fields(const json::object& body, std::initializer_list<std::string_view> allowed) {
+Result<void> only_fields(const json::object& body,
+                         std::initializer_list<std::string_view> allowed) {
   for (const auto& field : body) {
     bool known = false;
     for (auto a : allowed) known = known || field.key() == a;
@@ -69,8 +69,8 @@ Result<std::optional<long long>> int_field(const json::object& body, std::string
     return bad("wrong_type", std::string(name) + " must be an integer");
   }
   if (n < lo || n > hi)
-    return bad("invalid_value", std::string(name) + " must be from " + std::to_string(lo) +
-                                    " to " + std::to_string(hi));
+    return bad("invalid_value", std::string(name) + " must be from " + std::to_string(lo) + " to " +
+                                    std::to_string(hi));
   return std::optional<long long>(n);
 }
 
@@ -116,14 +116,15 @@ bool valid_due_date(std::string_view s) {
   std::from_chars(s.data() + 5, s.data() + 7, m);
   std::from_chars(s.data() + 8, s.data() + 10, d);
   if (y < 2000 || y > 2099) return false;
-  const std::chrono::year_month_day ymd{std::chrono::year(y), std::chrono::month(static_cast<unsigned>(m)),
+  const std::chrono::year_month_day ymd{std::chrono::year(y),
+                                        std::chrono::month(static_cast<unsigned>(m)),
                                         std::chrono::day(static_cast<unsigned>(d))};
   return ymd.ok();
 }
 
 Result<NewOrder> parse_new_order(const json::object& body) {
-  if (auto r = only_fields(body, {"customer", "product_sku", "quantity", "work_center", "due_date",
-                                  "priority"});
+  if (auto r = only_fields(
+          body, {"customer", "product_sku", "quantity", "work_center", "due_date", "priority"});
       !r)
     return r.error();
   NewOrder o;

@@ -15,14 +15,13 @@
 // invalid_value (message names the field).
 #pragma once
 
-#include "core/problem.hpp"
-#include "mes/status.hpp"
-
 #include <boost/json/object.hpp>
-
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "core/problem.hpp"
+#include "mes/status.hpp"
 
 namespace shopfloor::mes {
 

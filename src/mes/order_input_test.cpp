@@ -1,20 +1,23 @@
 #include "mes/order_input.hpp"
 
-#include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
 
 namespace shopfloor::mes {
 namespace {
 
-boost::json::object obj(std::string_view text) { return boost::json::parse(text).as_object(); }
+boost::json::object obj(std::string_view text) {
+  return boost::json::parse(text).as_object();
+}
 
 std::string new_order_error(std::string_view text) {
   auto r = parse_new_order(obj(text));
   return r ? "ok" : r.error().code;
 }
 
-constexpr const char* kValid =
-    R"({"customer":"Uralmash","product_sku":"BRK-200","quantity":120,"work_center":"CNC-1","due_date":"2026-12-01"})";
+constexpr const char* kValid = R"({"customer":"Uralmash","product_sku":"BRK-200","quantity":120,)"
+                               R"("work_center":"CNC-1","due_date":"2026-12-01"})";
 
 TEST(OrderNumber, CanonicalSpellingOnly) {
   EXPECT_EQ(format_order_number(42), "ORD-0000042");
@@ -40,33 +43,47 @@ TEST(NewOrder, ValidWithDefaults) {
 }
 
 TEST(NewOrder, RejectsBadFields) {
-  EXPECT_EQ(new_order_error(R"({"product_sku":"B","quantity":1,"work_center":"W","due_date":"2026-12-01"})"),
+  EXPECT_EQ(new_order_error(
+                R"({"product_sku":"B","quantity":1,"work_center":"W","due_date":"2026-12-01"})"),
             "missing_field");
-  EXPECT_EQ(new_order_error(R"({"customer":1,"product_sku":"B","quantity":1,"work_center":"W","due_date":"2026-12-01"})"),
+  EXPECT_EQ(new_order_error(R"({"customer":1,"product_sku":"B","quantity":1,)"
+                            R"("work_center":"W","due_date":"2026-12-01"})"),
             "wrong_type");
-  EXPECT_EQ(new_order_error(R"({"customer":"A","product_sku":"B","quantity":"1","work_center":"W","due_date":"2026-12-01"})"),
+  EXPECT_EQ(new_order_error(R"({"customer":"A","product_sku":"B","quantity":"1",)"
+                            R"("work_center":"W","due_date":"2026-12-01"})"),
             "wrong_type");
-  EXPECT_EQ(new_order_error(R"({"customer":"A","product_sku":"B","quantity":1.5,"work_center":"W","due_date":"2026-12-01"})"),
+  EXPECT_EQ(new_order_error(R"({"customer":"A","product_sku":"B","quantity":1.5,)"
+                            R"("work_center":"W","due_date":"2026-12-01"})"),
             "wrong_type");
-  EXPECT_EQ(new_order_error(R"({"customer":"A","product_sku":"B","quantity":0,"work_center":"W","due_date":"2026-12-01"})"),
+  EXPECT_EQ(new_order_error(R"({"customer":"A","product_sku":"B","quantity":0,)"
+                            R"("work_center":"W","due_date":"2026-12-01"})"),
             "invalid_value");
-  EXPECT_EQ(new_order_error(R"({"customer":"A","product_sku":"B","quantity":1000001,"work_center":"W","due_date":"2026-12-01"})"),
+  EXPECT_EQ(new_order_error(R"({"customer":"A","product_sku":"B","quantity":1000001,)"
+                            R"("work_center":"W","due_date":"2026-12-01"})"),
             "invalid_value");
-  EXPECT_EQ(new_order_error(R"({"customer":"A","product_sku":"B","quantity":18446744073709551615,"work_center":"W","due_date":"2026-12-01"})"),
+  EXPECT_EQ(new_order_error(R"({"customer":"A","product_sku":"B","quantity":18446744073709551615,)"
+                            R"("work_center":"W","due_date":"2026-12-01"})"),
             "invalid_value");
-  EXPECT_EQ(new_order_error(R"({"customer":"A","product_sku":"B","quantity":1,"work_center":"W","due_date":"2026-02-30"})"),
+  EXPECT_EQ(new_order_error(R"({"customer":"A","product_sku":"B","quantity":1,)"
+                            R"("work_center":"W","due_date":"2026-02-30"})"),
             "invalid_value");
-  EXPECT_EQ(new_order_error(R"({"customer":"A","product_sku":"B","quantity":1,"work_center":"W","due_date":"26-12-01"})"),
+  EXPECT_EQ(new_order_error(R"({"customer":"A","product_sku":"B","quantity":1,)"
+                            R"("work_center":"W","due_date":"26-12-01"})"),
             "invalid_value");
-  EXPECT_EQ(new_order_error(R"({"customer":"A","product_sku":"B","quantity":1,"work_center":"W","due_date":"2026-12-01","priority":6})"),
+  EXPECT_EQ(new_order_error(R"({"customer":"A","product_sku":"B","quantity":1,"work_center":"W",)"
+                            R"("due_date":"2026-12-01","priority":6})"),
             "invalid_value");
-  EXPECT_EQ(new_order_error(R"({"customer":"A","product_sku":"B","quantity":1,"work_center":"W","due_date":"2026-12-01","priority":true})"),
+  EXPECT_EQ(new_order_error(R"({"customer":"A","product_sku":"B","quantity":1,"work_center":"W",)"
+                            R"("due_date":"2026-12-01","priority":true})"),
             "wrong_type");
-  EXPECT_EQ(new_order_error(R"({"customer":"   ","product_sku":"B","quantity":1,"work_center":"W","due_date":"2026-12-01"})"),
+  EXPECT_EQ(new_order_error(R"({"customer":"   ","product_sku":"B","quantity":1,)"
+                            R"("work_center":"W","due_date":"2026-12-01"})"),
             "invalid_value");
-  EXPECT_EQ(new_order_error(R"({"customer":"A\u0000","product_sku":"B","quantity":1,"work_center":"W","due_date":"2026-12-01"})"),
+  EXPECT_EQ(new_order_error(R"({"customer":"A\u0000","product_sku":"B","quantity":1,)"
+                            R"("work_center":"W","due_date":"2026-12-01"})"),
             "invalid_value");
-  EXPECT_EQ(new_order_error(R"({"customer":"A","product_sku":"B","quantity":1,"work_center":"W","due_date":"2026-12-01","status":"shipped"})"),
+  EXPECT_EQ(new_order_error(R"({"customer":"A","product_sku":"B","quantity":1,"work_center":"W",)"
+                            R"("due_date":"2026-12-01","status":"shipped"})"),
             "unknown_field");
   EXPECT_EQ(new_order_error(kValid), "ok");
 }
@@ -101,7 +118,8 @@ TEST(StatusChangeInput, Parses) {
   EXPECT_EQ(code(R"({"status":1})"), "wrong_type");
   EXPECT_EQ(code(R"({"status":"new","comment":5})"), "wrong_type");
   EXPECT_EQ(code(R"({"status":"new","extra":5})"), "unknown_field");
-  EXPECT_EQ(code(R"({"status":"new","comment":")" + std::string(1001, 'x') + "\"}"), "invalid_value");
+  EXPECT_EQ(code(R"({"status":"new","comment":")" + std::string(1001, 'x') + "\"}"),
+            "invalid_value");
 }
 
 }  // namespace

@@ -9,8 +9,7 @@ namespace shopfloor::mes::detail {
 
 asio::awaitable<http::Response> order_status_post(Context& ctx, const http::Request& req,
                                                   const http::PathParams& params) {
-  if (auto who = co_await ctx.authorize(req); !who)
-    co_return http::error_response(who.error());
+  if (auto who = co_await ctx.authorize(req); !who) co_return http::error_response(who.error());
   const auto id = parse_order_number(params.get("number"));
   if (!id) co_return http::error_response(Problem::not_found("no order with this number"));
   auto body = http::parse_json_object(req);
@@ -20,7 +19,8 @@ asio::awaitable<http::Response> order_status_post(Context& ctx, const http::Requ
 
   std::optional<ChangeSet> uncertain;
   auto written = co_await ctx.repo.change_status(*id, std::move(*change), uncertain);
-  if (uncertain) co_await ctx.retire_after_write(*uncertain);  // perhaps applied: never stale after it
+  if (uncertain)
+    co_await ctx.retire_after_write(*uncertain);  // perhaps applied: never stale after it
   if (!written) co_return http::error_response(written.error());
   co_await ctx.retire_after_write(written->change);  // before answering: read-your-writes
   co_return http::Response::json(200, std::move(written->body));

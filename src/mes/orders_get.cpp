@@ -7,8 +7,7 @@
 namespace shopfloor::mes::detail {
 
 asio::awaitable<http::Response> orders_get(Context& ctx, const http::Request& req) {
-  if (auto who = co_await ctx.authorize(req); !who)
-    co_return http::error_response(who.error());
+  if (auto who = co_await ctx.authorize(req); !who) co_return http::error_response(who.error());
   auto query = parse_list_query(req.query);
   if (!query) co_return http::error_response(query.error());
 

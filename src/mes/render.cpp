@@ -1,14 +1,13 @@
 #include "mes/render.hpp"
 
-#include "mes/sql.hpp"
-#include "mes/status.hpp"
-#include "pg/rows.hpp"
-
+#include <algorithm>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
-#include <algorithm>
+#include "mes/sql.hpp"
+#include "mes/status.hpp"
+#include "pg/rows.hpp"
 
 namespace shopfloor::mes {
 namespace {
@@ -63,7 +62,8 @@ std::string render_order(const pg::Rows& rows) {
     entry["from"] = rows.text(r, h);
     entry["to"] = rows.text(r, h + 1);
     entry["at"] = rows.text(r, h + 2);
-    entry["comment"] = rows.is_null(r, h + 3) ? json::value(nullptr) : json::value(rows.text(r, h + 3));
+    entry["comment"] =
+        rows.is_null(r, h + 3) ? json::value(nullptr) : json::value(rows.text(r, h + 3));
     history.push_back(std::move(entry));
   }
   out["history"] = std::move(history);
@@ -91,9 +91,10 @@ std::string render_dashboard(const pg::Rows& rows) {
       generated_at = rows.text(r, 1);
     }
   }
-  std::sort(by_work_center.begin(), by_work_center.end(), [](const json::value& a, const json::value& b) {
-    return a.at("work_center").get_string() < b.at("work_center").get_string();
-  });
+  std::sort(by_work_center.begin(), by_work_center.end(),
+            [](const json::value& a, const json::value& b) {
+              return a.at("work_center").get_string() < b.at("work_center").get_string();
+            });
   json::object out;
   out["by_status"] = std::move(by_status);
   out["overdue"] = overdue;

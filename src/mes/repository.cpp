@@ -2,12 +2,12 @@
 // pg coroutines: their template instantiations are the expensive part to compile.
 #include "mes/repository.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include "mes/render.hpp"
 #include "mes/sql.hpp"
 #include "pg/pool.hpp"
 #include "pg/transaction.hpp"
-
-#include <spdlog/spdlog.h>
 
 namespace shopfloor::mes {
 namespace {
@@ -20,7 +20,9 @@ Problem db_problem(const pg::Error& e, std::string_view what) {
 }
 
 // The statement may have been applied: the server was reached, but its answer is lost.
-bool outcome_unknown(const pg::Error& e) { return e.kind != pg::Error::Kind::query; }
+bool outcome_unknown(const pg::Error& e) {
+  return e.kind != pg::Error::Kind::query;
+}
 
 bool retryable(const pg::Error& e) {
   return e.kind == pg::Error::Kind::query && (e.sqlstate == "40P01" || e.sqlstate == "40001");
@@ -55,9 +57,8 @@ awaitable<Result<std::string>> Repository::dashboard(std::string today) {
 }
 
 awaitable<Result<Written>> Repository::create(NewOrder o, std::optional<ChangeSet>& uncertain) {
-  auto rows = co_await db_.query(
-      sql::kCreate, pg::params(o.customer, o.product_sku, o.quantity, o.work_center, o.due_date,
-                               o.priority));
+  auto rows = co_await db_.query(sql::kCreate, pg::params(o.customer, o.product_sku, o.quantity,
+                                                          o.work_center, o.due_date, o.priority));
   if (!rows && outcome_unknown(rows.error())) {
     // Perhaps created (its id unknown: nobody can have cached the new order itself).
     ChangeSet maybe;
@@ -73,7 +74,8 @@ awaitable<Result<Written>> Repository::create(NewOrder o, std::optional<ChangeSe
     co_return db_problem(rows.error(), "order create");
   }
   if (rows->empty()) {  // nothing written: say which reference is unknown
-    auto exist = co_await db_.query(sql::kReferencesExist, pg::params(o.product_sku, o.work_center));
+    auto exist =
+        co_await db_.query(sql::kReferencesExist, pg::params(o.product_sku, o.work_center));
     if (!exist) co_return db_problem(exist.error(), "order create check");
     if (exist->text(0, 0) != "t")
       co_return Problem::bad_input("unknown_product", "no product with this product_sku");
@@ -123,16 +125,16 @@ awaitable<Result<Written>> Repository::change_status(long long id, StatusChange 
     }
     if (!status_transition_allowed(*current, c.to)) {
       co_await tx->rollback();
-      co_return Problem::conflict("invalid_transition",
-                                  "cannot change an order from " + std::string(to_string(*current)) +
-                                      " to " + std::string(to_string(c.to)));
+      co_return Problem::conflict("invalid_transition", "cannot change an order from " +
+                                                            std::string(to_string(*current)) +
+                                                            " to " + std::string(to_string(c.to)));
     }
     const std::string customer(locked->text(0, 1)), work_center(locked->text(0, 2));
     const long long txid = locked->int64(0, 3);
 
     auto changed = co_await tx->query(
-        sql::kChangeStatus, pg::params(id, std::string(to_string(c.to)),
-                                       std::string(to_string(*current)), c.comment));
+        sql::kChangeStatus,
+        pg::params(id, std::string(to_string(c.to)), std::string(to_string(*current)), c.comment));
     if (!changed) {
       if (retryable(changed.error()) && attempt < 3) continue;
       co_return db_problem(changed.error(), "status change");

@@ -27,17 +27,15 @@
 // Thread-safety: one per shard, like the pool it uses.
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "core/problem.hpp"
 #include "mes/change_set.hpp"
 #include "mes/list_query.hpp"
 #include "mes/order_input.hpp"
-
-#include <boost/asio/awaitable.hpp>
-
-#include <string>
-#include <vector>
 
 namespace shopfloor::pg {
 class Pool;

@@ -1,23 +1,23 @@
 // mes::Service wiring (routes, change feeds) and the shared read/retire procedures.
 #include "mes/service.hpp"
 
-#include "auth/authenticator.hpp"
-#include "mes/context.hpp"
-#include "mes/list_query.hpp"
-#include "mes/order_events.hpp"
-#include "mes/order_input.hpp"
-#include "pg/write_fence.hpp"
+#include <spdlog/spdlog.h>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
-
 #include <chrono>
 #include <cstdio>
 #include <memory>
+
+#include "auth/authenticator.hpp"
+#include "mes/context.hpp"
+#include "mes/list_query.hpp"
+#include "mes/order_events.hpp"
+#include "mes/order_input.hpp"
+#include "pg/write_fence.hpp"
 
 namespace shopfloor::mes {
 

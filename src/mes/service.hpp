@@ -21,12 +21,12 @@
 //     sf_orders_changed and on_change retires the same entries (within milliseconds of
 //     the commit). Events of this process's own writes, already retired before they
 //     were answered, are skipped (RetiredWrites, by transaction id): a second
-//     retirement would only throw away what readers loaded in between. on_resync (the listening connection was (re)established, events may
-//     have been lost) retires everything: every list namespace — "all", each status,
-//     each customer and work centre any order ever had (order_counts keeps old names) —
-//     the "order" namespace and the dashboard. Direct writes to order_status_history
-//     retire those orders' entries (sql/0006), and a change of the work_centers table
-//     (sf_pricing_changed) retires the dashboard, which lists every work centre.
+//     retirement would only throw away what readers loaded in between. on_resync (the listening
+//     connection was (re)established, events may have been lost) retires everything: every list
+//     namespace — "all", each status, each customer and work centre any order ever had
+//     (order_counts keeps old names) — the "order" namespace and the dashboard. Direct writes to
+//     order_status_history retire those orders' entries (sql/0006), and a change of the
+//     work_centers table (sf_pricing_changed) retires the dashboard, which lists every work centre.
 //   - When the cache cannot be reached the engine answers from the database (BYPASS)
 //     and keeps undelivered retirements in its ledger until they are delivered
 //     (cache/cache.hpp).
@@ -38,13 +38,13 @@
 // adds routes to, and the feeds, must not outlive it.
 #pragma once
 
+#include <memory>
+#include <vector>
+
 #include "auth/authenticator.hpp"
 #include "cache/cache.hpp"
 #include "http/router.hpp"
 #include "pg/change_feed.hpp"
-
-#include <memory>
-#include <vector>
 
 namespace shopfloor::mes {
 

@@ -6,11 +6,10 @@
 // on the seed and can run repeatedly next to other data.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
-
-#include <atomic>
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -48,7 +47,9 @@ json::value parse(const std::string& body) {
   return v;
 }
 
-std::string cache_of(const HttpAnswer& a) { return a.header("X-Cache").value_or("none"); }
+std::string cache_of(const HttpAnswer& a) {
+  return a.header("X-Cache").value_or("none");
+}
 
 std::string url_encode(const std::string& s) {
   static constexpr char kHex[] = "0123456789ABCDEF";
@@ -68,7 +69,8 @@ std::string url_encode(const std::string& s) {
 // The contract's error envelope with this status and code.
 ::testing::AssertionResult is_error(const HttpAnswer& a, int status, const std::string& code = "") {
   if (a.status != status)
-    return ::testing::AssertionFailure() << "status " << a.status << " (want " << status << "): " << a.body;
+    return ::testing::AssertionFailure()
+           << "status " << a.status << " (want " << status << "): " << a.body;
   json::value v = parse(a.body);
   const json::object* o = v.if_object();
   const json::value* e = o ? o->if_contains("error") : nullptr;
@@ -76,7 +78,8 @@ std::string url_encode(const std::string& s) {
       !e->as_object().at("code").is_string() || !e->as_object().contains("message"))
     return ::testing::AssertionFailure() << "not an error envelope: " << a.body;
   if (!code.empty() && e->as_object().at("code").as_string() != code)
-    return ::testing::AssertionFailure() << "code " << e->as_object().at("code") << " (want " << code << ")";
+    return ::testing::AssertionFailure()
+           << "code " << e->as_object().at("code") << " (want " << code << ")";
   return ::testing::AssertionSuccess();
 }
 
@@ -115,8 +118,9 @@ class MesE2E : public testing::StackTest {
     customer_prefix_ = "sf-test-" + id + "-";
     sql_->exec("INSERT INTO products (sku, name, category) VALUES ($1, 'MES test product', 'test')",
                {product_});
-    sql_->exec("INSERT INTO work_centers (code, name) VALUES ($1, 'MES test A'), ($2, 'MES test B')",
-               {wc_a_, wc_b_});
+    sql_->exec(
+        "INSERT INTO work_centers (code, name) VALUES ($1, 'MES test A'), ($2, 'MES test B')",
+        {wc_a_, wc_b_});
   }
 
   void TearDown() override {
@@ -144,7 +148,7 @@ class MesE2E : public testing::StackTest {
   std::string new_order_body(const std::string& customer, const std::string& wc,
                              const std::string& due = "2030-01-15", int priority = 3) {
     json::object o{{"customer", customer}, {"product_sku", product_}, {"quantity", 12},
-                   {"work_center", wc},     {"due_date", due},         {"priority", priority}};
+                   {"work_center", wc},    {"due_date", due},         {"priority", priority}};
     return json::serialize(o);
   }
 
@@ -159,9 +163,9 @@ class MesE2E : public testing::StackTest {
   }
 
   HttpAnswer change(const std::string& number, const std::string& status,
-                         const std::string& extra = "") {
+                    const std::string& extra = "") {
     return mes().request("POST", "/orders/" + number + "/status",
-                           "{\"status\":\"" + status + "\"" + extra + "}");
+                         "{\"status\":\"" + status + "\"" + extra + "}");
   }
 
   std::string status_of(const std::string& number) {
@@ -178,7 +182,8 @@ class MesE2E : public testing::StackTest {
     if (a.status != 200) return "http " + std::to_string(a.status);
     const json::value page = parse(a.body);
     for (const auto& item : page.at("items").as_array())
-      if (item.at("number").as_string() == number) return std::string(item.at("status").as_string());
+      if (item.at("number").as_string() == number)
+        return std::string(item.at("status").as_string());
     return "absent";
   }
 
@@ -308,15 +313,16 @@ TEST_F(MesE2E, ReadYourWritesForListOrderAndDashboard) {
   ASSERT_EQ(dash_before.status, 200);
   EXPECT_EQ(cache_of(mes().request("GET", "/dashboard")), "HIT");
 
-  const char* path[] = {"approved", "in_production", "quality_check", "in_production",
-                        "quality_check", "ready", "shipped"};
+  const char* path[] = {"approved",      "in_production", "quality_check", "in_production",
+                        "quality_check", "ready",         "shipped"};
   for (const char* next : path) {
     ASSERT_EQ(change(number, next).status, 200) << next;
     EXPECT_EQ(status_of(number), next);
     EXPECT_EQ(listed_status(mine, number), next);
     EXPECT_EQ(listed_status(all, number), next);
     EXPECT_EQ(listed_status(news, number), "absent");
-    EXPECT_EQ(listed_status("/orders?status=" + std::string(next) + "&sort=-created_at", number), next);
+    EXPECT_EQ(listed_status("/orders?status=" + std::string(next) + "&sort=-created_at", number),
+              next);
     // The dashboard counts the order in its new status, and in production per centre.
     json::value d = parse(mes().request("GET", "/dashboard").body);
     long long in_production = -1;
@@ -325,8 +331,8 @@ TEST_F(MesE2E, ReadYourWritesForListOrderAndDashboard) {
     EXPECT_EQ(in_production, std::string(next) == "in_production" ? 1 : 0) << next;
   }
   json::value d = parse(mes().request("GET", "/dashboard").body);
-  for (const char* s : {"new", "approved", "in_production", "quality_check", "ready", "shipped",
-                        "cancelled"})
+  for (const char* s :
+       {"new", "approved", "in_production", "quality_check", "ready", "shipped", "cancelled"})
     EXPECT_TRUE(d.at("by_status").as_object().contains(s)) << s;
   EXPECT_TRUE(d.at("overdue").is_int64());
   EXPECT_TRUE(d.at("due_today").is_int64());
@@ -341,24 +347,24 @@ TEST_F(MesE2E, AWriteRetiresOnlyTheListsItCanAffect) {
   settle();
 
   const std::vector<std::string> unaffected = {
-      list_url(b),                                   // another customer
-      list_url(b, "&status=new"),                    // another customer, the changed status
-      "/orders?work_center=" + wc_b_,                // another work centre
-      "/orders?status=shipped",                      // statuses the change does not touch
+      list_url(b),                     // another customer
+      list_url(b, "&status=new"),      // another customer, the changed status
+      "/orders?work_center=" + wc_b_,  // another work centre
+      "/orders?status=shipped",        // statuses the change does not touch
       "/orders?status=ready&sort=due_date",
-      "/orders/" + order_b,                          // another order
+      "/orders/" + order_b,  // another order
   };
   const std::vector<std::string> affected = {
-      list_url(a),                                   // its customer
-      list_url(a, "&status=ready"),                  // its customer, whatever the status
-      "/orders?work_center=" + wc_a_,                // its work centre
+      list_url(a),                     // its customer
+      list_url(a, "&status=ready"),    // its customer, whatever the status
+      "/orders?work_center=" + wc_a_,  // its work centre
       "/orders?work_center=" + wc_a_ + "&status=shipped",
-      "/orders?status=new",                          // its old status
-      "/orders?status=approved&page_size=10",        // its new status
-      "/orders",                                     // no filter
-      "/orders?status=new,ready",                    // several statuses
-      "/orders?overdue=true",                        // overdue only
-      "/orders/" + order_a,                          // the order itself
+      "/orders?status=new",                    // its old status
+      "/orders?status=approved&page_size=10",  // its new status
+      "/orders",                               // no filter
+      "/orders?status=new,ready",              // several statuses
+      "/orders?overdue=true",                  // overdue only
+      "/orders/" + order_a,                    // the order itself
       "/dashboard",
   };
   for (const auto& t : unaffected) mes().request("GET", t);
@@ -395,9 +401,10 @@ TEST_F(MesE2E, DirectSqlChangesShowWithinOneSecond) {
       },
       1s);
   EXPECT_TRUE(seen) << "a direct UPDATE was not visible through the API within 1 s";
-  std::cout << "[ direct SQL change visible after "
-            << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - changed_at).count()
-            << " ms ]\n";
+  std::cout
+      << "[ direct SQL change visible after "
+      << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - changed_at).count()
+      << " ms ]\n";
 
   // A bulk statement (over 100 rows: one "all" event) reaches every cached list too.
   settle();
@@ -434,7 +441,8 @@ TEST_F(MesE2E, ConcurrentStatusChangesNeverBothApply) {
         while (!go) std::this_thread::yield();
         auto a = change(number, "approved");
         statuses[i] = a.status;
-        if (a.status != 200) codes[i] = std::string(parse(a.body).at("error").at("code").as_string());
+        if (a.status != 200)
+          codes[i] = std::string(parse(a.body).at("error").at("code").as_string());
       });
     }
     go = true;
@@ -442,7 +450,8 @@ TEST_F(MesE2E, ConcurrentStatusChangesNeverBothApply) {
   }
   EXPECT_EQ(std::count(statuses.begin(), statuses.end(), 200), 1);
   EXPECT_EQ(std::count(codes.begin(), codes.end(), "invalid_transition"), kOperators - 1);
-  EXPECT_EQ(sql_->value("SELECT count(*) FROM order_status_history WHERE order_id = $1", {id}), "1");
+  EXPECT_EQ(sql_->value("SELECT count(*) FROM order_status_history WHERE order_id = $1", {id}),
+            "1");
 
   // Two operators who both saw "approved" pick different next steps, saying so: one wins,
   // the other is told the order moved on.
@@ -465,7 +474,8 @@ TEST_F(MesE2E, ConcurrentStatusChangesNeverBothApply) {
   EXPECT_EQ(winners, 1);
   const auto& loser = answers[0].status == 200 ? answers[1] : answers[0];
   EXPECT_TRUE(is_error(loser, 409, "status_changed"));
-  EXPECT_EQ(sql_->value("SELECT count(*) FROM order_status_history WHERE order_id = $1", {id}), "2");
+  EXPECT_EQ(sql_->value("SELECT count(*) FROM order_status_history WHERE order_id = $1", {id}),
+            "2");
   const std::string final_status = status_of(number);
   EXPECT_EQ(final_status, answers[0].status == 200 ? "in_production" : "cancelled");
   EXPECT_EQ(sql_->value("SELECT status FROM orders WHERE id = $1", {id}), final_status);
@@ -502,27 +512,34 @@ TEST_F(MesE2E, BadInputGetsTheEnvelopeAndChangesNothing) {
   auto post = [&](const std::string& body) { return mes().request("POST", "/orders", body); };
   EXPECT_TRUE(is_error(post("{\"customer\":"), 400, "malformed_json"));
   EXPECT_TRUE(is_error(post("[1,2]"), 400));
-  EXPECT_TRUE(is_error(post(R"({"customer":")" + c + R"(","product_sku":")" + product_ +
-                            R"(","quantity":"12","work_center":")" + wc_a_ + R"(","due_date":"2030-01-01"})"),
-                       400, "wrong_type"));
-  EXPECT_TRUE(is_error(post(R"({"customer":")" + c + R"(","product_sku":")" + product_ +
-                            R"(","quantity":0,"work_center":")" + wc_a_ + R"(","due_date":"2030-01-01"})"),
-                       400, "invalid_value"));
-  EXPECT_TRUE(is_error(post(R"({"customer":")" + customer("never") + R"(","product_sku":"NO-SUCH-SKU","quantity":1,"work_center":")" +
+  EXPECT_TRUE(is_error(
+      post(R"({"customer":")" + c + R"(","product_sku":")" + product_ +
+           R"(","quantity":"12","work_center":")" + wc_a_ + R"(","due_date":"2030-01-01"})"),
+      400, "wrong_type"));
+  EXPECT_TRUE(
+      is_error(post(R"({"customer":")" + c + R"(","product_sku":")" + product_ +
+                    R"(","quantity":0,"work_center":")" + wc_a_ + R"(","due_date":"2030-01-01"})"),
+               400, "invalid_value"));
+  EXPECT_TRUE(is_error(post(R"({"customer":")" + customer("never") +
+                            R"(","product_sku":"NO-SUCH-SKU","quantity":1,"work_center":")" +
                             wc_a_ + R"(","due_date":"2030-01-01"})"),
                        400, "unknown_product"));
-  EXPECT_TRUE(is_error(post(R"({"customer":")" + customer("never") + R"(","product_sku":")" + product_ +
-                            R"(","quantity":1,"work_center":"NO-SUCH-WC","due_date":"2030-01-01"})"),
-                       400, "unknown_work_center"));
+  EXPECT_TRUE(
+      is_error(post(R"({"customer":")" + customer("never") + R"(","product_sku":")" + product_ +
+                    R"(","quantity":1,"work_center":"NO-SUCH-WC","due_date":"2030-01-01"})"),
+               400, "unknown_work_center"));
+  EXPECT_TRUE(
+      is_error(post(R"({"customer":")" + c + R"(","product_sku":")" + product_ +
+                    R"(","quantity":1,"work_center":")" + wc_a_ + R"(","due_date":"2030-02-30"})"),
+               400, "invalid_value"));
   EXPECT_TRUE(is_error(post(R"({"customer":")" + c + R"(","product_sku":")" + product_ +
-                            R"(","quantity":1,"work_center":")" + wc_a_ + R"(","due_date":"2030-02-30"})"),
-                       400, "invalid_value"));
-  EXPECT_TRUE(is_error(post(R"({"customer":")" + c + R"(","product_sku":")" + product_ +
-                            R"(","quantity":1,"work_center":")" + wc_a_ + R"(","due_date":"2030-01-01","status":"shipped"})"),
+                            R"(","quantity":1,"work_center":")" + wc_a_ +
+                            R"(","due_date":"2030-01-01","status":"shipped"})"),
                        400, "unknown_field"));
   // Wrong content type (the helper always sends JSON's: a raw request).
-  const std::string raw = "POST /orders HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer " +
-                          stack_->admin_token() + "\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\n{}";
+  const std::string raw =
+      "POST /orders HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer " +
+      stack_->admin_token() + "\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\n{}";
   auto wrong_type = testing::send_raw(mes().port(), raw);
   ASSERT_TRUE(wrong_type);
   EXPECT_TRUE(is_error(*wrong_type, 415));
@@ -532,14 +549,18 @@ TEST_F(MesE2E, BadInputGetsTheEnvelopeAndChangesNothing) {
 
   // Status changes.
   EXPECT_TRUE(is_error(mes().request("POST", status_url, "{\"status\":"), 400, "malformed_json"));
-  EXPECT_TRUE(is_error(mes().request("POST", status_url, R"({"status":"done"})"), 400, "invalid_status"));
+  EXPECT_TRUE(
+      is_error(mes().request("POST", status_url, R"({"status":"done"})"), 400, "invalid_status"));
   EXPECT_TRUE(is_error(mes().request("POST", status_url, R"({"status":3})"), 400, "wrong_type"));
-  EXPECT_TRUE(is_error(mes().request("POST", status_url, R"({"status":"approved","comment":7})"), 400, "wrong_type"));
+  EXPECT_TRUE(is_error(mes().request("POST", status_url, R"({"status":"approved","comment":7})"),
+                       400, "wrong_type"));
   EXPECT_TRUE(is_error(mes().request("POST", status_url, R"({})"), 400, "missing_field"));
-  EXPECT_TRUE(is_error(mes().request("POST", status_url, R"({"status":"shipped"})"), 409, "invalid_transition"));
-  EXPECT_TRUE(is_error(mes().request("POST", status_url, R"({"status":"new"})"), 409, "invalid_transition"));
-  EXPECT_TRUE(is_error(mes().request("POST", status_url, R"({"status":"approved","from":"ready"})"), 409,
-                       "status_changed"));
+  EXPECT_TRUE(is_error(mes().request("POST", status_url, R"({"status":"shipped"})"), 409,
+                       "invalid_transition"));
+  EXPECT_TRUE(is_error(mes().request("POST", status_url, R"({"status":"new"})"), 409,
+                       "invalid_transition"));
+  EXPECT_TRUE(is_error(mes().request("POST", status_url, R"({"status":"approved","from":"ready"})"),
+                       409, "status_changed"));
   EXPECT_TRUE(is_error(mes().request("POST", status_url, huge), 413));
 
   // Authentication.
@@ -550,7 +571,8 @@ TEST_F(MesE2E, BadInputGetsTheEnvelopeAndChangesNothing) {
   sql_->exec("INSERT INTO api_tokens (name, role, token_hash) VALUES ($1, 'partner', $2)",
              {customer_prefix_ + "partner", auth::Authenticator::token_hash(partner)});
   EXPECT_TRUE(is_error(mes().request("GET", "/dashboard", "", partner), 403));
-  EXPECT_TRUE(is_error(mes().request("POST", status_url, R"({"status":"approved"})", partner), 403));
+  EXPECT_TRUE(
+      is_error(mes().request("POST", status_url, R"({"status":"approved"})", partner), 403));
   sql_->exec("DELETE FROM api_tokens WHERE name = $1", {customer_prefix_ + "partner"});
   EXPECT_TRUE(is_error(mes().request("DELETE", "/orders"), 405));
 
@@ -561,9 +583,9 @@ TEST_F(MesE2E, BadInputGetsTheEnvelopeAndChangesNothing) {
 TEST_F(MesE2E, ResyncRetiresEveryListNamespace) {
   const std::string c = customer("resync");
   const std::string number = create(c, wc_a_);
-  const std::vector<std::string> views = {list_url(c), "/orders?work_center=" + wc_a_,
-                                          "/orders?status=new", "/orders", "/orders/" + number,
-                                          "/dashboard"};
+  const std::vector<std::string> views = {list_url(c),          "/orders?work_center=" + wc_a_,
+                                          "/orders?status=new", "/orders",
+                                          "/orders/" + number,  "/dashboard"};
   settle();
   for (const auto& v : views) mes().request("GET", v);
   for (const auto& v : views) EXPECT_EQ(cache_of(mes().request("GET", v)), "HIT") << v;
@@ -571,7 +593,8 @@ TEST_F(MesE2E, ResyncRetiresEveryListNamespace) {
   // The listening connection dies (as on a server restart); the listener reconnects and
   // resyncs, since notifications may have been lost meanwhile.
   const auto resyncs = stack_->on_io([&] { return stack_->listener().counts().resyncs; });
-  const std::string pid = std::to_string(stack_->on_io([&] { return stack_->listener().backend_pid(); }));
+  const std::string pid =
+      std::to_string(stack_->on_io([&] { return stack_->listener().backend_pid(); }));
   sql_->exec("SELECT pg_terminate_backend($1::int)", {pid});
   ASSERT_TRUE(stack_->wait_for(
       [&] { return stack_->listener().counts().resyncs > resyncs && stack_->listener().settled(); },
@@ -596,7 +619,7 @@ TEST_F(MesE2E, RedisDownReadsBypassWritesWorkAndNothingStaleAfter) {
     ASSERT_TRUE(outage.stopped()) << "cannot stop Redis ($SHOPFLOOR_DEVENV redis-stop)";
     ASSERT_TRUE(stack_->wait_for([&] { return !stack_->redis().connected(); }, 5s));
     for (const std::string& v : {mine, "/orders/" + number, std::string("/dashboard"),
-                                  std::string("/orders?status=new")}) {
+                                 std::string("/orders?status=new")}) {
       auto a = mes().request("GET", v);
       EXPECT_EQ(a.status, 200) << v;
       EXPECT_EQ(cache_of(a), "BYPASS") << v;
@@ -680,8 +703,8 @@ TEST_F(MesE2E, DatabaseDownCachedReadsAnsweredRestIs503AndNoWriteHalfApplied) {
 // a cache that always bypassed would pass the staleness check trivially.
 TEST_F(MesE2E, RaceNoStaleReadAfterAnAcknowledgedChange) {
   const std::string c = customer("race");
-  const std::vector<std::string> path = {"new", "approved", "in_production", "quality_check",
-                                         "ready", "shipped"};
+  const std::vector<std::string> path = {"new",           "approved", "in_production",
+                                         "quality_check", "ready",    "shipped"};
   constexpr int kOrders = 8;
   std::vector<std::string> numbers;
   for (int i = 0; i < kOrders; ++i) numbers.push_back(create(c, wc_a_));
@@ -781,8 +804,7 @@ TEST_F(MesE2E, DashboardAndListTotalsEqualARecountAfterApiWrites) {
   std::mt19937_64 rng(seed);
   auto pick = [&rng](int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng); };
   const std::string today = sql_->value("SELECT (now() AT TIME ZONE 'UTC')::date::text");
-  const std::string yesterday =
-      sql_->value("SELECT ((now() AT TIME ZONE 'UTC')::date - 1)::text");
+  const std::string yesterday = sql_->value("SELECT ((now() AT TIME ZONE 'UTC')::date - 1)::text");
   const std::string c1 = customer("count1"), c2 = customer("count2");
   const std::string dues[] = {"2001-02-03", yesterday, today, "2030-01-15"};
   struct Order {

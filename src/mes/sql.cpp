@@ -9,7 +9,8 @@ namespace {
 // filter's index and sorts them (see list_statement).
 std::string order_by(const Sort& s, const char* a, bool by_index = true) {
   const char* dir = s.descending ? " DESC" : " ASC";
-  const char* shift = by_index ? "" : (s.field == SortField::created_at ? " + interval '0'" : " + 0");
+  const char* shift =
+      by_index ? "" : (s.field == SortField::created_at ? " + interval '0'" : " + 0");
   std::string out;
   auto key = [&](const char* column, bool last) {
     out += a;
@@ -20,10 +21,17 @@ std::string order_by(const Sort& s, const char* a, bool by_index = true) {
     if (!last) out += ", ";
   };
   switch (s.field) {
-    case SortField::created_at: key("created_at", false); break;
-    case SortField::due_date: key("due_date", false); break;
-    case SortField::priority: key("priority", false); break;
-    case SortField::number: break;  // the number is the id
+    case SortField::created_at:
+      key("created_at", false);
+      break;
+    case SortField::due_date:
+      key("due_date", false);
+      break;
+    case SortField::priority:
+      key("priority", false);
+      break;
+    case SortField::number:
+      break;  // the number is the id
   }
   if (!by_index) shift = " + 0";
   key("id", true);
@@ -44,7 +52,9 @@ ListStatement list_statement(const ListQuery& q, const std::string& today) {
     placeholder += std::to_string(st.params.size());
     return placeholder;
   };
-  auto cond = [&where](const std::string& c) { where += (where.empty() ? " WHERE " : " AND ") + c; };
+  auto cond = [&where](const std::string& c) {
+    where += (where.empty() ? " WHERE " : " AND ") + c;
+  };
   std::string statuses;
   if (!q.statuses.empty()) {
     std::string array = "{";
@@ -82,13 +92,17 @@ ListStatement list_statement(const ListQuery& q, const std::string& today) {
             "::date" + status_filter();
     if (q.work_center) total += " AND work_center = " + work_center;
   } else if (q.customer && q.work_center) {
-    total = "SELECT COALESCE(sum(n), 0) FROM customer_work_center_counts WHERE customer = " +
-            customer + " AND work_center = " + work_center + status_filter();
+    total =
+        "SELECT COALESCE(sum(n), 0) FROM customer_work_center_counts WHERE customer = " + customer +
+        " AND work_center = " + work_center + status_filter();
   } else {
     total = "SELECT COALESCE(sum(n), 0) FROM order_counts WHERE ";
-    if (q.customer) total += "kind = 'customer' AND key = " + customer;
-    else if (q.work_center) total += "kind = 'work_center' AND key = " + work_center;
-    else total += "kind = 'all' AND key = ''";
+    if (q.customer)
+      total += "kind = 'customer' AND key = " + customer;
+    else if (q.work_center)
+      total += "kind = 'work_center' AND key = " + work_center;
+    else
+      total += "kind = 'all' AND key = ''";
     total += status_filter();
   }
 
@@ -102,8 +116,8 @@ ListStatement list_statement(const ListQuery& q, const std::string& today) {
     open_only = true;
     for (Status s : q.statuses) open_only = open_only && !is_final(s);
   }
-  const bool newest_first =
-      q.sort.descending && (q.sort.field == SortField::created_at || q.sort.field == SortField::number);
+  const bool newest_first = q.sort.descending && (q.sort.field == SortField::created_at ||
+                                                  q.sort.field == SortField::number);
   const bool status_index =
       q.statuses.size() == 1 && !q.overdue && q.sort.field == SortField::created_at;
   const bool by_index = !open_only || newest_first || status_index;

@@ -4,10 +4,10 @@
 // contract with render.cpp. Pure; thread-safe.
 #pragma once
 
+#include <string>
+
 #include "mes/list_query.hpp"
 #include "pg/params.hpp"
-
-#include <string>
 
 namespace shopfloor::mes::sql {
 
@@ -15,16 +15,17 @@ namespace shopfloor::mes::sql {
 // status, priority, work_center, due_date (YYYY-MM-DD), created_at, updated_at (RFC 3339
 // UTC). Table alias "o".
 inline constexpr int kOrderColumns = 10;
-#define SHOPFLOOR_MES_ORDER_COLUMNS                                                          \
-  "o.number, o.customer, o.product_sku, o.quantity, o.status, o.priority, o.work_center, "    \
-  "to_char(o.due_date, 'YYYY-MM-DD') AS due, "                                               \
-  "to_char(o.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS created, "  \
+#define SHOPFLOOR_MES_ORDER_COLUMNS                                                         \
+  "o.number, o.customer, o.product_sku, o.quantity, o.status, o.priority, o.work_center, "  \
+  "to_char(o.due_date, 'YYYY-MM-DD') AS due, "                                              \
+  "to_char(o.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS created, " \
   "to_char(o.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS updated"
 
 // $1 id → the order's 10 columns, then history: from, to, at, comment (NULLs when the
 // order has no history), oldest first. No row: no such order.
 inline constexpr const char* kOrder =
-    "SELECT " SHOPFLOOR_MES_ORDER_COLUMNS ", h.from_status, h.to_status, "
+    "SELECT " SHOPFLOOR_MES_ORDER_COLUMNS
+    ", h.from_status, h.to_status, "
     "to_char(h.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), h.comment "
     "FROM orders o LEFT JOIN order_status_history h ON h.order_id = o.id "
     "WHERE o.id = $1::bigint ORDER BY h.id";
@@ -49,8 +50,8 @@ UNION ALL
 SELECT 'at', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), 0)sql";
 
 // $1 customer, $2 product_sku, $3 quantity, $4 work_center, $5 due_date, $6 priority →
-// the new order's 10 columns, its id and the transaction id; no row when the product or the work centre
-// does not exist (then nothing at all was written, the customer included).
+// the new order's 10 columns, its id and the transaction id; no row when the product or the work
+// centre does not exist (then nothing at all was written, the customer included).
 inline constexpr const char* kCreate =
     "WITH ok AS (SELECT EXISTS (SELECT 1 FROM products WHERE sku = $2) AND "
     "                   EXISTS (SELECT 1 FROM work_centers WHERE code = $4) AS ok), "

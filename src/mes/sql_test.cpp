@@ -28,8 +28,9 @@ TEST(ListStatement, TotalsComeFromTheCountersWhenTheFilterIsOneOfTheirKeys) {
   q.statuses = {Status::shipped};
   q.sort = Sort{SortField::due_date, false};
   const auto st = sql::list_statement(q, "2026-11-24");
-  EXPECT_NE(st.text.find("order_counts WHERE kind = 'all' AND key = '' AND status = ANY($3::text[])"),
-            std::string::npos);
+  EXPECT_NE(
+      st.text.find("order_counts WHERE kind = 'all' AND key = '' AND status = ANY($3::text[])"),
+      std::string::npos);
   EXPECT_NE(st.text.find("ORDER BY o.due_date ASC, o.id ASC"), std::string::npos);
   EXPECT_NE(st.text.find("ORDER BY page.due_date ASC, page.id ASC"), std::string::npos);
 
@@ -69,7 +70,8 @@ TEST(ListStatement, TotalsComeFromTheCountersWhenTheFilterIsOneOfTheirKeys) {
                 .text.find("ORDER BY o.created_at + interval '0' ASC, o.id + 0 ASC"),
             std::string::npos);
   live.sort = Sort{SortField::created_at, true};  // newest first: the index finds them at once
-  EXPECT_NE(sql::list_statement(live, "2026-11-24").text.find("ORDER BY o.created_at DESC, o.id DESC LIMIT"),
+  EXPECT_NE(sql::list_statement(live, "2026-11-24")
+                .text.find("ORDER BY o.created_at DESC, o.id DESC LIMIT"),
             std::string::npos);
 
   ListQuery all;

@@ -14,12 +14,15 @@ TEST(Status, NamesRoundTrip) {
 
 TEST(Status, TransitionTableIsExactlyTheContracts) {
   using S = Status;
-  const std::vector<std::pair<S, S>> allowed = {
-      {S::new_, S::approved},          {S::new_, S::cancelled},
-      {S::approved, S::in_production}, {S::approved, S::cancelled},
-      {S::in_production, S::quality_check}, {S::in_production, S::cancelled},
-      {S::quality_check, S::ready},    {S::quality_check, S::in_production},
-      {S::ready, S::shipped}};
+  const std::vector<std::pair<S, S>> allowed = {{S::new_, S::approved},
+                                                {S::new_, S::cancelled},
+                                                {S::approved, S::in_production},
+                                                {S::approved, S::cancelled},
+                                                {S::in_production, S::quality_check},
+                                                {S::in_production, S::cancelled},
+                                                {S::quality_check, S::ready},
+                                                {S::quality_check, S::in_production},
+                                                {S::ready, S::shipped}};
   int count = 0;
   for (S from : kAllStatuses) {
     for (S to : kAllStatuses) {

@@ -1,11 +1,11 @@
 #include "pg/change_feed.hpp"
 
-#include "pg/write_fence.hpp"
-
-#include <boost/asio/co_spawn.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <boost/asio/co_spawn.hpp>
+
+#include "pg/write_fence.hpp"
 
 namespace shopfloor::pg {
 
@@ -59,31 +59,40 @@ ChangeFeedListener::ChangeFeedListener(asio::any_io_executor ex, Options opts,
         }
       },
       [state, ex] {
-        spdlog::info("change feeds: (re)listening; retiring what notifications may have been missed");
+        spdlog::info(
+            "change feeds: (re)listening; retiring what notifications may have been missed");
         for (auto& feed : state->feeds) {
           ++state->counts.resyncs;
-          asio::co_spawn(ex, feed.on_resync(), [state, channel = feed.channel](std::exception_ptr e) {
-            log_failure("on_resync", channel, e);
-            ++state->counts.resyncs_handled;
-          });
+          asio::co_spawn(ex, feed.on_resync(),
+                         [state, channel = feed.channel](std::exception_ptr e) {
+                           log_failure("on_resync", channel, e);
+                           ++state->counts.resyncs_handled;
+                         });
         }
       });
 }
 
 ChangeFeedListener::~ChangeFeedListener() = default;
 
-void ChangeFeedListener::start() { listener_->start(); }
-void ChangeFeedListener::stop() { listener_->stop(); }
-bool ChangeFeedListener::listening() const noexcept { return listener_->listening(); }
-int ChangeFeedListener::backend_pid() const noexcept { return listener_->backend_pid(); }
+void ChangeFeedListener::start() {
+  listener_->start();
+}
+void ChangeFeedListener::stop() {
+  listener_->stop();
+}
+bool ChangeFeedListener::listening() const noexcept {
+  return listener_->listening();
+}
+int ChangeFeedListener::backend_pid() const noexcept {
+  return listener_->backend_pid();
+}
 const ChangeFeedListener::Counts& ChangeFeedListener::counts() const noexcept {
   return state_->counts;
 }
 
 bool ChangeFeedListener::settled() const noexcept {
   const Counts& c = state_->counts;
-  return c.resyncs > 0 && c.resyncs_handled == c.resyncs &&
-         c.changes_handled == c.notifications;
+  return c.resyncs > 0 && c.resyncs_handled == c.resyncs && c.changes_handled == c.notifications;
 }
 
 std::string ChangeFeedListener::last_payload(const std::string& channel) const {

@@ -17,16 +17,15 @@
 // Feeds run there too. stop() closes the connection; coroutines already running finish.
 #pragma once
 
-#include "pg/listener.hpp"
-
 #include <boost/asio/awaitable.hpp>
-
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
+
+#include "pg/listener.hpp"
 
 namespace shopfloor::pg {
 
@@ -39,10 +38,10 @@ struct ChangeFeed {
 class ChangeFeedListener {
  public:
   struct Counts {
-    std::uint64_t notifications = 0;     // delivered to a feed
-    std::uint64_t changes_handled = 0;   // on_change coroutines finished
-    std::uint64_t resyncs = 0;           // on_resync coroutines started
-    std::uint64_t resyncs_handled = 0;   // on_resync coroutines finished
+    std::uint64_t notifications = 0;    // delivered to a feed
+    std::uint64_t changes_handled = 0;  // on_change coroutines finished
+    std::uint64_t resyncs = 0;          // on_resync coroutines started
+    std::uint64_t resyncs_handled = 0;  // on_resync coroutines finished
   };
 
   ChangeFeedListener(asio::any_io_executor ex, Options opts, std::vector<ChangeFeed> feeds);

@@ -14,7 +14,6 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
-
 #include <chrono>
 #include <functional>
 #include <stdexcept>

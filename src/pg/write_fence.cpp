@@ -1,14 +1,14 @@
 #include "pg/write_fence.hpp"
 
-#include "pg/params.hpp"
+#include <spdlog/spdlog.h>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
-
 #include <random>
+
+#include "pg/params.hpp"
 
 namespace shopfloor::pg {
 
@@ -56,8 +56,8 @@ asio::awaitable<bool> fence(Pool& db, std::chrono::milliseconds limit,
   const auto deadline = std::chrono::steady_clock::now() + limit;
   const std::string token = new_token();
   asio::steady_timer timer(co_await asio::this_coro::executor);
-  auto sent = co_await db.query("SELECT pg_notify($1, $2)", params(std::string(kFenceChannel), token),
-                                limit);
+  auto sent = co_await db.query("SELECT pg_notify($1, $2)",
+                                params(std::string(kFenceChannel), token), limit);
   if (!sent) {
     spdlog::error("write fence: cannot notify ({}); answering without it", to_string(sent.error()));
     co_return false;

@@ -19,15 +19,14 @@
 // locked.
 #pragma once
 
-#include "pg/pool.hpp"
-
 #include <boost/asio/awaitable.hpp>
-
 #include <chrono>
 #include <deque>
 #include <mutex>
 #include <string>
 #include <unordered_set>
+
+#include "pg/pool.hpp"
 
 namespace shopfloor::pg {
 
@@ -46,8 +45,8 @@ class FenceBook {
   std::unordered_set<std::string> set_;
 };
 
-boost::asio::awaitable<bool> fence(Pool& db,
-                                   std::chrono::milliseconds limit = std::chrono::milliseconds(2000),
-                                   std::chrono::milliseconds margin = std::chrono::milliseconds(100));
+boost::asio::awaitable<bool> fence(
+    Pool& db, std::chrono::milliseconds limit = std::chrono::milliseconds(2000),
+    std::chrono::milliseconds margin = std::chrono::milliseconds(100));
 
 }  // namespace shopfloor::pg

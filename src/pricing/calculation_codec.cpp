@@ -1,10 +1,10 @@
 // POST /calculations body in, calculation answer out.
 #include "pricing/calculation_codec.hpp"
 
-#include <ctime>
+#include <fmt/format.h>
 
 #include <boost/json/serialize.hpp>
-#include <fmt/format.h>
+#include <ctime>
 
 namespace shopfloor::pricing {
 namespace {
@@ -31,9 +31,8 @@ Result<CalculationRequest> parse_calculation_request(const json::object& body) {
   const json::value* sku = body.if_contains("product_sku");
   if (!sku) return bad("missing_field", "product_sku is required");
   if (!sku->is_string() || sku->as_string().empty() || sku->as_string().size() > kMaxSkuBytes) {
-    return bad("invalid_product_sku",
-               "product_sku must be a non-empty string of at most " +
-                   std::to_string(kMaxSkuBytes) + " bytes");
+    return bad("invalid_product_sku", "product_sku must be a non-empty string of at most " +
+                                          std::to_string(kMaxSkuBytes) + " bytes");
   }
   request.product_sku = std::string(sku->as_string());
 
@@ -42,16 +41,14 @@ Result<CalculationRequest> parse_calculation_request(const json::object& body) {
   // A JSON integer only: 120.0 and "120" are refused rather than guessed at. Integers
   // beyond int64 parse as uint64, which is out of range as well.
   if (quantity->is_uint64()) {
-    return bad("quantity_out_of_range", "quantity must be between " +
-                                            std::to_string(kMinQuantity) + " and " +
-                                            std::to_string(kMaxQuantity));
+    return bad("quantity_out_of_range", "quantity must be between " + std::to_string(kMinQuantity) +
+                                            " and " + std::to_string(kMaxQuantity));
   }
   if (!quantity->is_int64()) return bad("invalid_quantity", "quantity must be an integer");
   request.quantity = quantity->as_int64();
   if (request.quantity < kMinQuantity || request.quantity > kMaxQuantity) {
-    return bad("quantity_out_of_range", "quantity must be between " +
-                                            std::to_string(kMinQuantity) + " and " +
-                                            std::to_string(kMaxQuantity));
+    return bad("quantity_out_of_range", "quantity must be between " + std::to_string(kMinQuantity) +
+                                            " and " + std::to_string(kMaxQuantity));
   }
 
   if (const json::value* overrides = body.if_contains("material_overrides")) {

@@ -21,11 +21,10 @@
 // Thread-safety: pure functions.
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <chrono>
 #include <string>
 #include <string_view>
-
-#include <boost/json/object.hpp>
 
 #include "core/problem.hpp"
 #include "pricing/calculator.hpp"

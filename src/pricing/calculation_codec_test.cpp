@@ -29,7 +29,8 @@ TEST(CalculationCodec, ParsesTheContractsRequest) {
   EXPECT_EQ(r->quantity, 120);
   EXPECT_TRUE(r->material_overrides.empty());
 
-  r = parse(R"({"material_overrides":{"PNT-RAL7035":"PNT-RAL9005"},"quantity":1,"product_sku":"X"})");
+  r = parse(
+      R"({"material_overrides":{"PNT-RAL7035":"PNT-RAL9005"},"quantity":1,"product_sku":"X"})");
   ASSERT_TRUE(r);
   ASSERT_EQ(r->material_overrides.size(), 1u);
   EXPECT_EQ(r->material_overrides.at("PNT-RAL7035"), "PNT-RAL9005");
@@ -72,9 +73,9 @@ TEST(CalculationCodec, RefusesMalformedBodies) {
   EXPECT_EQ(error_code(R"({"product_sku":"X"})"), "missing_field");
   EXPECT_EQ(error_code(R"({"product_sku":"","quantity":1})"), "invalid_product_sku");
   EXPECT_EQ(error_code(R"({"product_sku":42,"quantity":1})"), "invalid_product_sku");
-  EXPECT_EQ(error_code(R"({"product_sku":")" + std::string(kMaxSkuBytes + 1, 'A') +
-                       R"(","quantity":1})"),
-            "invalid_product_sku");
+  EXPECT_EQ(
+      error_code(R"({"product_sku":")" + std::string(kMaxSkuBytes + 1, 'A') + R"(","quantity":1})"),
+      "invalid_product_sku");
   EXPECT_EQ(error_code(R"({"product_sku":"X","quantity":1,"qty":2})"), "unknown_field");
   EXPECT_EQ(error_code(R"({"product_sku":"X","quantity":1,"material_overrides":[]})"),
             "invalid_material_overrides");

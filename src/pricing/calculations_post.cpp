@@ -1,12 +1,12 @@
 // POST /calculations (partner or admin): validate, then answer from the "calc"
 // namespace or calculate on the shard's current price book. Every authenticated call
 // is counted and logged per partner.
-#include <chrono>
-
 #include <spdlog/spdlog.h>
 
-#include "http/cached_response.hpp"
+#include <chrono>
+
 #include "auth/authenticator.hpp"
+#include "http/cached_response.hpp"
 #include "http/error_response.hpp"
 #include "http/json_body.hpp"
 #include "pricing/calculation_codec.hpp"
@@ -35,7 +35,8 @@ asio::awaitable<Result<std::string>> calculate_answer(Context& ctx,
 }  // namespace
 
 asio::awaitable<http::Response> calculations_post(Context& ctx, const http::Request& req) {
-  auto who = co_await ctx.deps.auth.require(req, auth::roles(auth::Role::admin, auth::Role::partner));
+  auto who =
+      co_await ctx.deps.auth.require(req, auth::roles(auth::Role::admin, auth::Role::partner));
   if (!who) co_return http::error_response(who.error());
 
   const auto started = Clock::now();
@@ -50,8 +51,7 @@ asio::awaitable<http::Response> calculations_post(Context& ctx, const http::Requ
     key = canonical_request_key(*request);
     const CalculationRequest& r = *request;
     answer = co_await ctx.calculations.get_or_load(
-        kCalculationNamespace, key,
-        [&ctx, &r]() -> asio::awaitable<Result<std::string>> {
+        kCalculationNamespace, key, [&ctx, &r]() -> asio::awaitable<Result<std::string>> {
           co_return co_await calculate_answer(ctx, r);
         });
   }

@@ -1,11 +1,12 @@
 // Version check on every call, full reload only on change, one load at a time.
 #include "pricing/price_book_snapshot.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
 
 #include "pricing/repository.hpp"
 
@@ -24,7 +25,8 @@ struct PriceBookSnapshot::Flight {
 
 // One read of price_list_version that several callers share (see fresh_version()).
 struct PriceBookSnapshot::VersionRead {
-  explicit VersionRead(asio::any_io_executor ex) : done(ex, asio::steady_timer::time_point::max()) {}
+  explicit VersionRead(asio::any_io_executor ex)
+      : done(ex, asio::steady_timer::time_point::max()) {}
   asio::steady_timer done;
   std::optional<Result<long long>> result;
 };
@@ -51,7 +53,8 @@ asio::awaitable<Result<long long>> PriceBookSnapshot::fresh_version() {
   // the current one ends, so after this call began); the first to join runs it.
   if (auto next = next_) {
     co_await next->done.async_wait(asio::as_tuple(asio::use_awaitable));
-    co_return next->result ? *next->result : Result<long long>(Problem::internal("version read lost"));
+    co_return next->result ? *next->result
+                           : Result<long long>(Problem::internal("version read lost"));
   }
   auto next = std::make_shared<VersionRead>(ex);
   next_ = next;

@@ -11,8 +11,8 @@
 // Concurrent calls share work without losing freshness: a call uses a version read
 // that started after the call itself (callers arriving while a read is in flight
 // share the next one), so a burst of misses costs one or two version queries, not
-// one each; calls that need a reload share one load (single flight). A book is immutable once published (shared_ptr<const PriceBook>):
-// calculations in flight keep the book they started with.
+// one each; calls that need a reload share one load (single flight). A book is immutable once
+// published (shared_ptr<const PriceBook>): calculations in flight keep the book they started with.
 //
 // Errors: the database unreachable or slow → unavailable (503). Nothing is served
 // from an old book when the version cannot be read, since that could be stale.
@@ -59,10 +59,10 @@ class PriceBookSnapshot {
 
   pg::Pool& db_;
   std::shared_ptr<const PriceBook> book_;
-  std::shared_ptr<Flight> flight_;  // the load in progress, if any
+  std::shared_ptr<Flight> flight_;        // the load in progress, if any
   std::shared_ptr<VersionRead> reading_;  // the version read in progress, if any
   std::shared_ptr<VersionRead> next_;     // the read that starts when reading_ ends
-  
+
   std::uint64_t loads_ = 0;
   std::uint64_t version_reads_ = 0;
 };

@@ -1,9 +1,8 @@
 // PUT /materials/{code} and PUT /tariffs/{work_center} bodies.
 #include "pricing/price_update.hpp"
 
-#include <string>
-
 #include <boost/json/serialize.hpp>
+#include <string>
 
 namespace shopfloor::pricing {
 
@@ -13,9 +12,9 @@ Result<Money> parse_price_update(const json::object& body, PriceField field) {
   const std::string name(field.name);
   for (const auto& member : body) {
     if (member.key() != field.name) {
-      return Problem::bad_input("unknown_field", "unknown field " +
-                                                     json::serialize(json::string(member.key())) +
-                                                     "; the body is {\"" + name + "\":\"<amount>\"}");
+      return Problem::bad_input("unknown_field",
+                                "unknown field " + json::serialize(json::string(member.key())) +
+                                    "; the body is {\"" + name + "\":\"<amount>\"}");
     }
   }
   const json::value* v = body.if_contains(field.name);
@@ -27,8 +26,9 @@ Result<Money> parse_price_update(const json::object& body, PriceField field) {
   auto money = Money::parse(v->as_string());
   if (!money) {
     return Problem::bad_input("invalid_money",
-                              name + " must be a decimal string with at most two fraction "
-                                     "digits, such as \"812.40\"");
+                              name +
+                                  " must be a decimal string with at most two fraction "
+                                  "digits, such as \"812.40\"");
   }
   if (*money < field.minimum) {
     return Problem::bad_input("invalid_money",

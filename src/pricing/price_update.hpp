@@ -14,9 +14,8 @@
 // Thread-safety: pure functions.
 #pragma once
 
-#include <string_view>
-
 #include <boost/json/object.hpp>
+#include <string_view>
 
 #include "core/problem.hpp"
 #include "pricing/money.hpp"

@@ -2,8 +2,8 @@
 // product a calculation may name, ordered by sku; cached in products/"products".
 #include <boost/json.hpp>
 
-#include "http/cached_response.hpp"
 #include "auth/authenticator.hpp"
+#include "http/cached_response.hpp"
 #include "http/error_response.hpp"
 #include "pricing/repository.hpp"
 #include "pricing/service_context.hpp"
@@ -29,7 +29,8 @@ asio::awaitable<Result<std::string>> load_products(pg::Pool& db) {
 }  // namespace
 
 asio::awaitable<http::Response> products_get(Context& ctx, const http::Request& req) {
-  auto who = co_await ctx.deps.auth.require(req, auth::roles(auth::Role::admin, auth::Role::partner));
+  auto who =
+      co_await ctx.deps.auth.require(req, auth::roles(auth::Role::admin, auth::Role::partner));
   if (!who) co_return http::error_response(who.error());
   if (!req.query.empty()) {
     co_return http::error_response(

@@ -8,15 +8,16 @@
 // then retires the "calc" namespace, and only then answers: once a client has the
 // 200, no cached calculation older than the write is served (contract,
 // "Consistency"). Other processes learn of it from sf_pricing_changed.
-#include <boost/json.hpp>
 #include <spdlog/spdlog.h>
+
+#include <boost/json.hpp>
 
 #include "auth/authenticator.hpp"
 #include "http/error_response.hpp"
 #include "http/json_body.hpp"
+#include "pg/write_fence.hpp"
 #include "pricing/price_update.hpp"
 #include "pricing/repository.hpp"
-#include "pg/write_fence.hpp"
 #include "pricing/service_context.hpp"
 
 namespace shopfloor::pricing::detail {
@@ -29,8 +30,8 @@ namespace {
 constexpr std::size_t kMaxCodeBytes = 128;
 
 json::object material_json(const MaterialRecord& m) {
-  return json::object{{"code", m.code},   {"name", m.name},
-                      {"unit", m.unit},   {"price", m.price.to_string()},
+  return json::object{{"code", m.code},    {"name", m.name},
+                      {"unit", m.unit},    {"price", m.price.to_string()},
                       {"currency", "RUB"}, {"updated_at", m.updated_at}};
 }
 
@@ -67,9 +68,8 @@ bool maybe_committed(const Problem& p) {
 // The shared shape of PUT /materials/{code} and PUT /tariffs/{work_center}.
 template <class Record, class Write, class ToJson>
 asio::awaitable<http::Response> price_put(Context& ctx, const http::Request& req,
-                                          std::string_view code, PriceField field,
-                                          Problem unknown, metrics::Counter& updates, Write write,
-                                          ToJson to_json) {
+                                          std::string_view code, PriceField field, Problem unknown,
+                                          metrics::Counter& updates, Write write, ToJson to_json) {
   auto who = co_await ctx.deps.auth.require(req, auth::roles(auth::Role::admin));
   if (!who) co_return http::error_response(who.error());
   auto body = http::parse_json_object(req);
@@ -98,7 +98,8 @@ asio::awaitable<http::Response> price_put(Context& ctx, const http::Request& req
 }  // namespace
 
 asio::awaitable<http::Response> materials_get(Context& ctx, const http::Request& req) {
-  auto who = co_await ctx.deps.auth.require(req, auth::roles(auth::Role::admin, auth::Role::partner));
+  auto who =
+      co_await ctx.deps.auth.require(req, auth::roles(auth::Role::admin, auth::Role::partner));
   if (!who) co_return http::error_response(who.error());
   auto list = co_await list_materials(ctx.deps.db);
   if (!list) co_return http::error_response(list.error());
@@ -106,7 +107,8 @@ asio::awaitable<http::Response> materials_get(Context& ctx, const http::Request&
 }
 
 asio::awaitable<http::Response> tariffs_get(Context& ctx, const http::Request& req) {
-  auto who = co_await ctx.deps.auth.require(req, auth::roles(auth::Role::admin, auth::Role::partner));
+  auto who =
+      co_await ctx.deps.auth.require(req, auth::roles(auth::Role::admin, auth::Role::partner));
   if (!who) co_return http::error_response(who.error());
   auto list = co_await list_tariffs(ctx.deps.db);
   if (!list) co_return http::error_response(list.error());

@@ -24,7 +24,8 @@ constexpr const char* kBookBomSql =
 constexpr const char* kBookRoutingSql =
     "SELECT product_sku, work_center, setup_minutes, run_minutes_per_unit "
     "FROM routing_operations ORDER BY product_sku, seq";
-constexpr const char* kBookParametersSql = "SELECT overhead_pct, margin_pct FROM pricing_parameters";
+constexpr const char* kBookParametersSql =
+    "SELECT overhead_pct, margin_pct FROM pricing_parameters";
 constexpr const char* kBookTiersSql =
     "SELECT min_quantity, discount_pct FROM discount_tiers ORDER BY min_quantity";
 
@@ -72,8 +73,11 @@ Result<T> read(const pg::Rows& rows, int row, int col, Parse parse, std::string_
 }
 
 Result<MaterialRecord> material_from(const pg::Rows& rows, int i) {
-  MaterialRecord m{std::string(rows.text(i, 0)), std::string(rows.text(i, 1)),
-                   std::string(rows.text(i, 2)), {}, std::string(rows.text(i, 4))};
+  MaterialRecord m{std::string(rows.text(i, 0)),
+                   std::string(rows.text(i, 1)),
+                   std::string(rows.text(i, 2)),
+                   {},
+                   std::string(rows.text(i, 4))};
   auto price = read<Money>(rows, i, 3, Money::parse, "material", "price");
   if (!price) return price.error();
   m.price = *price;
@@ -103,12 +107,16 @@ Result<void> fill_book(PriceBook& book, const pg::Rows& materials, const pg::Row
     book.put(WorkCenter{std::string(centers.text(i, 0)), *rate});
   }
   for (int i = 0; i < products.size(); ++i) {
-    book.put(Product{std::string(products.text(i, 0)), std::string(products.text(i, 1)),
-                     std::string(products.text(i, 2)), {}, {}});
+    book.put(Product{std::string(products.text(i, 0)),
+                     std::string(products.text(i, 1)),
+                     std::string(products.text(i, 2)),
+                     {},
+                     {}});
   }
   for (int i = 0; i < bom.size(); ++i) {
     auto parent = book.products.find(bom.text(i, 0));
-    if (parent == book.products.end()) return bad_row("bom line", bom.text(i, 0), "product_sku", "");
+    if (parent == book.products.end())
+      return bad_row("bom line", bom.text(i, 0), "product_sku", "");
     BomLine line;
     line.is_material = bom.is_null(i, 1);
     line.component = std::string(line.is_material ? bom.text(i, 2) : bom.text(i, 1));
@@ -122,7 +130,8 @@ Result<void> fill_book(PriceBook& book, const pg::Rows& materials, const pg::Row
   }
   for (int i = 0; i < routing.size(); ++i) {
     auto parent = book.products.find(routing.text(i, 0));
-    if (parent == book.products.end()) return bad_row("routing", routing.text(i, 0), "product_sku", "");
+    if (parent == book.products.end())
+      return bad_row("routing", routing.text(i, 0), "product_sku", "");
     auto setup = read<Minutes>(routing, i, 2, Minutes::parse, "routing of", "setup_minutes");
     if (!setup) return setup.error();
     auto run = read<Minutes>(routing, i, 3, Minutes::parse, "routing of", "run_minutes_per_unit");
@@ -130,7 +139,8 @@ Result<void> fill_book(PriceBook& book, const pg::Rows& materials, const pg::Row
     parent->second.routing.push_back(Operation{std::string(routing.text(i, 1)), *setup, *run});
   }
   if (parameters.size() == 1) {
-    auto overhead = read<Bp>(parameters, 0, 0, Bp::parse_percent, "pricing_parameters", "overhead_pct");
+    auto overhead =
+        read<Bp>(parameters, 0, 0, Bp::parse_percent, "pricing_parameters", "overhead_pct");
     if (!overhead) return overhead.error();
     auto margin = read<Bp>(parameters, 0, 1, Bp::parse_percent, "pricing_parameters", "margin_pct");
     if (!margin) return margin.error();
@@ -158,8 +168,8 @@ awaitable<Result<PriceBook>> load_price_book(pg::Pool& db) {
   auto tx = co_await pg::Transaction::begin(db, kBookBegin);
   if (!tx) co_return db_problem(tx.error(), "loading the price book");
   // Issued one after another on the transaction's connection; ~8 short round trips.
-  const char* const statements[] = {kVersionSql,     kBookMaterialsSql, kBookWorkCentersSql,
-                                    kBookProductsSql, kBookBomSql,       kBookRoutingSql,
+  const char* const statements[] = {kVersionSql,        kBookMaterialsSql, kBookWorkCentersSql,
+                                    kBookProductsSql,   kBookBomSql,       kBookRoutingSql,
                                     kBookParametersSql, kBookTiersSql};
   std::vector<pg::Rows> results;
   results.reserve(std::size(statements));

@@ -26,15 +26,25 @@ class PricingRepository : public PgTest {
     if (HasFatalFailure()) return;
     pool_.emplace(io_.get_executor(), opts_);
     p_ = "TST-" + id_ + "-";
-    exec("INSERT INTO materials (code, name, unit, price) VALUES ($1 || 'M', 'Test sheet', 'kg', 98.50)");
-    exec("INSERT INTO work_centers (code, name, hourly_rate) VALUES ($1 || 'WC', 'Test centre', 2600.00)");
-    exec("INSERT INTO products (sku, name, category) VALUES ($1 || 'SUB', 'Test sub', 'test'), "
-         "($1 || 'TOP', 'Test top', 'test')");
-    exec("INSERT INTO bom_lines (product_sku, line_no, component_sku, material_code, quantity, scrap_pct) "
-         "VALUES ($1 || 'SUB', 1, NULL, $1 || 'M', 0.125, 2.5), ($1 || 'TOP', 1, $1 || 'SUB', NULL, 3, 0), "
-         "($1 || 'TOP', 2, NULL, $1 || 'M', 2.35, 5)");
-    exec("INSERT INTO routing_operations (product_sku, seq, work_center, setup_minutes, run_minutes_per_unit) "
-         "VALUES ($1 || 'TOP', 1, $1 || 'WC', 20.5, 0.75)");
+    exec(
+        "INSERT INTO materials (code, name, unit, price) VALUES ($1 || 'M', 'Test sheet', 'kg', "
+        "98.50)");
+    exec(
+        "INSERT INTO work_centers (code, name, hourly_rate) VALUES ($1 || 'WC', 'Test centre', "
+        "2600.00)");
+    exec(
+        "INSERT INTO products (sku, name, category) VALUES ($1 || 'SUB', 'Test sub', 'test'), "
+        "($1 || 'TOP', 'Test top', 'test')");
+    exec(
+        "INSERT INTO bom_lines (product_sku, line_no, component_sku, material_code, quantity, "
+        "scrap_pct) "
+        "VALUES ($1 || 'SUB', 1, NULL, $1 || 'M', 0.125, 2.5), ($1 || 'TOP', 1, $1 || 'SUB', NULL, "
+        "3, 0), "
+        "($1 || 'TOP', 2, NULL, $1 || 'M', 2.35, 5)");
+    exec(
+        "INSERT INTO routing_operations (product_sku, seq, work_center, setup_minutes, "
+        "run_minutes_per_unit) "
+        "VALUES ($1 || 'TOP', 1, $1 || 'WC', 20.5, 0.75)");
     created_ = true;
   }
 
@@ -133,7 +143,8 @@ TEST_F(PricingRepository, WritesBumpTheVersionOnlyWhenTheyChangeARow) {
   ASSERT_TRUE(list);
   EXPECT_EQ(list->price_list_version, now);
   bool seen = false;
-  for (const auto& m : list->value) seen = seen || (m.code == p_ + "M" && m.price.kopecks() == 81'240);
+  for (const auto& m : list->value)
+    seen = seen || (m.code == p_ + "M" && m.price.kopecks() == 81'240);
   EXPECT_TRUE(seen);
 }
 

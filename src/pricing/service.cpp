@@ -39,17 +39,21 @@ void Service::add_routes(http::Router& router) {
   using http::Method;
   using http::PathParams;
   using http::Request;
-  router.add(Method::post, "/calculations",
-             [ctx](const Request& req, const PathParams&) { return detail::calculations_post(*ctx, req); });
-  router.add(Method::get, "/products",
-             [ctx](const Request& req, const PathParams&) { return detail::products_get(*ctx, req); });
-  router.add(Method::get, "/materials",
-             [ctx](const Request& req, const PathParams&) { return detail::materials_get(*ctx, req); });
+  router.add(Method::post, "/calculations", [ctx](const Request& req, const PathParams&) {
+    return detail::calculations_post(*ctx, req);
+  });
+  router.add(Method::get, "/products", [ctx](const Request& req, const PathParams&) {
+    return detail::products_get(*ctx, req);
+  });
+  router.add(Method::get, "/materials", [ctx](const Request& req, const PathParams&) {
+    return detail::materials_get(*ctx, req);
+  });
   router.add(Method::put, "/materials/{code}", [ctx](const Request& req, const PathParams& p) {
     return detail::material_put(*ctx, req, p);
   });
-  router.add(Method::get, "/tariffs",
-             [ctx](const Request& req, const PathParams&) { return detail::tariffs_get(*ctx, req); });
+  router.add(Method::get, "/tariffs", [ctx](const Request& req, const PathParams&) {
+    return detail::tariffs_get(*ctx, req);
+  });
   router.add(Method::put, "/tariffs/{work_center}", [ctx](const Request& req, const PathParams& p) {
     return detail::tariff_put(*ctx, req, p);
   });

@@ -17,11 +17,11 @@
 #include <boost/asio/awaitable.hpp>
 #include <string_view>
 
-#include "pricing/service.hpp"
 #include "cache/cache.hpp"
 #include "http/message.hpp"
 #include "http/router.hpp"
 #include "pricing/price_book_snapshot.hpp"
+#include "pricing/service.hpp"
 #include "pricing/stats.hpp"
 
 namespace shopfloor::pricing::detail {

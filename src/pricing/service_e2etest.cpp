@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
-
 #include <chrono>
 #include <optional>
 
@@ -22,14 +21,15 @@ namespace {
 
 namespace json = boost::json;
 using namespace std::chrono_literals;
-using testing::Clock;
 using testing::body_of;
+using testing::Clock;
 using testing::error_code;
 using testing::HttpAnswer;
 
 std::string str(const json::object& o, std::string_view field) {
   const json::value* v = o.if_contains(field);
-  return v && v->is_string() ? std::string(v->as_string()) : std::string("<missing " + std::string(field) + ">");
+  return v && v->is_string() ? std::string(v->as_string())
+                             : std::string("<missing " + std::string(field) + ">");
 }
 
 std::string breakdown(const json::object& calc, std::string_view figure) {
@@ -63,39 +63,48 @@ class PricingApi : public testing::StackTest {
     center_ = p + "-WC";
     on_teardown([this] {
       stack_->sql("DELETE FROM products WHERE sku = $1", pg::params(product_));  // cascades
-      stack_->sql("DELETE FROM materials WHERE code IN ($1, $2, $3)", pg::params(steel_, steel_b_, bolt_));
+      stack_->sql("DELETE FROM materials WHERE code IN ($1, $2, $3)",
+                  pg::params(steel_, steel_b_, bolt_));
       stack_->sql("DELETE FROM work_centers WHERE code = $1", pg::params(center_));
     });
     // 10 units: materials 10 x 2 kg x 100.00 = 2000.00; machine 10 x 1 min x 600.00/60
     // = 100.00; setup 10 min x 600.00/60 = 100.00.
-    stack_->sql("INSERT INTO materials (code, name, unit, price) VALUES "
-                "($1, 'Test steel', 'kg', 100.00), ($2, 'Test steel B', 'kg', 130.00), "
-                "($3, 'Test bolt', 'pcs', 1.00)",
-                pg::params(steel_, steel_b_, bolt_));
-    stack_->sql("INSERT INTO work_centers (code, name, hourly_rate) VALUES ($1, 'Test centre', 600.00)",
-                pg::params(center_));
+    stack_->sql(
+        "INSERT INTO materials (code, name, unit, price) VALUES "
+        "($1, 'Test steel', 'kg', 100.00), ($2, 'Test steel B', 'kg', 130.00), "
+        "($3, 'Test bolt', 'pcs', 1.00)",
+        pg::params(steel_, steel_b_, bolt_));
+    stack_->sql(
+        "INSERT INTO work_centers (code, name, hourly_rate) VALUES ($1, 'Test centre', 600.00)",
+        pg::params(center_));
     stack_->sql("INSERT INTO products (sku, name, category) VALUES ($1, 'Test product', 'test')",
                 pg::params(product_));
-    stack_->sql("INSERT INTO bom_lines (product_sku, line_no, material_code, quantity, scrap_pct) "
-                "VALUES ($1, 1, $2, 2, 0)",
-                pg::params(product_, steel_));
-    stack_->sql("INSERT INTO routing_operations (product_sku, seq, work_center, setup_minutes, "
-                "run_minutes_per_unit) VALUES ($1, 1, $2, 10, 1)",
-                pg::params(product_, center_));
+    stack_->sql(
+        "INSERT INTO bom_lines (product_sku, line_no, material_code, quantity, scrap_pct) "
+        "VALUES ($1, 1, $2, 2, 0)",
+        pg::params(product_, steel_));
+    stack_->sql(
+        "INSERT INTO routing_operations (product_sku, seq, work_center, setup_minutes, "
+        "run_minutes_per_unit) VALUES ($1, 1, $2, 10, 1)",
+        pg::params(product_, center_));
     stack_->settle_notifications();  // our inserts' retirements are done before the test
   }
 
   std::string calc_body(long long quantity, const std::string& extra = "") const {
-    return R"({"product_sku":")" + product_ + R"(","quantity":)" + std::to_string(quantity) + extra + "}";
+    return R"({"product_sku":")" + product_ + R"(","quantity":)" + std::to_string(quantity) +
+           extra + "}";
   }
 
-  HttpAnswer post_calc(const std::string& body, const std::optional<std::string>& token = std::nullopt) {
+  HttpAnswer post_calc(const std::string& body,
+                       const std::optional<std::string>& token = std::nullopt) {
     return pricing().request("POST", "/calculations", body, token);
   }
 
   testing::ServiceStack::Api pricing() { return stack_->api("pricing"); }
 
-  long long db_version() { return stack_->sql("SELECT version FROM price_list_version").int64(0, 0); }
+  long long db_version() {
+    return stack_->sql("SELECT version FROM price_list_version").int64(0, 0);
+  }
 
   std::string product_, steel_, steel_b_, bolt_, center_;
 };
@@ -113,14 +122,16 @@ TEST_F(PricingApi, EquivalentRequestsShareOneCacheEntry) {
   EXPECT_EQ(breakdown(calc, "setup"), "100.00");
   // total = materials + machine + setup + overhead + margin - discount, to the kopeck.
   long long sum = 0;
-  for (const char* f : {"materials", "machine", "setup", "overhead", "margin"}) sum += kopecks(breakdown(calc, f));
+  for (const char* f : {"materials", "machine", "setup", "overhead", "margin"})
+    sum += kopecks(breakdown(calc, f));
   EXPECT_EQ(kopecks(str(calc, "total_cost")), sum - kopecks(breakdown(calc, "discount")));
   EXPECT_GT(version_of(calc), 0);
   EXPECT_EQ(str(calc, "calculated_at").size(), 20u) << str(calc, "calculated_at");
 
   // Key order, white space and a spelled-out empty override map: the same entry.
-  const std::string same = "{ \"quantity\" : 10,\n  \"material_overrides\" : { },\t\"product_sku\" : \"" +
-                           product_ + "\" }";
+  const std::string same =
+      "{ \"quantity\" : 10,\n  \"material_overrides\" : { },\t\"product_sku\" : \"" + product_ +
+      "\" }";
   auto second = post_calc(same);
   ASSERT_EQ(second.status, 200) << second.body;
   EXPECT_EQ(second.header("X-Cache"), "HIT");
@@ -137,8 +148,9 @@ TEST_F(PricingApi, EquivalentRequestsShareOneCacheEntry) {
   ASSERT_EQ(o1.status, 200) << o1.body;
   EXPECT_EQ(o1.header("X-Cache"), "MISS");
   EXPECT_EQ(breakdown(body_of(o1), "materials"), "2600.00");
-  auto o2 = post_calc(R"({"material_overrides":{")" + bolt_ + R"(":")" + bolt_ + R"(",")" + steel_ +
-                      R"(":")" + steel_b_ + R"("},"quantity":10,"product_sku":")" + product_ + R"("})");
+  auto o2 =
+      post_calc(R"({"material_overrides":{")" + bolt_ + R"(":")" + bolt_ + R"(",")" + steel_ +
+                R"(":")" + steel_b_ + R"("},"quantity":10,"product_sku":")" + product_ + R"("})");
   ASSERT_EQ(o2.status, 200) << o2.body;
   EXPECT_EQ(o2.header("X-Cache"), "HIT");
 }
@@ -201,14 +213,16 @@ TEST_F(PricingApi, TariffWriteRetiresCalculationsBeforeItAnswers) {
   EXPECT_EQ(after.header("X-Cache"), "MISS");
   EXPECT_EQ(breakdown(body_of(after), "machine"), "200.00");
   EXPECT_EQ(breakdown(body_of(after), "setup"), "200.00");
-  EXPECT_GT(kopecks(str(body_of(after), "total_cost")), kopecks(str(body_of(before), "total_cost")));
+  EXPECT_GT(kopecks(str(body_of(after), "total_cost")),
+            kopecks(str(body_of(before), "total_cost")));
 
   auto list = pricing().request("GET", "/tariffs");
   ASSERT_EQ(list.status, 200) << list.body;
   bool seen = false;
   const json::object tariffs = body_of(list);
   for (const auto& item : tariffs.at("items").as_array()) {
-    if (str(item.as_object(), "work_center") == center_) seen = str(item.as_object(), "hourly_rate") == "1200.00";
+    if (str(item.as_object(), "work_center") == center_)
+      seen = str(item.as_object(), "hourly_rate") == "1200.00";
   }
   EXPECT_TRUE(seen);
 }
@@ -232,7 +246,8 @@ TEST_F(PricingApi, DirectDatabaseChangeIsSeenWithinOneSecond) {
         return materials == "2400.00";
       },
       1s, 20ms);
-  const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - committed);
+  const auto waited =
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - committed);
   EXPECT_EQ(materials, "2400.00") << "still the old price after " << waited.count() << " ms";
   EXPECT_LT(waited, 1000ms);
   EXPECT_EQ(cache_state, "MISS");
@@ -260,7 +275,8 @@ TEST_F(PricingApi, UnknownProductOrMaterialIs404) {
 
   // A write to an unknown code is a 404 and changes nothing (not even the version).
   const long long version = db_version();
-  a = pricing().request("PUT", "/materials/NO-SUCH-MATERIAL-" + stack_->id(), R"({"price":"1.00"})");
+  a = pricing().request("PUT", "/materials/NO-SUCH-MATERIAL-" + stack_->id(),
+                        R"({"price":"1.00"})");
   EXPECT_EQ(a.status, 404) << a.body;
   EXPECT_EQ(error_code(a), "unknown_material");
   a = pricing().request("PUT", "/tariffs/NO-SUCH-WC-" + stack_->id(), R"({"hourly_rate":"1.00"})");
@@ -296,10 +312,10 @@ TEST_F(PricingApi, BadInputIs400WithTheEnvelope) {
   // The largest quantity is fine.
   EXPECT_EQ(post_calc(calc_body(1'000'000)).status, 200);
 
-  auto wrong_type = testing::send_raw(pricing().port(),
-                                     "POST /calculations HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" +
-                                         testing::bearer(stack_->admin_token()) +
-                                         "Content-Type: text/plain\r\nContent-Length: 2\r\n\r\n{}");
+  auto wrong_type = testing::send_raw(
+      pricing().port(), "POST /calculations HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" +
+                            testing::bearer(stack_->admin_token()) +
+                            "Content-Type: text/plain\r\nContent-Length: 2\r\n\r\n{}");
   ASSERT_TRUE(wrong_type);
   EXPECT_EQ(wrong_type->status, 415) << wrong_type->head;
 
@@ -314,17 +330,21 @@ TEST_F(PricingApi, BadInputIs400WithTheEnvelope) {
   EXPECT_EQ(a.status, 400) << a.body;
   EXPECT_EQ(error_code(a), "invalid_money");
   EXPECT_EQ(db_version(), version);  // bad input never changes data
-  EXPECT_EQ(stack_->sql("SELECT price FROM materials WHERE code = $1", pg::params(steel_)).text(0, 0),
-            "100.00");
+  EXPECT_EQ(
+      stack_->sql("SELECT price FROM materials WHERE code = $1", pg::params(steel_)).text(0, 0),
+      "100.00");
 }
 
 TEST_F(PricingApi, RolesAndTokens) {
   auto partner = stack_->partner_token();
 
   // No token / a wrong token: 401 everywhere.
-  for (const auto& [method, target] : std::vector<std::pair<std::string, std::string>>{
-           {"POST", "/calculations"}, {"GET", "/products"}, {"GET", "/materials"},
-           {"GET", "/tariffs"}, {"PUT", "/materials/" + steel_}}) {
+  for (const auto& [method, target] :
+       std::vector<std::pair<std::string, std::string>>{{"POST", "/calculations"},
+                                                        {"GET", "/products"},
+                                                        {"GET", "/materials"},
+                                                        {"GET", "/tariffs"},
+                                                        {"PUT", "/materials/" + steel_}}) {
     auto a = pricing().request(method, target, method == "GET" ? "" : calc_body(1), "");
     EXPECT_EQ(a.status, 401) << method << " " << target;
     EXPECT_EQ(error_code(a), "unauthorized");
@@ -339,12 +359,15 @@ TEST_F(PricingApi, RolesAndTokens) {
   EXPECT_EQ(pricing().request("GET", "/materials", "", partner->secret).status, 200);
   EXPECT_EQ(pricing().request("GET", "/tariffs", "", partner->secret).status, 200);
   // ...but may not write it.
-  auto put = pricing().request("PUT", "/materials/" + steel_, R"({"price":"1.00"})", partner->secret);
+  auto put =
+      pricing().request("PUT", "/materials/" + steel_, R"({"price":"1.00"})", partner->secret);
   EXPECT_EQ(put.status, 403) << put.body;
-  put = pricing().request("PUT", "/tariffs/" + center_, R"({"hourly_rate":"1.00"})", partner->secret);
+  put =
+      pricing().request("PUT", "/tariffs/" + center_, R"({"hourly_rate":"1.00"})", partner->secret);
   EXPECT_EQ(put.status, 403) << put.body;
-  EXPECT_EQ(stack_->sql("SELECT price FROM materials WHERE code = $1", pg::params(steel_)).text(0, 0),
-            "100.00");
+  EXPECT_EQ(
+      stack_->sql("SELECT price FROM materials WHERE code = $1", pg::params(steel_)).text(0, 0),
+      "100.00");
 
   // Counted per partner by name; the secret appears nowhere in the metrics.
   EXPECT_EQ(post_calc(calc_body(0), partner->secret).status, 400);
@@ -374,7 +397,8 @@ TEST_F(PricingApi, RedisDownCalculationsStillAnswered) {
       EXPECT_LT(Clock::now() - started, 2s);  // bounded extra latency
     }
     // Writes still work and take effect at once (nothing cached can be served stale).
-    ASSERT_EQ(pricing().request("PUT", "/materials/" + steel_, R"({"price":"110.00"})").status, 200);
+    ASSERT_EQ(pricing().request("PUT", "/materials/" + steel_, R"({"price":"110.00"})").status,
+              200);
     auto a = post_calc(calc_body(10));
     EXPECT_EQ(a.header("X-Cache"), "BYPASS");
     EXPECT_EQ(breakdown(body_of(a), "materials"), "2200.00");
@@ -411,7 +435,8 @@ TEST_F(PricingApi, ProductsListIsCachedAndFollowsTheTable) {
   };
   EXPECT_EQ(find(first), "Test product|test");
 
-  stack_->sql("UPDATE products SET name = 'Renamed test product' WHERE sku = $1", pg::params(product_));
+  stack_->sql("UPDATE products SET name = 'Renamed test product' WHERE sku = $1",
+              pg::params(product_));
   std::string seen;
   testing::wait_until(
       [&] {
@@ -431,8 +456,9 @@ TEST_F(PricingApi, ServesItsOpenApiDocument) {
   ASSERT_EQ(a.status, 200);
   EXPECT_EQ(a.header("Content-Type"), "application/yaml");
   EXPECT_EQ(a.body.rfind("openapi: 3.1", 0), 0u) << a.body.substr(0, 80);
-  for (const char* path : {"/calculations:", "/products:", "/materials/{code}:", "/tariffs/{work_center}:",
-                           "/catalog/products:", "/catalog/products/{sku}:"}) {
+  for (const char* path :
+       {"/calculations:", "/products:", "/materials/{code}:", "/tariffs/{work_center}:",
+        "/catalog/products:", "/catalog/products/{sku}:"}) {
     EXPECT_NE(a.body.find(path), std::string::npos) << path;
   }
 }

@@ -32,11 +32,16 @@ PricingStats& PricingStats::instance() {
 std::string_view calculation_result(const Problem* failure) {
   if (failure == nullptr) return "ok";
   switch (failure->kind) {
-    case ProblemKind::bad_input: return "bad_input";
-    case ProblemKind::not_found: return "not_found";
-    case ProblemKind::conflict: return "conflict";
-    case ProblemKind::unavailable: return "unavailable";
-    default: return "error";
+    case ProblemKind::bad_input:
+      return "bad_input";
+    case ProblemKind::not_found:
+      return "not_found";
+    case ProblemKind::conflict:
+      return "conflict";
+    case ProblemKind::unavailable:
+      return "unavailable";
+    default:
+      return "error";
   }
 }
 
@@ -44,8 +49,9 @@ metrics::Counter& CalculationCounters::get(const std::string& partner, std::stri
   auto key = std::make_pair(partner, std::string(result));
   auto it = counters_.find(key);
   if (it != counters_.end()) return *it->second;
-  metrics::Counter& c = metrics::default_registry().counter(
-      kCalculationsName, kCalculationsHelp, {{"partner", partner}, {"result", std::string(result)}});
+  metrics::Counter& c =
+      metrics::default_registry().counter(kCalculationsName, kCalculationsHelp,
+                                          {{"partner", partner}, {"result", std::string(result)}});
   counters_.emplace(std::move(key), &c);
   return c;
 }

@@ -55,7 +55,7 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
   bool stopped = false;
   std::function<void()> on_reconnect;
   std::function<void(const std::string&)> on_server_change;
-  std::string server_id;            // identify_server: the newest connection's server
+  std::string server_id;  // identify_server: the newest connection's server
   std::uint64_t server_changes = 0;
   std::minstd_rand rng;
   error_code last_error;
@@ -268,8 +268,12 @@ const Options& Client::options() const {
   return impl_->opts;
 }
 
-const std::string& Client::server_id() const { return impl_->server_id; }
-std::uint64_t Client::server_changes() const { return impl_->server_changes; }
+const std::string& Client::server_id() const {
+  return impl_->server_id;
+}
+std::uint64_t Client::server_changes() const {
+  return impl_->server_changes;
+}
 void Client::on_server_change(std::function<void(const std::string&)> callback) {
   impl_->on_server_change = std::move(callback);
 }

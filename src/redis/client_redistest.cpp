@@ -74,7 +74,9 @@ bool load_env(Env& e) {
   }
 }
 
-std::string random_hex(std::size_t n) { return testing::random_id(n); }
+std::string random_hex(std::size_t n) {
+  return testing::random_id(n);
+}
 
 using testing::ms_since;
 using testing::co::sleep_for;

@@ -14,8 +14,11 @@ namespace json = boost::json;
 namespace {
 
 json::object product_json(const CatalogProduct& p) {
-  return json::object{{"sku", p.sku}, {"name", p.name}, {"category", p.category},
-                      {"list_price", p.list_price}, {"currency", "RUB"}};
+  return json::object{{"sku", p.sku},
+                      {"name", p.name},
+                      {"category", p.category},
+                      {"list_price", p.list_price},
+                      {"currency", "RUB"}};
 }
 
 asio::awaitable<Result<std::string>> load_page(pg::Pool& db, const CatalogQuery& q) {
@@ -61,13 +64,15 @@ asio::awaitable<http::Response> catalog_product_get(Context& ctx, const http::Re
         Problem::bad_input("unknown_parameter", "this resource takes no query parameters"));
   }
   if (sku.empty() || sku.size() > kMaxSkuBytes) {
-    co_return http::error_response(Problem{ProblemKind::not_found, "unknown_product",
-                                           "no such product in the catalog"});
+    co_return http::error_response(
+        Problem{ProblemKind::not_found, "unknown_product", "no such product in the catalog"});
   }
   pg::Pool& db = ctx.deps.db;
-  auto answer = co_await ctx.catalog.get_or_load(
-      kCatalogNamespace, catalog_item_key(sku),
-      [&db, &sku]() -> asio::awaitable<Result<std::string>> { co_return co_await load_product(db, sku); });
+  auto answer =
+      co_await ctx.catalog.get_or_load(kCatalogNamespace, catalog_item_key(sku),
+                                       [&db, &sku]() -> asio::awaitable<Result<std::string>> {
+                                         co_return co_await load_product(db, sku);
+                                       });
   if (!answer) co_return http::error_response(answer.error());
   co_return http::cached_response(std::move(answer));
 }

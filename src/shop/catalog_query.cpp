@@ -50,16 +50,16 @@ Result<CatalogQuery> parse_catalog_query(
     }
     if (name == "category") {
       if (value.size() > kMaxCategoryBytes) {
-        return Problem::bad_input("invalid_category", "category is at most " +
-                                                          std::to_string(kMaxCategoryBytes) +
-                                                          " bytes");
+        return Problem::bad_input(
+            "invalid_category",
+            "category is at most " + std::to_string(kMaxCategoryBytes) + " bytes");
       }
       if (!value.empty()) q.category = value;
     } else if (name == "page") {
       auto page = parse_bounded(value, 1, kMaxPage);
       if (!page) {
-        return Problem::bad_input("invalid_page", "page must be an integer from 1 to " +
-                                                      std::to_string(kMaxPage));
+        return Problem::bad_input("invalid_page",
+                                  "page must be an integer from 1 to " + std::to_string(kMaxPage));
       }
       q.page = *page;
     } else {

@@ -48,7 +48,8 @@ TEST(CatalogQuery, RefusesBadParameters) {
   EXPECT_EQ(error_code({{"page_size", "201"}}), "invalid_page_size");
   EXPECT_EQ(error_code({{"sort", "sku"}}), "unknown_parameter");
   EXPECT_EQ(error_code({{"page", "1"}, {"page", "1"}}), "repeated_parameter");
-  EXPECT_EQ(error_code({{"category", std::string(kMaxCategoryBytes + 1, 'x')}}), "invalid_category");
+  EXPECT_EQ(error_code({{"category", std::string(kMaxCategoryBytes + 1, 'x')}}),
+            "invalid_category");
 }
 
 TEST(CatalogQuery, SameMeaningSameKey) {
@@ -62,8 +63,10 @@ TEST(CatalogQuery, SameMeaningSameKey) {
 
 TEST(CatalogQuery, DifferentMeaningDifferentKey) {
   EXPECT_NE(catalog_list_key({std::string("*"), 1, 50}), catalog_list_key({std::nullopt, 1, 50}));
-  EXPECT_NE(catalog_list_key({std::string("a|page=2"), 1, 50}), catalog_list_key({std::string("a"), 2, 50}));
-  EXPECT_EQ(catalog_list_key({std::string("a|page=2"), 1, 50}), "list|cat==a%7Cpage%3D2|page=1|size=50");
+  EXPECT_NE(catalog_list_key({std::string("a|page=2"), 1, 50}),
+            catalog_list_key({std::string("a"), 2, 50}));
+  EXPECT_EQ(catalog_list_key({std::string("a|page=2"), 1, 50}),
+            "list|cat==a%7Cpage%3D2|page=1|size=50");
   EXPECT_NE(catalog_list_key({std::nullopt, 2, 50}), catalog_list_key({std::nullopt, 1, 50}));
   EXPECT_NE(catalog_list_key({std::nullopt, 1, 20}), catalog_list_key({std::nullopt, 1, 50}));
   EXPECT_EQ(catalog_item_key("BRK-200"), "item|BRK-200");

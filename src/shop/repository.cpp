@@ -57,9 +57,9 @@ awaitable<Result<std::optional<CatalogProduct>>> find_catalog_product(pg::Pool& 
   auto rows = co_await db.query(kItemSql, pg::params(sku));
   if (!rows) co_return db_problem(rows.error(), "reading a catalog product");
   if (rows->size() == 0) co_return std::optional<CatalogProduct>();
-  co_return std::optional<CatalogProduct>(CatalogProduct{
-      std::string(rows->text(0, 0)), std::string(rows->text(0, 1)), std::string(rows->text(0, 2)),
-      std::string(rows->text(0, 3))});
+  co_return std::optional<CatalogProduct>(
+      CatalogProduct{std::string(rows->text(0, 0)), std::string(rows->text(0, 1)),
+                     std::string(rows->text(0, 2)), std::string(rows->text(0, 3))});
 }
 
 }  // namespace shopfloor::shop

@@ -3,10 +3,10 @@
 
 #include <boost/asio/awaitable.hpp>
 
-#include "shop/service.hpp"
 #include "cache/cache.hpp"
 #include "http/message.hpp"
 #include "http/router.hpp"
+#include "shop/service.hpp"
 
 namespace shopfloor::shop::detail {
 

@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
-
 #include <chrono>
 
 #include "testing/json_answer.hpp"
@@ -18,8 +17,8 @@ namespace {
 
 namespace json = boost::json;
 using namespace std::chrono_literals;
-using testing::Clock;
 using testing::body_of;
+using testing::Clock;
 using testing::error_code;
 using testing::HttpAnswer;
 
@@ -28,7 +27,8 @@ std::vector<std::string> listed(const json::object& page) {
   std::vector<std::string> out;
   for (const auto& item : page.at("items").as_array()) {
     const auto& o = item.as_object();
-    out.push_back(std::string(o.at("sku").as_string()) + "=" + std::string(o.at("list_price").as_string()));
+    out.push_back(std::string(o.at("sku").as_string()) + "=" +
+                  std::string(o.at("list_price").as_string()));
   }
   return out;
 }
@@ -40,17 +40,22 @@ class ShopApi : public testing::StackTest {
     if (HasFatalFailure()) return;
     category_ = "tst-" + stack_->id();
     prefix_ = "TST-" + stack_->id() + "-";
-    on_teardown([this] { stack_->sql("DELETE FROM products WHERE sku LIKE $1 || '%'", pg::params(prefix_)); });
+    on_teardown([this] {
+      stack_->sql("DELETE FROM products WHERE sku LIKE $1 || '%'", pg::params(prefix_));
+    });
     // Three offered products and one without a list price (not in the shop).
-    stack_->sql("INSERT INTO products (sku, name, category, list_price) VALUES "
-                "($1 || 'A', 'Test A', $2, 100.00), ($1 || 'B', 'Test B', $2, 2500.50), "
-                "($1 || 'C', 'Test C', $2, 7.05), ($1 || 'D', 'Test D', $2, NULL)",
-                pg::params(prefix_, category_));
+    stack_->sql(
+        "INSERT INTO products (sku, name, category, list_price) VALUES "
+        "($1 || 'A', 'Test A', $2, 100.00), ($1 || 'B', 'Test B', $2, 2500.50), "
+        "($1 || 'C', 'Test C', $2, 7.05), ($1 || 'D', 'Test D', $2, NULL)",
+        pg::params(prefix_, category_));
     stack_->settle_notifications();
   }
 
   // Anonymous, as the public shop is.
-  HttpAnswer get(const std::string& target) { return stack_->request("shop", "GET", target, "", ""); }
+  HttpAnswer get(const std::string& target) {
+    return stack_->request("shop", "GET", target, "", "");
+  }
 
   std::string category_, prefix_;
 };
@@ -139,7 +144,8 @@ TEST_F(ShopApi, DirectDatabaseChangeIsSeenWithinOneSecond) {
   EXPECT_EQ(price, "111.11");
   EXPECT_LT(Clock::now() - committed, 1s);
   // The list follows too, and a product taken out of the shop leaves it.
-  EXPECT_EQ(listed(body_of(get("/catalog/products?category=" + category_))).front(), prefix_ + "A=111.11");
+  EXPECT_EQ(listed(body_of(get("/catalog/products?category=" + category_))).front(),
+            prefix_ + "A=111.11");
   stack_->sql("UPDATE products SET list_price = NULL WHERE sku = $1", pg::params(prefix_ + "A"));
   int status = 200;
   testing::wait_until(

@@ -90,8 +90,8 @@ inline std::optional<HttpAnswer> request(int port, const std::string& method,
   std::string raw = method + " " + target +
                     " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" + extra_headers;
   if (!body.empty() || method == "POST" || method == "PUT")
-    raw += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
-           "\r\n";
+    raw +=
+        "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
   raw += "\r\n" + body;
   return send_raw(port, raw);
 }

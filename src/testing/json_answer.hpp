@@ -6,13 +6,12 @@
 // Thread-safety: pure functions (gtest's failure reporting is thread-safe).
 #pragma once
 
-#include "testing/http_client.hpp"
-
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
-
 #include <string>
+
+#include "testing/http_client.hpp"
 
 namespace shopfloor::testing {
 

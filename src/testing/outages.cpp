@@ -1,8 +1,8 @@
 #include "testing/outages.hpp"
 
-#include "testing/settings.hpp"
-
 #include <cstdlib>
+
+#include "testing/settings.hpp"
 
 namespace shopfloor::testing {
 
@@ -15,7 +15,9 @@ ServerOutage::ServerOutage(std::string server) : server_(std::move(server)) {
   stopped_ = devenv(server_ + "-stop");
 }
 
-ServerOutage::~ServerOutage() { restart(); }
+ServerOutage::~ServerOutage() {
+  restart();
+}
 
 bool ServerOutage::restart() {
   if (!stopped_) return true;

@@ -15,6 +15,7 @@
 // co::sleep_for and co::wait_until run on the calling coroutine's executor.
 #pragma once
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -22,8 +23,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-
-#include <algorithm>
 #include <chrono>
 #include <exception>
 #include <functional>
@@ -69,9 +68,12 @@ std::future<T> spawn_future(Context&& ctx, asio::awaitable<T> a) {
   };
   asio::co_spawn(std::forward<Context>(ctx), keep(state, std::move(a)),
                  [state](std::exception_ptr e) {
-                   if (e) state->promise.set_exception(e);
-                   else if constexpr (std::is_void_v<T>) state->promise.set_value();
-                   else state->promise.set_value(std::move(*state->value));
+                   if (e)
+                     state->promise.set_exception(e);
+                   else if constexpr (std::is_void_v<T>)
+                     state->promise.set_value();
+                   else
+                     state->promise.set_value(std::move(*state->value));
                  });
   return future;
 }
@@ -109,7 +111,8 @@ inline bool run_until(asio::io_context& io, const std::function<bool()>& done,
 // rollback); returns after `d` even when it has none.
 inline void run_for(asio::io_context& io, std::chrono::milliseconds d) {
   const auto deadline = Clock::now() + d;
-  run_until(io, [&] { return Clock::now() >= deadline; }, d + 1000ms);
+  run_until(
+      io, [&] { return Clock::now() >= deadline; }, d + 1000ms);
 }
 
 // Runs one awaitable to completion on `io` (with whatever else is queued) and returns
@@ -117,7 +120,8 @@ inline void run_for(asio::io_context& io, std::chrono::milliseconds d) {
 template <class T>
 T run(asio::io_context& io, asio::awaitable<T> a, std::chrono::milliseconds limit = 30s) {
   auto f = spawn_future(io, std::move(a));
-  if (!run_until(io, [&] { return f.wait_for(0s) == std::future_status::ready; }, limit))
+  if (!run_until(
+          io, [&] { return f.wait_for(0s) == std::future_status::ready; }, limit))
     throw std::runtime_error("operation did not finish within the test's time limit");
   return f.get();
 }

@@ -1,11 +1,11 @@
 #include "testing/service_stack.hpp"
 
+#include <algorithm>
+
 #include "auth/authenticator.hpp"
 #include "cache/ledger.hpp"
 #include "pg/error.hpp"
 #include "testing/settings.hpp"
-
-#include <algorithm>
 
 namespace shopfloor::testing {
 
@@ -32,8 +32,8 @@ app::Config test_config(const std::string& id, const std::function<void(app::Con
 
 ServiceStack::ServiceStack(const std::function<void(app::Config&)>& adjust)
     : id_(random_id()), config_(test_config(id_, adjust)) {
-  shard_ = std::make_unique<app::Shard>(config_, std::make_shared<cache::InvalidationLedger>(),
-                                        health_);
+  shard_ =
+      std::make_unique<app::Shard>(config_, std::make_shared<cache::InvalidationLedger>(), health_);
   shard_->start();  // binds now; nothing runs until the thread does
   std::vector<pg::ChangeFeed> feeds = shard_->change_feeds();
   for (const auto& f : feeds) {
@@ -59,7 +59,9 @@ ServiceStack::ServiceStack(const std::function<void(app::Config&)>& adjust)
   }
 }
 
-ServiceStack::~ServiceStack() { stop(); }
+ServiceStack::~ServiceStack() {
+  stop();
+}
 
 void ServiceStack::stop() {
   if (!thread_.joinable()) return;
@@ -77,7 +79,9 @@ void ServiceStack::stop() {
   thread_.join();
 }
 
-int ServiceStack::port(std::string_view service) const { return shard_->port(service); }
+int ServiceStack::port(std::string_view service) const {
+  return shard_->port(service);
+}
 
 HttpAnswer ServiceStack::request(std::string_view service, const std::string& method,
                                  const std::string& target, const std::string& body,
@@ -112,10 +116,10 @@ void ServiceStack::settle_notifications(std::chrono::milliseconds limit) {
 }
 
 pg::Rows ServiceStack::sql(const std::string& statement, pg::Params params) {
-  auto answer = run_io([](pg::Pool& db, std::string s, pg::Params p)
-                           -> asio::awaitable<pg::PgResult<pg::Rows>> {
-    co_return co_await db.query(s, std::move(p));
-  }(shard_->db, statement, std::move(params)));
+  auto answer = run_io(
+      [](pg::Pool& db, std::string s, pg::Params p) -> asio::awaitable<pg::PgResult<pg::Rows>> {
+        co_return co_await db.query(s, std::move(p));
+      }(shard_->db, statement, std::move(params)));
   if (!answer)
     throw std::runtime_error("SQL failed: " + pg::to_string(answer.error()) + ": " + statement);
   return std::move(*answer);

@@ -25,17 +25,8 @@
 // may be called from any test thread. The destructor drains and joins.
 #pragma once
 
-#include "app/config.hpp"
-#include "app/shard.hpp"
-#include "pg/change_feed.hpp"
-#include "pg/params.hpp"
-#include "pg/rows.hpp"
-#include "testing/http_client.hpp"
-#include "testing/run.hpp"
-
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/post.hpp>
-
 #include <chrono>
 #include <functional>
 #include <future>
@@ -46,6 +37,14 @@
 #include <string_view>
 #include <thread>
 #include <vector>
+
+#include "app/config.hpp"
+#include "app/shard.hpp"
+#include "pg/change_feed.hpp"
+#include "pg/params.hpp"
+#include "pg/rows.hpp"
+#include "testing/http_client.hpp"
+#include "testing/run.hpp"
 
 namespace shopfloor::testing {
 
@@ -71,8 +70,8 @@ class ServiceStack {
 
   // One HTTP request to a service on its own connection. `token`: nullopt sends the
   // admin token, "" none, anything else as the bearer. Throws when it cannot connect.
-  HttpAnswer request(std::string_view service, const std::string& method,
-                     const std::string& target, const std::string& body = "",
+  HttpAnswer request(std::string_view service, const std::string& method, const std::string& target,
+                     const std::string& body = "",
                      const std::optional<std::string>& token = std::nullopt,
                      std::string extra_headers = "");
 

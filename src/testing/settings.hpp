@@ -10,11 +10,11 @@
 // read).
 #pragma once
 
-#include "pg/options.hpp"
-#include "redis/options.hpp"
-
 #include <cstddef>
 #include <string>
+
+#include "pg/options.hpp"
+#include "redis/options.hpp"
 
 namespace shopfloor::testing {
 

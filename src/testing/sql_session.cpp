@@ -1,11 +1,11 @@
 #include "testing/sql_session.hpp"
 
-#include "testing/settings.hpp"
-
 #include <libpq-fe.h>
 
 #include <memory>
 #include <stdexcept>
+
+#include "testing/settings.hpp"
 
 namespace shopfloor::testing {
 
@@ -32,8 +32,8 @@ std::vector<std::vector<std::string>> take(PGresult* r, const std::string& what)
 SqlSession::SqlSession(const std::string& application_name, const std::string& options) {
   const pg::Options o = pg_options(application_name);
   const std::string port = std::to_string(o.port);
-  const char* keys[] = {"host",     "port",    "dbname", "user", "password",
-                        "application_name", "options", nullptr};
+  const char* keys[] = {"host",    "port", "dbname", "user", "password", "application_name",
+                        "options", nullptr};
   const char* values[] = {o.host.c_str(),     port.c_str(),
                           o.dbname.c_str(),   o.user.c_str(),
                           o.password.c_str(), o.application_name.c_str(),
@@ -60,7 +60,9 @@ std::vector<std::vector<std::string>> SqlSession::exec(const std::string& sql,
               sql);
 }
 
-void SqlSession::script(const std::string& sql) { take(PQexec(conn_, sql.c_str()), sql.substr(0, 80)); }
+void SqlSession::script(const std::string& sql) {
+  take(PQexec(conn_, sql.c_str()), sql.substr(0, 80));
+}
 
 std::string SqlSession::value(const std::string& sql, const std::vector<std::string>& params) {
   auto rows = exec(sql, params);

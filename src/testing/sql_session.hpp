@@ -11,7 +11,6 @@
 #pragma once
 
 #include <stdexcept>
-
 #include <string>
 #include <vector>
 

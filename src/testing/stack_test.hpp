@@ -9,13 +9,13 @@
 // Thread-safety: test-only; the test thread.
 #pragma once
 
-#include "testing/service_stack.hpp"
-
 #include <gtest/gtest.h>
 
 #include <exception>
 #include <functional>
 #include <memory>
+
+#include "testing/service_stack.hpp"
 
 namespace shopfloor::testing {
 
