@@ -1,6 +1,8 @@
 #include "mes/list_query.hpp"
 
 #include <algorithm>
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
 #include <charconv>
 
 namespace shopfloor::mes {
@@ -28,18 +30,9 @@ std::string printable(std::string_view s) {
   return out;
 }
 
+// RFC 3986 percent-encoding of everything but the unreserved characters (Boost.URL).
 void percent_encode_into(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  for (unsigned char c : s) {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-        c == '_' || c == '-') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0xF]);
-    }
-  }
+  out += boost::urls::encode(s, boost::urls::unreserved_chars);
 }
 
 // A single-valued parameter seen again must mean the same thing.

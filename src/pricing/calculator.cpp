@@ -4,6 +4,8 @@
 #include "pricing/calculator.hpp"
 
 #include <algorithm>
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
 #include <string_view>
 #include <utility>
 
@@ -228,19 +230,9 @@ Result<ExactFigures> accumulate(const PriceBook& book, const CalculationRequest&
   return sums;
 }
 
+// RFC 3986 percent-encoding of everything but the unreserved characters (Boost.URL).
 void append_escaped(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  for (unsigned char c : s) {
-    const bool plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                       c == '.' || c == '_' || c == '-';
-    if (plain) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0xF]);
-    }
-  }
+  out += boost::urls::encode(s, boost::urls::unreserved_chars);
 }
 
 }  // namespace
