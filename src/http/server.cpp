@@ -313,7 +313,12 @@ std::string stream_head(const Response& res, const std::string& request_id, unsi
   h += "\r\nX-Request-Id: ";
   h += request_id;
   h += "\r\nConnection: close\r\n";
-  for (const auto& [name, value] : res.headers) h += name + ": " + value + "\r\n";
+  for (const auto& [name, value] : res.headers) {
+    h += name;
+    h += ": ";
+    h += value;
+    h += "\r\n";
+  }
   h += "\r\n";
   return h;
 }

@@ -54,6 +54,7 @@ SqlSession::~SqlSession() {
 std::vector<std::vector<std::string>> SqlSession::exec(const std::string& sql,
                                                        const std::vector<std::string>& params) {
   std::vector<const char*> values;
+  values.reserve(params.size());
   for (const auto& p : params) values.push_back(p.c_str());
   return take(PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr,
                            values.data(), nullptr, nullptr, 0),
