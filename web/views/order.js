@@ -117,6 +117,9 @@ export function mount(main, ctx, params) {
       if (!mentions || busy) return;
       const before = order && order.status;
       load().then(() => {
+        // A conflict notice already says that someone else moved it (a live event and
+        // this operator's refused click can cross): keep it rather than replace it.
+        if (notice.dataset.kind === 'conflict') return;
         if (!disposed && order && before && order.status !== before) say(i18n.t('order.changed_live'));
       });
     },
