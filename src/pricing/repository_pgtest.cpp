@@ -11,6 +11,8 @@
 #include "pg/pool.hpp"
 #include "pricing/price_book_snapshot.hpp"
 #include "pricing/repository.hpp"
+#include "testing/run.hpp"
+#include "testing/sql_session.hpp"
 
 namespace shopfloor::pricing {
 namespace {
@@ -177,8 +179,14 @@ TEST_F(PricingRepository, SnapshotReloadsOnlyWhenTheVersionMovesAndOnceForManyCa
   EXPECT_EQ(snapshot.loaded_version(), version());
 
   // A burst of callers shares version reads: the first starts one, the others share
-  // the next (which starts after they arrived): two queries, not twenty.
+  // the next (which starts after they arrived): two queries, not twenty. The first read
+  // is held in flight by a lock from another session until all twenty have arrived: a
+  // read that completes before the next caller arrives must not be shared with it, so
+  // without the lock a loaded machine may (rightly) run twenty reads one after another.
   const auto reads_before = snapshot.version_reads();
+  shopfloor::testing::SqlSession locker("sf_test_version_lock");
+  locker.exec("BEGIN");
+  locker.exec("LOCK TABLE price_list_version IN ACCESS EXCLUSIVE MODE");
   done = 0;
   for (int i = 0; i < 20; ++i) {
     asio::co_spawn(
@@ -189,6 +197,10 @@ TEST_F(PricingRepository, SnapshotReloadsOnlyWhenTheVersionMovesAndOnceForManyCa
         },
         asio::detached);
   }
+  ASSERT_TRUE(run_until([&] { return snapshot.version_reads() - reads_before == 1; }, 10s));
+  shopfloor::testing::run_for(io_, 200ms);  // every caller has arrived and waits
+  EXPECT_EQ(done, 0);
+  locker.exec("COMMIT");
   ASSERT_TRUE(run_until([&] { return done == 20; }, 10s));
   EXPECT_EQ(snapshot.version_reads() - reads_before, 2u);
   EXPECT_EQ(snapshot.loads(), 2u);
