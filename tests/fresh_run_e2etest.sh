@@ -18,13 +18,16 @@
 #   tests/fresh_run_e2etest.sh [BIN]       BIN: default $SHOPFLOOR_BIN
 #
 # Settings: SHOPFLOOR_FRESH_RUN_ORDERS (demo orders to seed, default 2000; run.sh seeds
-# the binary's default, 100000) and SHOPFLOOR_FRESH_RUN_BASE_PORT (default 55440): the
-# five ports are the first free ones from there.
+# the binary's default, 100000) and SHOPFLOOR_FRESH_RUN_BASE_PORT (default 24440): the
+# five ports are the first free ones from there. The default lies below Linux's
+# ephemeral range (32768-60999): by the time this test runs, the suite has opened
+# thousands of connections, and a port held as a connection's local end cannot be
+# bound by a server (PostgreSQL failed to start on 55440 that way).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BIN=${SHOPFLOOR_BIN:-${1:-}}
 ORDERS=${SHOPFLOOR_FRESH_RUN_ORDERS:-2000}
-BASE_PORT=${SHOPFLOOR_FRESH_RUN_BASE_PORT:-55440}
+BASE_PORT=${SHOPFLOOR_FRESH_RUN_BASE_PORT:-24440}
 ME=fresh_run_e2etest
 
 say() { echo "$ME: $*"; }
@@ -40,7 +43,12 @@ BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
 while read -r name; do unset "$name"; done < <(compgen -e | grep '^SHOPFLOOR_' || true)
 
 # ---------------------------------------------------------------- ports and run folder
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# In use: something listens there, or it cannot be bound (a connection's local end).
+port_in_use() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+  ! /usr/bin/python3 -c 'import socket, sys
+s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.close()' "$1" 2>/dev/null
+}
 PORTS=()
 next=$BASE_PORT
 while [ ${#PORTS[@]} -lt 5 ]; do
