@@ -75,21 +75,6 @@ RetiredWrites& RetiredWrites::instance() {
   return writes;
 }
 
-void RetiredWrites::add(long long txid) {
-  std::lock_guard lock(mutex_);
-  if (!set_.insert(txid).second) return;
-  order_.push_back(txid);
-  if (order_.size() > 4096) {
-    set_.erase(order_.front());
-    order_.pop_front();
-  }
-}
-
-bool RetiredWrites::contains(long long txid) const {
-  std::lock_guard lock(mutex_);
-  return set_.contains(txid);
-}
-
 std::vector<std::string> affected_list_namespaces(const ChangeSet& change) {
   std::vector<std::string> out;
   auto add = [&out](std::string ns) {

@@ -23,14 +23,12 @@
 // orders' own entries changed (their "history"); no list, no dashboard.
 #pragma once
 
-#include <deque>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_set>
 #include <vector>
 
+#include "core/recent_set.hpp"
 #include "mes/status.hpp"
 
 namespace shopfloor::mes {
@@ -64,13 +62,11 @@ ChangeSet parse_change_event(std::string_view payload);
 class RetiredWrites {
  public:
   static RetiredWrites& instance();
-  void add(long long txid);
-  bool contains(long long txid) const;
+  void add(long long txid) { txids_.add(txid); }
+  bool contains(long long txid) const { return txids_.contains(txid); }
 
  private:
-  mutable std::mutex mutex_;
-  std::deque<long long> order_;
-  std::unordered_set<long long> set_;
+  RecentSet<long long> txids_{4096};
 };
 
 // The list namespaces a non-`all` change can affect (see the rule above), without

@@ -19,21 +19,6 @@ FenceBook& FenceBook::instance() {
   return book;
 }
 
-void FenceBook::received(const std::string& token) {
-  std::lock_guard lock(mutex_);
-  if (!set_.insert(token).second) return;
-  order_.push_back(token);
-  if (order_.size() > 1024) {
-    set_.erase(order_.front());
-    order_.pop_front();
-  }
-}
-
-bool FenceBook::seen(const std::string& token) const {
-  std::lock_guard lock(mutex_);
-  return set_.contains(token);
-}
-
 namespace {
 
 std::string new_token() {

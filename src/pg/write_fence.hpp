@@ -21,11 +21,9 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
-#include <deque>
-#include <mutex>
 #include <string>
-#include <unordered_set>
 
+#include "core/recent_set.hpp"
 #include "pg/pool.hpp"
 
 namespace shopfloor::pg {
@@ -36,13 +34,11 @@ inline constexpr const char* kFenceChannel = "sf_fence";
 class FenceBook {
  public:
   static FenceBook& instance();
-  void received(const std::string& token);
-  bool seen(const std::string& token) const;
+  void received(const std::string& token) { tokens_.add(token); }
+  bool seen(const std::string& token) const { return tokens_.contains(token); }
 
  private:
-  mutable std::mutex mutex_;
-  std::deque<std::string> order_;
-  std::unordered_set<std::string> set_;
+  RecentSet<std::string> tokens_{1024};
 };
 
 boost::asio::awaitable<bool> fence(
