@@ -9,6 +9,8 @@
 -- back and forth between in_production and quality_check (the contract's rework loop),
 -- so nearly every change is a valid one.
 --
+-- With MES_MIX_DASHBOARD_ONLY=1 every read is GET /dashboard (its latency on its own).
+--
 -- done() prints one line: RESULT requests=… duration_us=… p50_us=… p99_us=… non2xx=…
 -- socket_errors=…
 
@@ -56,6 +58,7 @@ local lists, list_cdf, order_cdf
 local newest, order_count
 local writes, write_state, write_fraction
 local auth, json_headers
+local dashboard_only
 
 function init(args)
   math.randomseed(4242 + (thread_index or 0) * 7919)
@@ -69,6 +72,7 @@ function init(args)
   json_headers = { ["Authorization"] = auth["Authorization"], ["Content-Type"] = "application/json" }
 
   write_fraction = tonumber(os.getenv("MES_MIX_WRITE_PERCENT") or "0") / 100
+  dashboard_only = os.getenv("MES_MIX_DASHBOARD_ONLY") == "1"
   writes, write_state = {}, {}
   local nthreads = tonumber(os.getenv("MES_MIX_THREADS") or "2")
   for i, id in ipairs(read_lines(os.getenv("MES_MIX_WRITE_IDS"))) do
@@ -91,7 +95,9 @@ function request()
                       '{"status":"' .. to .. '","comment":"bench"}')
   end
   u = math.random()
-  if u < 0.80 then
+  if dashboard_only then
+    return wrk.format("GET", "/dashboard", auth)
+  elseif u < 0.80 then
     return wrk.format("GET", lists[draw(list_cdf)], auth)
   elseif u < 0.95 then
     local id = newest - draw(order_cdf) + 1

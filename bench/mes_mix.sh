@@ -86,7 +86,11 @@ mapfile -t CENTRES < <(psql_q "SELECT code FROM work_centers ORDER BY code LIMIT
   done
 } >"$WORK/all_lists"
 shuf -n 200 --random-source=<(yes) "$WORK/all_lists" >"$WORK/lists"
-psql_q "SELECT id FROM orders WHERE status = 'in_production' ORDER BY id LIMIT 4000" >"$WORK/write_ids"
+# Orders the write phases move, each phase its own (all in_production at its start).
+psql_q "SELECT id FROM orders WHERE status = 'in_production' ORDER BY id LIMIT 4000" >"$WORK/ids"
+head -n 2000 "$WORK/ids" >"$WORK/write_ids"
+sed -n 2001,3000p "$WORK/ids" >"$WORK/write_ids_2"
+sed -n 3001,4000p "$WORK/ids" >"$WORK/write_ids_3"
 export MES_MIX_LISTS=$WORK/lists MES_MIX_TOKEN=$TOKEN MES_MIX_NEWEST_ID=$NEWEST MES_MIX_ORDERS=100000
 export MES_MIX_WRITE_IDS=$WORK/write_ids MES_MIX_THREADS=2
 
@@ -103,53 +107,82 @@ start_server() {  # $1: cache enabled (true|false)
 }
 
 pg_xacts() { psql_q "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()"; }
+pg_rows() { psql_q "SELECT tup_returned + tup_fetched FROM pg_stat_database WHERE datname = current_database()"; }
+redis_out_bytes() {
+  redis-cli --tls --cacert "$SHOPFLOOR_REDIS_CA_FILE" -h "$SHOPFLOOR_REDIS_HOST" -p "$SHOPFLOOR_REDIS_PORT" \
+    --user "$SHOPFLOOR_TEST_REDIS_ADMIN_USER" --pass "$(cat "$SHOPFLOOR_TEST_REDIS_ADMIN_PASSWORD_FILE")" \
+    --no-auth-warning INFO stats | awk -F: '/^total_net_output_bytes/ { gsub("\r", "", $2); print $2 }'
+}
 
-# Lookups of the MES caches answered without a database load of their own, and all
-# lookups, from /metrics: hits plus lookups that joined another's load ("coalesced"),
-# over hits + misses + bypasses + coalesced.
+# Answers served from the cache, and all cached lookups, from /metrics. Every request
+# makes one lookup in one of the three MES caches (orders_list, order, dashboard): its
+# hits plus lookups that joined another's load ("coalesced") are the answers from the
+# cache, except that a list served from an id page needs its rows too (cache order_row):
+# each row that had to be loaded degrades at most one such answer, so it is subtracted
+# (a lower bound of the answers that were HIT). Loads: misses and bypasses of all four.
 cache_counts() {
   curl -fsS "http://127.0.0.1:$PORT/metrics" | awk '
     /^shopfloor_cache_(requests|coalesced)_total\{/ && /cache="(orders_list|order|dashboard)"/ {
       total += $NF
-      if ($0 ~ /result="hit"/ || $0 ~ /coalesced/) hit += $NF
-      if ($0 ~ /result="(miss|bypass)"/) loads += $NF }
+      if ($0 ~ /result="hit"/ || $0 ~ /coalesced/) hit += $NF }
+    /^shopfloor_cache_requests_total\{/ && /cache="order_row"/ && /result="(miss|bypass)"/ { hit -= $NF }
+    /^shopfloor_cache_requests_total\{/ && /cache="(orders_list|order|dashboard|order_row)"/ && /result="(miss|bypass)"/ { loads += $NF }
     END { printf "%d %d %d\n", hit, total, loads }'
 }
 
-# run_wrk <label> <write percent> [url]: prints one result row.
+# run_wrk <label> <write percent> [url] [script]: prints one result row. With
+# BENCH_WRITERS set (a number of connections), a second wrk runs beside the readers
+# doing status changes only, each connection pausing so that they send ~50/s in all
+# (bench/mes_writes.lua); its count is reported after the row.
 run_wrk() {
   local label=$1 writes=$2 url=${3:-http://127.0.0.1:$PORT} script=${4:-$ROOT/bench/mes_mix.lua}
-  local x0 x1 h0 t0 l0 h1 t1 l1
+  local x0 x1 r0 r1 b0 b1 h0 t0 l0 h1 t1 l1 wpid=
   sleep 1.2  # let pg_stat_database catch up (backends report at most once a second)
-  x0=$(pg_xacts)
+  x0=$(pg_xacts); r0=$(pg_rows); b0=$(redis_out_bytes || echo 0)
   read -r h0 t0 l0 < <(cache_counts 2>/dev/null || echo "0 0 0")
+  if [ -n "${BENCH_WRITERS:-}" ]; then
+    MES_MIX_THREADS=1 MES_MIX_DELAY_MS=$((BENCH_WRITERS * 1000 / 50)) \
+      timeout $((DURATION + 20)) wrk -t1 -c"$BENCH_WRITERS" -d"${DURATION}s" --timeout 5s \
+      -s "$ROOT/bench/mes_writes.lua" "$url" >"$WORK/wrk-writers.out" 2>&1 &
+    wpid=$!
+  fi
   MES_MIX_WRITE_PERCENT=$writes timeout $((DURATION + 20)) \
     wrk -t2 -c$CONNECTIONS -d"${DURATION}s" --timeout 5s -s "$script" "$url" >"$WORK/wrk.out" 2>&1 || true
+  [ -z "$wpid" ] || wait "$wpid" || true
   sleep 1.2
-  x1=$(pg_xacts)
+  x1=$(pg_xacts); r1=$(pg_rows); b1=$(redis_out_bytes || echo 0)
   read -r h1 t1 l1 < <(cache_counts 2>/dev/null || echo "0 0 0")
   local line
   line=$(grep '^RESULT' "$WORK/wrk.out" || true)
   [ -n "$line" ] || { echo "wrk failed:" >&2; cat "$WORK/wrk.out" >&2; exit 1; }
   eval "${line#RESULT }"
+  local wn=0
+  if [ -n "$wpid" ]; then
+    wn=$(grep '^RESULT' "$WORK/wrk-writers.out" | sed 's/.*requests=\([0-9]*\).*/\1/')
+    grep -q ' non2xx=0 ' "$WORK/wrk-writers.out" || { echo "writers failed:" >&2; cat "$WORK/wrk-writers.out" >&2; }
+  fi
   # shellcheck disable=SC2154
   awk -v label="$label" -v n="$requests" -v us="$duration_us" -v p50="$p50_us" -v p99="$p99_us" \
-      -v bad="$non2xx" -v sock="$socket_errors" -v dx=$((x1 - x0)) -v dh=$((h1 - h0)) -v dt=$((t1 - t0)) -v dl=$((l1 - l0)) '
+      -v bad="$non2xx" -v sock="$socket_errors" -v dx=$((x1 - x0)) -v dh=$((h1 - h0)) -v dt=$((t1 - t0)) \
+      -v dl=$((l1 - l0)) -v dr=$((r1 - r0)) -v db=$((b1 - b0)) -v wn="$wn" '
     BEGIN {
       rps = n / (us / 1e6);
       hit = dt > 0 ? sprintf("%.3f", dh / dt) : "-";
-      tpr = n > 0 ? dx / n : 0;
+      tpr = n > 0 ? dx / (n + wn) : 0;
+      rpr = n > 0 ? sprintf("%.1f", dr / (n + wn)) : "-";
+      bpr = n > 0 && db > 0 ? sprintf("%.0f", db / (n + wn)) : "-";
       lpr = dt > 0 && n > 0 ? sprintf("%.3f", dl / n) : "-";
-      printf "| %-37s | %7.0f | %6.2f | %7.2f | %5s | %9.3f | %9s | %6d |\n", label, rps, p50 / 1000, p99 / 1000, hit, tpr, lpr, bad + sock;
+      printf "| %-37s | %7.0f | %6.2f | %7.2f | %5s | %9.3f | %8s | %8s | %9s | %6d |\n", label, rps, p50 / 1000, p99 / 1000, hit, tpr, rpr, bpr, lpr, bad + sock;
     }' | tee -a "$WORK/table"
+  [ -z "$wpid" ] || awk -v n="$wn" -v d="$DURATION" 'BEGIN { printf "  (beside it: %d status changes, %.1f/s)\n", n, n / d }'
   echo "$requests $duration_us" >"$WORK/last"
 }
 
 rps_of_last() { awk '{ printf "%.0f", $1 / ($2 / 1e6) }' "$WORK/last"; }
 
 echo "MES mix: $ORDERS orders, wrk -t2 -c$CONNECTIONS, ${DURATION} s per phase, server $(basename "$BIN")"
-echo "| phase                                 |   req/s | p50 ms |  p99 ms |   hit | pg tx/req | loads/req | errors |"
-echo "|---------------------------------------|---------|--------|---------|-------|-----------|-----------|--------|"
+echo "| phase                                 |   req/s | p50 ms |  p99 ms |   hit | pg tx/req | rows/req | Redis B/req | loads/req | errors |"
+echo "|---------------------------------------|---------|--------|---------|-------|-----------|----------|-------------|-----------|--------|"
 
 start_server true
 DURATION_SAVED=$DURATION; DURATION=$WARMUP
@@ -162,6 +195,9 @@ ON_RPS=$(rps_of_last)
 mkdir -p "$WORK/www"
 curl -fsS -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/orders" >"$WORK/www/orders.json"
 run_wrk "cache on, reads + 1% status changes" 1
+MES_MIX_WRITE_IDS=$WORK/write_ids_2 BENCH_WRITERS=20 run_wrk "cache on, reads + 20 writers (~50/s)" 0
+MES_MIX_WRITE_IDS=$WORK/write_ids_3 BENCH_WRITERS=20 MES_MIX_DASHBOARD_ONLY=1 \
+  run_wrk "cache on, dashboard only + 20 writers" 0
 stop_server
 
 start_server false

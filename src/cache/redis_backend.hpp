@@ -16,9 +16,9 @@
 // addressed again; epoch() counts those changes so a lookup in flight across one is
 // answered from the source (cache.cpp).
 //
-// A hit is one MGET of the generation and the value. store() and retire_key() are Lua
-// scripts (EVALSHA) so their checks and writes are atomic. Only GET, MGET, SET, DEL,
-// INCR and EVALSHA/SCRIPT LOAD are used (and INFO server in the client's handshake):
+// A hit is one MGET of the generation and the value (fetch_many: and every value). store() and
+// retire_key() are Lua scripts (EVALSHA) so their checks and writes are atomic. Only GET, MGET,
+// SET, DEL, INCR and EVALSHA/SCRIPT LOAD are used (and INFO server in the client's handshake):
 // standard on Redis and Valkey.
 //
 // Thread-safety: like the client it uses, one per io_context thread.
@@ -38,6 +38,10 @@ class RedisBackend final : public Backend {
   asio::awaitable<BackendResult<Fetched>> fetch(const std::string& ns, std::uint64_t generation,
                                                 const std::string& key,
                                                 milliseconds timeout) override;
+  asio::awaitable<BackendResult<FetchedMany>> fetch_many(const std::string& ns,
+                                                         std::uint64_t generation,
+                                                         const std::vector<std::string>& keys,
+                                                         milliseconds timeout) override;
   asio::awaitable<BackendResult<bool>> acquire_lease(
       const std::string& ns, std::uint64_t generation, const std::string& key,
       const std::string& token, milliseconds lease_ttl, milliseconds timeout) override;

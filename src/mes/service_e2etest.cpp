@@ -355,27 +355,58 @@ TEST_F(MesE2E, AWriteRetiresOnlyTheListsItCanAffect) {
       "/orders/" + order_b,  // another order
   };
   const std::vector<std::string> affected = {
-      list_url(a),                     // its customer
-      list_url(a, "&status=ready"),    // its customer, whatever the status
-      "/orders?work_center=" + wc_a_,  // its work centre
+      list_url(a, "&status=ready"),  // its customer, whatever the status
       "/orders?work_center=" + wc_a_ + "&status=shipped",
       "/orders?status=new",                    // its old status
       "/orders?status=approved&page_size=10",  // its new status
-      "/orders",                               // no filter
       "/orders?status=new,ready",              // several statuses
       "/orders?overdue=true",                  // overdue only
       "/orders/" + order_a,                    // the order itself
       "/dashboard",
   };
+  // Lists without a status filter that show the order: cached as id pages, which a status
+  // change leaves in place; only the order's row (shared by all of them) is retired.
+  const std::vector<std::string> showing_it = {
+      list_url(a),                     // its customer
+      "/orders?work_center=" + wc_a_,  // its work centre
+      "/orders",                       // no filter (the newest orders: it is among them)
+  };
   for (const auto& t : unaffected) mes().request("GET", t);
   for (const auto& t : affected) mes().request("GET", t);
+  for (const auto& t : showing_it) mes().request("GET", t);
   for (const auto& t : unaffected) EXPECT_EQ(cache_of(mes().request("GET", t)), "HIT") << t;
   for (const auto& t : affected) EXPECT_EQ(cache_of(mes().request("GET", t)), "HIT") << t;
+  for (const auto& t : showing_it) EXPECT_EQ(cache_of(mes().request("GET", t)), "HIT") << t;
 
   ASSERT_EQ(change(order_a, "approved").status, 200);
 
   for (const auto& t : unaffected) EXPECT_EQ(cache_of(mes().request("GET", t)), "HIT") << t;
   for (const auto& t : affected) EXPECT_EQ(cache_of(mes().request("GET", t)), "MISS") << t;
+  // The first of them loads the new row (MISS); the others find both their page and the
+  // row cached (HIT) — and every one shows the new status.
+  for (std::size_t i = 0; i < showing_it.size(); ++i) {
+    std::string source;
+    EXPECT_EQ(listed_status(showing_it[i], order_a, &source), "approved") << showing_it[i];
+    EXPECT_EQ(source, i == 0 ? "MISS" : "HIT") << showing_it[i];
+  }
+}
+
+// A change that moves an order in the lists (a new order, another customer) retires the id
+// pages it can affect, not only rows.
+TEST_F(MesE2E, ANewOrderRetiresTheIdPagesItJoins) {
+  const std::string c = customer("joins");
+  const std::string first = create(c, wc_a_);
+  settle();
+  const std::vector<std::string> pages = {list_url(c), "/orders?work_center=" + wc_a_, "/orders"};
+  for (const auto& t : pages) mes().request("GET", t);
+  for (const auto& t : pages) EXPECT_EQ(cache_of(mes().request("GET", t)), "HIT") << t;
+  const std::string second = create(c, wc_a_);
+  for (const auto& t : pages) {
+    auto answer = mes().request("GET", t);
+    EXPECT_EQ(cache_of(answer), "MISS") << t;
+    EXPECT_NE(answer.body.find(second), std::string::npos) << t << " does not list " << second;
+  }
+  EXPECT_EQ(parse(mes().request("GET", list_url(c)).body).at("total").as_int64(), 2);
 }
 
 TEST_F(MesE2E, DirectSqlChangesShowWithinOneSecond) {
