@@ -8,6 +8,9 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <charconv>
+#include <cmath>
+#include <limits>
 
 #include "cache/key.hpp"
 
@@ -18,6 +21,46 @@ using Seconds = std::chrono::duration<double>;
 
 double seconds_since(TimePoint start, const Clock& clock) {
   return std::chrono::duration_cast<Seconds>(clock.now() - start).count();
+}
+
+// Stored values carry their expiry (wall-clock ms) and how long their load took, for
+// early refresh: "\0xf<expires_ms>:<load_ms>:" + the bytes. The NUL never starts a body
+// of ours (JSON, id pages), so a value stored without it (by an older version) is served
+// as it is and never refreshed early.
+constexpr std::string_view kTimedEntry("\0xf", 3);
+
+std::string timed_entry(const std::string& body, std::int64_t expires_ms, std::int64_t load_ms) {
+  std::string out;
+  out.reserve(body.size() + 32);
+  out.append(kTimedEntry).append(std::to_string(expires_ms)).push_back(':');
+  out.append(std::to_string(load_ms)).push_back(':');
+  out.append(body);
+  return out;
+}
+
+struct EntryTimes {
+  bool known = false;
+  std::int64_t expires_ms = 0;
+  std::int64_t load_ms = 0;
+};
+
+// Removes the header in place (a memmove, no copy of the body) and returns its times.
+EntryTimes strip_entry(std::string& value) {
+  EntryTimes t;
+  if (!std::string_view(value).starts_with(kTimedEntry)) return t;
+  std::size_t at = kTimedEntry.size();
+  auto number = [&](std::int64_t& out) {
+    const char* begin = value.data() + at;
+    const char* end = value.data() + value.size();
+    auto [next, ec] = std::from_chars(begin, end, out);
+    if (ec != std::errc() || next == end || *next != ':') return false;
+    at = static_cast<std::size_t>(next - value.data()) + 1;
+    return true;
+  };
+  if (!number(t.expires_ms) || !number(t.load_ms)) return t;
+  value.erase(0, at);
+  t.known = true;
+  return t;
 }
 
 }  // namespace
@@ -135,6 +178,17 @@ asio::awaitable<Result<Answer>> Engine::load_only(CacheStats& stats, const Loade
   co_return Answer{std::move(*loaded), source};
 }
 
+bool Engine::refresh_early(const Policy& policy, std::int64_t expires_ms, std::int64_t load_ms) {
+  if (policy.early_refresh <= 0) return false;
+  const double left = static_cast<double>(expires_ms - clock_.wall_ms());
+  if (left <= 0) return true;
+  const double delta = static_cast<double>(std::max<std::int64_t>(load_ms, 10));
+  // now - delta * beta * ln(U) >= expiry  <=>  -ln(U) >= left / (beta * delta)
+  const double u =
+      std::uniform_real_distribution<double>(std::numeric_limits<double>::min(), 1.0)(rng_);
+  return -std::log(u) >= left / (policy.early_refresh * delta);
+}
+
 asio::awaitable<std::optional<Values>> Engine::fetch_many(CacheStats& stats, const std::string& ns,
                                                           const std::vector<std::string>& keys) {
   if (should_bypass()) co_return std::nullopt;
@@ -148,8 +202,11 @@ asio::awaitable<std::optional<Values>> Engine::fetch_many(CacheStats& stats, con
     stats.fetch_seconds.observe(seconds_since(start, clock_));
     if (!note(fetched, stats) || backend_.epoch() != epoch) co_return std::nullopt;
     if (fetched->generation == generation) {
-      for (const auto& v : fetched->values)
-        if (v) stats.hit.inc();
+      for (auto& v : fetched->values)
+        if (v) {
+          strip_entry(*v);
+          stats.hit.inc();
+        }
       co_return std::move(fetched->values);
     }
     generation = generations_[ns] = fetched->generation;
@@ -203,14 +260,28 @@ asio::awaitable<Result<Answer>> Engine::lookup(CacheStats& stats, const Policy& 
       co_return co_await load_only(stats, loader, Source::miss);
     }
   }
+  // A hit, unless it is one of the few early refreshes: then this lookup reloads the
+  // entry (lease, load, conditional store) while every other lookup keeps hitting it, and
+  // answers the entry as it is if another loader holds the lease or the reload fails.
+  std::optional<std::string> current;
   if (fetched->value) {
-    stats.hit.inc();
-    co_return Answer{std::move(*fetched->value), Source::hit};
+    const EntryTimes times = strip_entry(*fetched->value);
+    if (!times.known || !refresh_early(policy, times.expires_ms, times.load_ms)) {
+      stats.hit.inc();
+      co_return Answer{std::move(*fetched->value), Source::hit};
+    }
+    stats.early_refresh.inc();
+    current = std::move(*fetched->value);
   }
+  auto keep_current = [&]() -> Result<Answer> {
+    stats.hit.inc();
+    return Answer{std::move(*current), Source::hit};
+  };
 
-  // Miss: this lookup leads a flight others of this engine may wait on.
+  // Miss: this lookup leads a flight others of this engine may wait on (an early refresh
+  // does not: the others hit the current entry meanwhile).
   auto flight = std::make_shared<Flight>(executor_, ledger_->retirements());
-  flights_[flight_key] = flight;
+  if (!current) flights_[flight_key] = flight;
   struct Publish {  // wakes the waiters however this coroutine ends
     Engine& engine;
     const std::string& flight_key;
@@ -230,7 +301,11 @@ asio::awaitable<Result<Answer>> Engine::lookup(CacheStats& stats, const Policy& 
       co_await backend_.acquire_lease(ns, generation, key, token, policy.lease_ttl, timeout);
   stats.lease_seconds.observe(seconds_since(start, clock_));
   if (!note(lease, stats)) {
-    flight->result = co_await load_only(stats, loader, Source::bypass);
+    flight->result = current ? keep_current() : co_await load_only(stats, loader, Source::bypass);
+    co_return *flight->result;
+  }
+  if (!*lease && current) {  // another loader is refreshing it
+    flight->result = keep_current();
     co_return *flight->result;
   }
   if (!*lease) {
@@ -244,6 +319,7 @@ asio::awaitable<Result<Answer>> Engine::lookup(CacheStats& stats, const Policy& 
       auto polled = co_await backend_.fetch(ns, generation, key, timeout);
       if (!note(polled, stats) || server_changed() || polled->generation != generation) break;
       if (polled->value) {
+        strip_entry(*polled->value);
         stats.coalesced.inc();
         stats.hit.inc();
         flight->result = Answer{std::move(*polled->value), Source::hit};
@@ -254,16 +330,21 @@ asio::awaitable<Result<Answer>> Engine::lookup(CacheStats& stats, const Policy& 
     co_return *flight->result;
   }
 
+  const auto load_start = clock_.now();
   Result<Answer> answer = co_await load_only(stats, loader, Source::miss);
+  const auto load_ms = std::chrono::duration_cast<milliseconds>(clock_.now() - load_start).count();
   flight->store_sent = true;
   if (!answer || answer->value.size() > policy.max_value_bytes || server_changed()) {
     if (answer && !server_changed()) stats.oversize.inc();
     auto released = co_await backend_.release_lease(ns, generation, key, token, timeout);
     note(released, stats);
+    if (!answer && current) answer = keep_current();  // the entry is still current
   } else {
     start = clock_.now();
-    auto stored = co_await backend_.store(ns, generation, key, token, answer->value,
-                                          jittered_ttl(policy, rng_), timeout);
+    const milliseconds ttl = jittered_ttl(policy, rng_);
+    auto stored = co_await backend_.store(
+        ns, generation, key, token,
+        timed_entry(answer->value, clock_.wall_ms() + ttl.count(), load_ms), ttl, timeout);
     stats.store_seconds.observe(seconds_since(start, clock_));
     if (note(stored, stats)) {
       flight->stored = *stored;

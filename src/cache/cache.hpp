@@ -77,6 +77,11 @@ struct Policy {
   milliseconds lease_wait{250};
   // Interval between cache reads while waiting for the lease holder. Default: 5 ms.
   milliseconds lease_poll{5};
+  // Early refresh (XFetch, Vattani et al., VLDB 2015): a hit reloads its entry before it
+  // expires with probability exp(-left / (early_refresh * max(load time, 10 ms))), where
+  // `left` is the entry's remaining lifetime, so a hot entry is reloaded by one request
+  // while the others keep hitting it — no expiry cliff. 0 turns it off. Default: 1.
+  double early_refresh = 1.0;
 };
 
 enum class Source { hit, miss, bypass };
@@ -127,6 +132,7 @@ class Engine {
   template <class T>
   bool note(const BackendResult<T>& r, CacheStats& stats);
   std::string new_token();
+  bool refresh_early(const Policy& policy, std::int64_t expires_ms, std::int64_t load_ms);
 
   asio::any_io_executor executor_;
   Backend& backend_;

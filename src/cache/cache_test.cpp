@@ -63,10 +63,72 @@ class CacheCore : public ::testing::Test {
                          .max_key_bytes = 200,
                          .breaker = {.failure_threshold = 2, .open_for = milliseconds(50)}};
   Engine engine_{ioc_.get_executor(), backend_, ledger_, options_, clock_};
-  Policy policy_{.ttl = milliseconds(1000), .ttl_jitter = 0.1, .max_value_bytes = 1024};
+  // Early refresh off: these tests count loads near expiry (its own tests turn it on).
+  Policy policy_{
+      .ttl = milliseconds(1000), .ttl_jitter = 0.1, .max_value_bytes = 1024, .early_refresh = 0};
   std::unique_ptr<Cache> cache_;
   int loads_ = 0;
 };
+
+// XFetch: far from expiry a hit never reloads; close to it one lookup reloads while the
+// entry is still served; the reload replaces it (a later expiry).
+TEST_F(CacheCore, HotEntriesAreRefreshedShortlyBeforeTheyExpire) {
+  Policy p = policy_;
+  p.early_refresh = 1.0;
+  p.ttl_jitter = 0;
+  Cache c(engine_, "early", p);
+  auto get_early = [&](Loader l) {
+    return testing::run(ioc_, c.get_or_load("ns", "k", std::move(l)));
+  };
+  ASSERT_EQ(get_early(counting_loader("v1"))->source, Source::miss);
+  clock_.advance(milliseconds(500));  // 500 ms left: exp(-500/10) — never in practice
+  for (int i = 0; i < 200; ++i) ASSERT_EQ(get_early(counting_loader("v2"))->value, "v1");
+  EXPECT_EQ(loads_, 1);
+  EXPECT_EQ(c.stats().early_refresh.value(), 0);
+
+  clock_.advance(milliseconds(498));  // 2 ms left: each hit reloads with p = exp(-0.2)
+  int refreshed_at = -1;
+  for (int i = 0; i < 50 && refreshed_at < 0; ++i) {
+    auto a = get_early(counting_loader("v2"));
+    ASSERT_TRUE(a);
+    if (a->value == "v2")
+      refreshed_at = i;
+    else
+      EXPECT_EQ(a->source, Source::hit);
+  }
+  ASSERT_GE(refreshed_at, 0) << "no early refresh in 50 hits 2 ms before expiry";
+  EXPECT_EQ(loads_, 2);
+  EXPECT_EQ(c.stats().early_refresh.value(), 1);
+  clock_.advance(milliseconds(100));  // past the first entry's expiry: the reload's is later
+  auto after = get_early(counting_loader("v3"));
+  EXPECT_EQ(after->value, "v2");
+  EXPECT_EQ(after->source, Source::hit);
+}
+
+// While one loader holds the lease (another thread or process refreshing), an early
+// refresh answers the current entry instead of waiting; a failed reload does the same.
+TEST_F(CacheCore, AnEarlyRefreshNeverWaitsNorFails) {
+  Policy p = policy_;
+  p.early_refresh = 1e9;  // every hit is an early refresh
+  Cache c(engine_, "early_busy", p);
+  ASSERT_EQ(testing::run(ioc_, c.get_or_load("ns", "k", counting_loader("v1")))->source,
+            Source::miss);
+  Loader failing = []() -> asio::awaitable<Result<std::string>> {
+    co_return Problem::unavailable("database down");
+  };
+  auto a = testing::run(ioc_, c.get_or_load("ns", "k", failing));
+  ASSERT_TRUE(a) << "a failed early refresh must answer the current entry";
+  EXPECT_EQ(a->value, "v1");
+  EXPECT_EQ(a->source, Source::hit);
+
+  ASSERT_TRUE(*testing::run(
+      ioc_, backend_.acquire_lease("ns", 0, "k", "someone", milliseconds(2000), milliseconds(10))));
+  auto b = testing::run(ioc_, c.get_or_load("ns", "k", counting_loader("v2")));
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->value, "v1");
+  EXPECT_EQ(b->source, Source::hit);
+  EXPECT_EQ(loads_, 1);
+}
 
 TEST_F(CacheCore, MissLoadsAndStoresThenHitServesStoredBytes) {
   auto first = get("k", counting_loader("v1"));

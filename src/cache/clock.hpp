@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 
 namespace shopfloor::cache {
 
@@ -17,11 +18,19 @@ class Clock {
  public:
   virtual ~Clock() = default;
   virtual TimePoint now() const = 0;
+  // Wall-clock milliseconds since the Unix epoch: comparable across processes and hosts
+  // (an entry's expiry, written by one process and read by another).
+  virtual std::int64_t wall_ms() const = 0;
 };
 
 class SystemClock final : public Clock {
  public:
   TimePoint now() const override { return Clock_::now(); }
+  std::int64_t wall_ms() const override {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
   static SystemClock& instance() {
     static SystemClock clock;
     return clock;
@@ -31,6 +40,9 @@ class SystemClock final : public Clock {
 class ManualClock final : public Clock {
  public:
   TimePoint now() const override { return TimePoint(Clock_::duration(ticks_.load())); }
+  std::int64_t wall_ms() const override {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(now().time_since_epoch()).count();
+  }
   void advance(Clock_::duration d) { ticks_ += d.count(); }
 
  private:

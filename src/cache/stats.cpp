@@ -52,6 +52,8 @@ CacheStats* make(std::string_view name) {
       counter("shopfloor_cache_stale_sets_prevented_total",
               "Stores refused because the generation or lease moved during the load."),
       counter("shopfloor_cache_backend_errors_total", "Cache backend calls that failed."),
+      counter("shopfloor_cache_early_refreshes_total",
+              "Hits that reloaded their entry shortly before it expired (XFetch)."),
       r.histogram("shopfloor_cache_loader_duration_seconds",
                   "Time of one load from the source (database or calculator).", {{"cache", n}}),
       backend("fetch"),

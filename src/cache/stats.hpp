@@ -35,6 +35,7 @@ struct CacheStats {
   metrics::Counter& oversize;
   metrics::Counter& stale_set_prevented;
   metrics::Counter& backend_error;
+  metrics::Counter& early_refresh;
   metrics::Histogram& loader_seconds;
   metrics::Histogram& fetch_seconds;
   metrics::Histogram& lease_seconds;
