@@ -7,10 +7,12 @@
 #   3. the package holds what the unit and the env file name, its version is the
 #      binary's and the changelog's, and its maintainer scripts pass sh -n and the
 #      ShellCheck linter;
-#   4. dpkg -x into a scratch root; the maintainer scripts run there for real
-#      (DPKG_ROOT, as dpkg --root --force-script-chrootless runs them): postinst
-#      creates the system user (systemd-sysusers --root) and the credentials folder,
-#      twice is harmless, postrm purge removes the folder;
+#   4. dpkg installs it into a scratch root (dpkg --root --force-script-chrootless:
+#      the maintainer scripts run for real, with DPKG_ROOT; the libraries it depends
+#      on are the host's, not the root's, hence --force-depends): postinst creates
+#      the system user (systemd-sysusers --root) and the credentials folder, the env
+#      file is a registered conffile, a reinstall (an upgrade's path) keeps a local
+#      edit of it and the user, and a purge removes the package's files;
 #   5. systemd-analyze verify accepts the installed unit (with the scratch root, so
 #      its ExecStart= binary is the packaged one) and prints nothing; systemd-analyze
 #      security rates it at most 1.5 ("OK");
@@ -77,14 +79,19 @@ done
 
 step "install into a scratch root"
 R=$WORK/root
-dpkg -x "$DEB" "$R"
-export DPKG_ROOT=$R
-"$WORK/control/postinst" configure || fail "postinst configure"
-"$WORK/control/postinst" configure "$version" || fail "postinst configure (again: an upgrade)"
-unset DPKG_ROOT
+mkdir -p "$R/var/lib/dpkg/info" "$R/var/lib/dpkg/updates"
+touch "$R/var/lib/dpkg/status"
+in_root() {
+  dpkg --root="$R" --force-script-chrootless --force-depends --log=/dev/null "$@" \
+    >>"$WORK/dpkg.log" 2>&1 || { cat "$WORK/dpkg.log"; fail "dpkg $*"; }
+}
+in_root -i "$DEB"
+[ "$(dpkg-query --root="$R" -W -f='${Status}' shopfloor)" = "install ok installed" ] ||
+  fail "not installed in the scratch root: $(dpkg-query --root="$R" -W -f='${Status}' shopfloor)"
+dpkg-query --root="$R" -W -f='${Conffiles}\n' shopfloor | grep -q '^ /etc/shopfloor/shopfloor.env ' ||
+  fail "shopfloor.env is not a registered conffile"
 user=$(grep '^shopfloor:' "$R/etc/passwd" || true)
 [ -n "$user" ] || fail "postinst created no shopfloor user in the scratch root's /etc/passwd"
-[ "$(grep -c '^shopfloor:' "$R/etc/passwd")" = 1 ] || fail "two shopfloor users after two postinsts"
 IFS=: read -r _ _ uid gid _ home shell <<<"$user"
 [ "$uid" -lt 1000 ] || fail "shopfloor is not a system user (uid $uid)"
 grep -q "^shopfloor:x:$gid:" "$R/etc/group" || fail "no shopfloor group with gid $gid"
@@ -95,13 +102,17 @@ say "user: $user; credentials folder 0700 root"
 
 step "systemd-analyze"
 # verify resolves the unit's dependencies in the root it is given: the host's targets
-# stand in for the rest of a system there. The man page it checks is the packaged one.
-cp -n /lib/systemd/system/*.target "$R/lib/systemd/system/"
+# stand in for the rest of a system there (in /etc/systemd/system, removed after, so
+# the purge below finds only the package's files). The man page it checks is the
+# packaged one.
+mkdir -p "$R/etc/systemd/system"
+cp /lib/systemd/system/*.target "$R/etc/systemd/system/"
 out=$(MANPATH=$R/usr/share/man systemd-analyze verify --root="$R" shopfloor.service 2>&1) ||
   fail "systemd-analyze verify: $out"
 [ -z "$out" ] || fail "systemd-analyze verify complained: $out"
 systemd-analyze security --offline=yes --threshold=15 --root="$R" shopfloor.service >"$WORK/security.log" 2>&1 ||
   { cat "$WORK/security.log"; fail "systemd-analyze security: the unit's exposure rose above 1.5"; }
+rm -r "$R/etc/systemd"
 say "verify: clean; $(grep 'Overall exposure' "$WORK/security.log")"
 
 step "the installed binary"
@@ -137,14 +148,17 @@ out=$(SHOPFLOOR_CONFIG_FILE=$ENV SHOPFLOOR_SQL_DIR=$R/usr/share/shopfloor/sql "$
 grep -q "migration(s) applied" <<<"$out" || fail "migrate said: $out"
 say "version, config, migrate: OK ($(tail -1 <<<"$out" | sed 's/.*migrate: //'))"
 
-step "maintainer scripts: remove and purge"
-export DPKG_ROOT=$R
-"$WORK/control/prerm" remove || fail "prerm remove"
-"$WORK/control/postrm" remove || fail "postrm remove"
-[ -d "$R/etc/shopfloor/credentials" ] || fail "postrm remove deleted the credentials folder"
-"$WORK/control/postrm" purge || fail "postrm purge"
-unset DPKG_ROOT
-[ ! -e "$R/etc/shopfloor/credentials" ] || fail "postrm purge left the empty credentials folder"
+step "reinstall (the upgrade path) and purge"
+echo "SHOPFLOOR_LOG_LEVEL=debug  # a local edit" >>"$ENV"
+in_root -i "$DEB"
+grep -q '^SHOPFLOOR_LOG_LEVEL=debug  # a local edit$' "$ENV" || fail "a reinstall lost the local edit"
+[ "$(grep -c '^shopfloor:' "$R/etc/passwd")" = 1 ] || fail "two shopfloor users after a reinstall"
+in_root --purge shopfloor
+left=$(cd "$R" && find . -path ./var -prune -o ! -type d -print |
+  { grep -v '^./etc/\(passwd\|group\|shadow\|gshadow\|.pwd.lock\)$' || true; })
+[ -z "$left" ] || fail "purge left: $left"
+[ ! -e "$R/etc/shopfloor" ] || fail "purge left /etc/shopfloor"
+say "reinstall kept the edited conffile; purge removed everything but the user"
 
 rm -rf "$WORK"
 say "PASSED"
