@@ -18,7 +18,8 @@
 #      security rates it at most 1.5 ("OK");
 #   6. the installed binary runs: `version`, `config` (every setting in it is in the
 #      env file, every secret is a credential of the unit), and `migrate` with the
-#      packaged env file and SQL against the test database.
+#      packaged env file and SQL against the test database, and again with every
+#      default the env file shows uncommented (each is a value the binary accepts).
 #
 #   tests/package_test.sh BUILD_DIR
 set -euo pipefail
@@ -146,12 +147,17 @@ grep -qxF "SHOPFLOOR_SQL_DIR=/usr/share/shopfloor/sql" "$ENV" || fail "env file:
 out=$(SHOPFLOOR_CONFIG_FILE=$ENV SHOPFLOOR_SQL_DIR=$R/usr/share/shopfloor/sql "$BIN" migrate 2>&1) ||
   fail "installed shopfloor migrate: $out"
 grep -q "migration(s) applied" <<<"$out" || fail "migrate said: $out"
+# The defaults the env file shows are values the binary accepts: all of them at once.
+sed -n 's/^#\(SHOPFLOOR_[A-Z0-9_]*=..*\)$/\1/p' "$ENV" >"$WORK/defaults.env"
+[ "$(wc -l <"$WORK/defaults.env")" -gt 40 ] || fail "few defaults in the env file: $(cat "$WORK/defaults.env")"
+out=$(SHOPFLOOR_CONFIG_FILE=$WORK/defaults.env SHOPFLOOR_SQL_DIR=$R/usr/share/shopfloor/sql "$BIN" migrate 2>&1) ||
+  fail "the env file's defaults, uncommented, are not accepted: $out"
 say "version, config, migrate: OK ($(tail -1 <<<"$out" | sed 's/.*migrate: //'))"
 
 step "reinstall (the upgrade path) and purge"
-echo "SHOPFLOOR_LOG_LEVEL=debug  # a local edit" >>"$ENV"
+echo "SHOPFLOOR_LOG_LEVEL=debug" >>"$ENV"  # a local edit
 in_root -i "$DEB"
-grep -q '^SHOPFLOOR_LOG_LEVEL=debug  # a local edit$' "$ENV" || fail "a reinstall lost the local edit"
+grep -qx 'SHOPFLOOR_LOG_LEVEL=debug' "$ENV" || fail "a reinstall lost the local edit"
 [ "$(grep -c '^shopfloor:' "$R/etc/passwd")" = 1 ] || fail "two shopfloor users after a reinstall"
 in_root --purge shopfloor
 left=$(cd "$R" && find . -path ./var -prune -o ! -type d -print |
