@@ -16,6 +16,10 @@ PACKAGES=(
   clang-format clang-tidy
   # operator console: gzip of static assets; browser tests (headless Chromium + Selenium)
   zlib1g-dev chromium chromium-driver python3-selenium
+  # the Debian package (cmake/packaging.cmake, tests/package_test.sh): cpack's
+  # dpkg-shlibdeps and dpkg-parsechangelog, lintian, shellcheck for the maintainer
+  # scripts, systemd-analyze (in systemd) for the unit
+  dpkg-dev lintian shellcheck systemd
 )
 
 missing=()

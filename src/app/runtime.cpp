@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "app/shard.hpp"
+#include "app/systemd_notify.hpp"
 #include "pg/change_feed.hpp"
 #include "pg/migrations.hpp"
 #include "pg/pool.hpp"
@@ -39,16 +40,26 @@ asio::awaitable<void> sleep_for(milliseconds d) {
 constexpr milliseconds kProbeInterval{500};
 constexpr milliseconds kProbeDeadline{500};
 
+// Tells systemd (Type=notify) about the service's state; a no-op outside systemd.
+void tell_systemd(std::string_view state) {
+  if (auto error = notify_systemd(state)) spdlog::warn("systemd notify: {}", *error);
+}
+
 // Keeps HealthState::db_up current without touching the database per /health call.
+// The first answer also tells systemd the service is ready: serve() runs this only
+// once every listener is bound.
 asio::awaitable<void> probe_database(pg::Pool& db, HealthState& health, const bool& stopping) {
   while (!stopping) {
     auto r = co_await db.query("SELECT 1", {}, kProbeDeadline);
     const bool up = static_cast<bool>(r);
     if (up != health.db_up.exchange(up)) {
-      if (up)
+      if (up) {
         spdlog::info("database reachable");
-      else
+        tell_systemd("READY=1\nSTATUS=serving; database reachable");
+      } else {
         spdlog::warn("database unreachable: {}", r.error().message);
+        tell_systemd("STATUS=serving; database unreachable");
+      }
     }
     co_await sleep_for(kProbeInterval);
   }
@@ -134,6 +145,10 @@ int serve(const Config& config) {
     spdlog::info("signal {} received: draining (at most {} ms)", signo,
                  config.mes.drain_timeout.count());
     stopping = true;
+    // The drain may outlast the unit's TimeoutStopSec= when SHOPFLOOR_SHUTDOWN_DRAIN_MS
+    // was raised: ask for the drain plus 5 s to close the connections.
+    const auto stop_usec = (config.mes.drain_timeout + milliseconds(5000)).count() * 1000;
+    tell_systemd("STOPPING=1\nSTATUS=draining\nEXTEND_TIMEOUT_USEC=" + std::to_string(stop_usec));
     listener.stop();
     for (auto& shard : shards) asio::co_spawn(shard->ioc, drain_and_stop(*shard), asio::detached);
   });
