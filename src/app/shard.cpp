@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>  // [console]
 
+#include <algorithm>
+#include <boost/system/system_error.hpp>
+#include <cctype>
 #include <stdexcept>
 
 #include "auth/tokens.hpp"
@@ -44,7 +47,16 @@ void Shard::start() {
     if (options == &config.shop) shop.add_routes(*router);
     auto server =
         std::make_unique<http::Server>(ioc, *options, router, metrics::default_registry());
-    server->start();
+    try {
+      server->start();
+    } catch (const boost::system::system_error& e) {  // in use, no permission, bad address
+      std::string service = options->service;
+      std::transform(service.begin(), service.end(), service.begin(),
+                     [](unsigned char c) { return std::toupper(c); });
+      throw ListenError("SHOPFLOOR_" + service + "_PORT: cannot listen on " + options->address +
+                        ":" + std::to_string(options->port) + ": " + e.code().message() +
+                        " (SHOPFLOOR_" + service + "_ADDRESS, SHOPFLOOR_" + service + "_PORT)");
+    }
     servers.push_back(std::move(server));
   }
 }
