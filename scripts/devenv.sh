@@ -112,8 +112,11 @@ user default off
 # The services: their key prefix only, no pub/sub channels, and only the commands
 # they send: the handshake (AUTH, SELECT, CLIENT SETNAME, INFO server), the Redis cache backend
 # (MGET, SET, INCR, EVALSHA, SCRIPT LOAD; its scripts call GET, SET, DEL) and what
-# the tests send as this user (PING, GET, SET, DEL). No FLUSHALL, CONFIG, KEYS, DEBUG...
-user shopfloor on >$app_pw resetkeys ~sf:* resetchannels -@all +ping +auth +select +client|setname +info +get +mget +set +del +incr +evalsha +script|load
+# the tests send as this user (PING, GET, SET, DEL), and SCAN for "shopfloor admin cache
+# stats|retire --all" (it counts the prefix's keys with the services' own user; SCAN
+# MATCHes the prefix, incrementally, unlike KEYS, which stays off). No FLUSHALL, CONFIG,
+# KEYS, DEBUG...
+user shopfloor on >$app_pw resetkeys ~sf:* resetchannels -@all +ping +auth +select +client|setname +info +get +mget +set +del +incr +evalsha +script|load +scan
 # Operators and the test harness (benchmarks, restarts): everything.
 user admin on >$admin_pw ~* &* +@all
 CONF

@@ -1,5 +1,7 @@
 #include "app/config.hpp"
 
+#include <unistd.h>  // environ
+
 #include <algorithm>
 #include <charconv>
 #include <cstdlib>
@@ -308,18 +310,58 @@ std::string trim(std::string s) {
   return s;
 }
 
+// SHOPFLOOR_* names that belong to the project's scripts, tests and benchmarks
+// (scripts/devenv.sh env, scripts/test.sh, bench/), not to the service. They are
+// exported into the same shells that run `shopfloor serve`, so the service accepts and
+// ignores them; any other unknown SHOPFLOOR_* name is a typo and stops start-up.
+// A name ending in '_' is a prefix.
+constexpr const char* kToolNames[] = {
+    "SHOPFLOOR_PG_PORT", "SHOPFLOOR_REDIS_TLS_PORT", "SHOPFLOOR_RUN_DIR",        "SHOPFLOOR_DEVENV",
+    "SHOPFLOOR_BIN",     "SHOPFLOOR_SEED_ORDERS",    "SHOPFLOOR_BUILD_DIR",      "SHOPFLOOR_JOBS",
+    "SHOPFLOOR_TIDY",    "SHOPFLOOR_KEEP_SERVERS",   "SHOPFLOOR_SCREENSHOT_DIR", "SHOPFLOOR_TEST_",
+    "SHOPFLOOR_BENCH_",  "SHOPFLOOR_FRESH_RUN_",     "SHOPFLOOR_CONSOLE_",
+};
+
+bool tool_name(std::string_view name) {
+  for (std::string_view tool : kToolNames) {
+    if (tool.back() == '_' ? name.starts_with(tool) : name == tool) return true;
+  }
+  return false;
+}
+
+// A secret file's contents without surrounding white space; nullopt when it is not a
+// readable regular file (a directory opens as a stream but reads nothing).
 std::optional<std::string> read_secret_file(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) return std::nullopt;
   std::ifstream in(path, std::ios::binary);
   if (!in) return std::nullopt;
   std::stringstream ss;
   ss << in.rdbuf();
+  if (in.bad()) return std::nullopt;
   return trim(ss.str());
+}
+
+std::optional<std::string> unknown_setting(const std::vector<std::string>& names) {
+  for (const std::string& name : names) {
+    if (!name.starts_with("SHOPFLOOR_") || name == "SHOPFLOOR_CONFIG_FILE" || tool_name(name))
+      continue;
+    const bool known = std::any_of(settings().begin(), settings().end(), [&](const Setting& s) {
+      return name == s.name || (s.secret && name == std::string(s.name) + "_FILE");
+    });
+    if (!known) return name;
+  }
+  return std::nullopt;
 }
 
 }  // namespace
 
 Result<Config> load_config(
-    const std::function<std::optional<std::string>(const std::string&)>& getenv) {
+    const std::function<std::optional<std::string>(const std::string&)>& getenv,
+    const std::vector<std::string>& environment_names) {
+  if (auto unknown = unknown_setting(environment_names))
+    return Problem::bad_input("bad_config", "unknown setting " + *unknown +
+                                                " (see `shopfloor config` for every setting)");
   std::map<std::string, std::string> file_values;
   if (auto file = getenv("SHOPFLOOR_CONFIG_FILE")) {
     std::ifstream in(*file);
@@ -332,7 +374,11 @@ Result<Config> load_config(
       if (eq == std::string::npos)
         return Problem::bad_input("bad_config",
                                   *file + ":" + std::to_string(n) + ": expected NAME=value");
-      file_values[trim(line.substr(0, eq))] = trim(line.substr(eq + 1));
+      std::string name = trim(line.substr(0, eq));
+      if (name.starts_with("SHOPFLOOR_") && unknown_setting({name}))
+        return Problem::bad_input("bad_config",
+                                  *file + ":" + std::to_string(n) + ": unknown setting " + name);
+      file_values[std::move(name)] = trim(line.substr(eq + 1));
     }
   }
   auto lookup = [&](const std::string& name) -> std::optional<std::string> {
@@ -348,8 +394,11 @@ Result<Config> load_config(
       if (auto path = lookup(std::string(s.name) + "_FILE")) {
         value = read_secret_file(*path);
         if (!value)
+          return Problem::bad_input("bad_config", std::string(s.name) + "_FILE: cannot read " +
+                                                      *path + " (not a readable file)");
+        if (value->empty())
           return Problem::bad_input("bad_config",
-                                    std::string("cannot read ") + s.name + "_FILE " + *path);
+                                    std::string(s.name) + "_FILE: " + *path + " is empty");
       }
     }
     if (!value) continue;
@@ -364,10 +413,17 @@ Result<Config> load_config(
 }
 
 Result<Config> load_config_from_environment() {
-  return load_config([](const std::string& name) -> std::optional<std::string> {
-    const char* v = std::getenv(name.c_str());
-    return v ? std::optional<std::string>(v) : std::nullopt;
-  });
+  std::vector<std::string> names;
+  for (char** entry = environ; entry && *entry; ++entry) {
+    const std::string_view var(*entry);
+    if (var.starts_with("SHOPFLOOR_")) names.emplace_back(var.substr(0, var.find('=')));
+  }
+  return load_config(
+      [](const std::string& name) -> std::optional<std::string> {
+        const char* v = std::getenv(name.c_str());
+        return v ? std::optional<std::string>(v) : std::nullopt;
+      },
+      names);
 }
 
 std::vector<cache::Policy*> Config::all_cache_policies() {
@@ -389,6 +445,17 @@ std::string settings_markdown() {
   out +=
       "| `SHOPFLOOR_CONFIG_FILE` | (none) | Optional file of NAME=value lines; the environment "
       "wins over it. |\n";
+  out +=
+      "\nAny other `SHOPFLOOR_*` name in the environment (or in the file) stops start-up "
+      "(exit status 2) naming it, except these names of the project's own scripts, tests and "
+      "benchmarks, which the service accepts and ignores (`*`: any suffix):";
+  std::string tools;
+  for (std::string_view tool : kToolNames) {
+    tools += tools.empty() ? " `" : ", `";
+    tools += tool;
+    tools += tool.back() == '_' ? "*`" : "`";
+  }
+  out += tools + ".\n";
   return out;
 }
 

@@ -64,9 +64,13 @@ struct Config {
 };
 
 // Reads the configuration; `getenv` is injectable for tests. Bad values are
-// reported by name (never with a secret's value).
+// reported by name (never with a secret's value). `environment_names`: every SHOPFLOOR_*
+// name set in the environment; one that is neither a setting, a secret's _FILE variant
+// nor one of the project's tool names (listed by settings_markdown()) is an error, as is
+// such a name in SHOPFLOOR_CONFIG_FILE: a misspelt setting must not be ignored.
 Result<Config> load_config(
-    const std::function<std::optional<std::string>(const std::string&)>& getenv);
+    const std::function<std::optional<std::string>(const std::string&)>& getenv,
+    const std::vector<std::string>& environment_names = {});
 Result<Config> load_config_from_environment();
 
 // The settings table as Markdown (for `shopfloor config` and docs/configuration.md).

@@ -97,6 +97,57 @@ TEST(Config, BadValuesNameTheSettingButNeverASecret) {
   EXPECT_FALSE(load_config(env({{"SHOPFLOOR_LOG_FORMAT", "xml"}})));
 }
 
+TEST(Config, MalformedNumbersNameTheSetting) {
+  for (const char* name : {"SHOPFLOOR_THREADS", "SHOPFLOOR_DB_POOL_SIZE", "SHOPFLOOR_DB_PORT",
+                           "SHOPFLOOR_CACHE_TIMEOUT_MS", "SHOPFLOOR_HTTP_BODY_LIMIT"}) {
+    for (const char* value : {"12abc", "", "-1", "99999999999999999999", "1.5"}) {
+      auto c = load_config(env({{name, value}}));
+      ASSERT_FALSE(c) << name << "=" << value;
+      EXPECT_EQ(c.error().message.rfind(name, 0), 0u) << c.error().message;
+    }
+  }
+}
+
+TEST(Config, AnUnknownSettingStopsStartUp) {
+  auto typo = load_config(env({{"SHOPFLOOR_DB_PORTT", "5432"}}), {"SHOPFLOOR_DB_PORTT"});
+  ASSERT_FALSE(typo);
+  EXPECT_NE(typo.error().message.find("unknown setting SHOPFLOOR_DB_PORTT"), std::string::npos)
+      << typo.error().message;
+  // A _FILE variant exists only for secrets.
+  EXPECT_FALSE(load_config(env({}), {"SHOPFLOOR_DB_PORT_FILE"}));
+  // Settings, secrets' _FILE variants, other variables and the scripts' own names pass.
+  EXPECT_TRUE(load_config(
+      env({}), {"SHOPFLOOR_DB_PORT", "SHOPFLOOR_DB_PASSWORD_FILE", "SHOPFLOOR_CONFIG_FILE",
+                "SHOPFLOOR_PG_PORT", "SHOPFLOOR_REDIS_TLS_PORT", "SHOPFLOOR_RUN_DIR",
+                "SHOPFLOOR_TEST_FILTER", "SHOPFLOOR_BENCH_PORT"}));
+  // The tool names are exact: a near miss of one is still unknown.
+  EXPECT_FALSE(load_config(env({}), {"SHOPFLOOR_PG_PORTS"}));
+}
+
+TEST(Config, AnUnknownSettingInTheFileStopsStartUp) {
+  const std::string path = ::testing::TempDir() + "/sf_config_typo";
+  std::ofstream(path) << "SHOPFLOOR_MES_PORT=9100\nSHOPFLOOR_SHOP_PROT=9102\n";
+  auto c = load_config(env({{"SHOPFLOOR_CONFIG_FILE", path}}));
+  ASSERT_FALSE(c);
+  EXPECT_NE(c.error().message.find(":2: unknown setting SHOPFLOOR_SHOP_PROT"), std::string::npos)
+      << c.error().message;
+}
+
+TEST(Config, AnUnreadableSecretFileNamesTheSettingAndThePath) {
+  const std::string dir = ::testing::TempDir();
+  auto c = load_config(env({{"SHOPFLOOR_REDIS_PASSWORD_FILE", dir}}));  // a directory
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().message.rfind("SHOPFLOOR_REDIS_PASSWORD_FILE: cannot read " + dir, 0), 0u)
+      << c.error().message;
+  const std::string empty = dir + "/sf_empty_secret";
+  std::ofstream(empty) << "\n";
+  auto blank = load_config(env({{"SHOPFLOOR_ADMIN_TOKEN_FILE", empty}}));
+  ASSERT_FALSE(blank);
+  EXPECT_NE(blank.error().message.find("SHOPFLOOR_ADMIN_TOKEN_FILE: " + empty + " is empty"),
+            std::string::npos)
+      << blank.error().message;
+}
+
 TEST(Config, FileValuesYieldToTheEnvironment) {
   const std::string path = ::testing::TempDir() + "/sf_config";
   std::ofstream(path) << "# comment\nSHOPFLOOR_MES_PORT=9100\nSHOPFLOOR_SHOP_PORT = 9102\n";

@@ -1,4 +1,4 @@
-// GET /health and GET /metrics.
+// GET /health, /health/live, /health/ready and GET /metrics.
 #include "app/common_routes.hpp"
 #include "http/error_response.hpp"
 #include "http/server.hpp"
@@ -22,6 +22,26 @@ void add_common_routes(http::Router& router, const HealthState& health,
         body += R"("})";
         co_return http::Response::json(200, std::move(body));
       });
+  router.add(
+      http::Method::get, "/health/live",
+      [](const http::Request&, const http::PathParams&) -> boost::asio::awaitable<http::Response> {
+        co_return http::Response::json(200, R"({"status":"live"})");
+      });
+  router.add(http::Method::get, "/health/ready",
+             [&health](const http::Request&,
+                       const http::PathParams&) -> boost::asio::awaitable<http::Response> {
+               const bool db = health.db_up.load(std::memory_order_relaxed);
+               const bool migrations = health.migrations_current.load(std::memory_order_relaxed);
+               const bool ready = db && migrations;
+               std::string body = ready ? R"({"status":"ready")" : R"({"status":"not_ready")";
+               body += R"(,"db":")";
+               body += db ? "up" : "down";
+               body += R"(","migrations":")";
+               body += migrations ? "current" : "pending";
+               body += R"("})";
+               http::Response r = http::Response::json(ready ? 200 : 503, std::move(body));
+               co_return r;
+             });
   router.add(http::Method::get, "/metrics",
              [metrics_public](const http::Request& req,
                               const http::PathParams&) -> boost::asio::awaitable<http::Response> {

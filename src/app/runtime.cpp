@@ -14,12 +14,15 @@
 #include <boost/asio/use_future.hpp>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <thread>
+#include <utility>
 
 #include "app/shard.hpp"
 #include "app/systemd_notify.hpp"
 #include "pg/change_feed.hpp"
+#include "pg/migration_files.hpp"
 #include "pg/migrations.hpp"
 #include "pg/pool.hpp"
 
@@ -45,11 +48,18 @@ void tell_systemd(std::string_view state) {
   if (auto error = notify_systemd(state)) spdlog::warn("systemd notify: {}", *error);
 }
 
-// Keeps HealthState::db_up current without touching the database per /health call.
-// The first answer also tells systemd the service is ready: serve() runs this only
-// once every listener is bound.
-asio::awaitable<void> probe_database(pg::Pool& db, HealthState& health, const bool& stopping) {
-  while (!stopping) {
+// While the migrations are current they are asked again only every this many probes:
+// they change only when an operator migrates.
+constexpr int kMigrationCheckEvery = 20;
+
+// Keeps HealthState::db_up and migrations_current current without touching the database
+// per /health call. `migrations`: the files of SHOPFLOOR_SQL_DIR, read at start-up.
+// The first answer also tells systemd the service is ready: serve() runs this only once
+// every listener is bound (the unit migrates before it starts).
+asio::awaitable<void> probe_database(pg::Pool& db, std::vector<pg::MigrationFile> migrations,
+                                     HealthState& health, const bool& stopping) {
+  std::optional<bool> logged_current;  // what the log last said about the migrations
+  for (int probe = 0; !stopping; ++probe) {
     auto r = co_await db.query("SELECT 1", {}, kProbeDeadline);
     const bool up = static_cast<bool>(r);
     if (up != health.db_up.exchange(up)) {
@@ -59,6 +69,20 @@ asio::awaitable<void> probe_database(pg::Pool& db, HealthState& health, const bo
       } else {
         spdlog::warn("database unreachable: {}", r.error().message);
         tell_systemd("STATUS=serving; database unreachable");
+      }
+    }
+    if (up && (!health.migrations_current || probe % kMigrationCheckEvery == 0)) {
+      auto status =
+          co_await pg::migration_status(db, migrations, "schema_migrations", kProbeDeadline);
+      if (status && status->current() != std::exchange(logged_current, status->current())) {
+        health.migrations_current = status->current();
+        if (status->current())
+          spdlog::info("migrations current: ready");
+        else
+          spdlog::warn(
+              "migrations not current ({} pending, {} changed): not ready until `shopfloor "
+              "migrate` runs",
+              status->pending.size(), status->changed.size());
       }
     }
     co_await sleep_for(kProbeInterval);
@@ -117,6 +141,12 @@ T run_once(asio::io_context& ioc, asio::awaitable<T> aw) {
 }  // namespace
 
 int serve(const Config& config) {
+  // /health/ready compares the database with these files: without them it cannot say.
+  auto migrations = pg::load_migrations(std::filesystem::path(config.sql_dir));
+  if (!migrations) {
+    spdlog::error("configuration: SHOPFLOOR_SQL_DIR: {}", migrations.error().message);
+    return 2;
+  }
   auto ledger = std::make_shared<cache::InvalidationLedger>();
   HealthState health;
   std::vector<std::unique_ptr<Shard>> shards;
@@ -125,6 +155,9 @@ int serve(const Config& config) {
 
   try {
     for (auto& shard : shards) shard->start();
+  } catch (const ListenError& e) {
+    spdlog::error("configuration: {}", e.what());
+    return 2;
   } catch (const std::exception& e) {
     spdlog::error("cannot start: {}", e.what());
     return 1;
@@ -134,7 +167,8 @@ int serve(const Config& config) {
   Shard& first = *shards.front();
   pg::ChangeFeedListener listener(first.ioc.get_executor(), config.db, first.change_feeds());
   listener.start();
-  asio::co_spawn(first.ioc, probe_database(first.db, health, stopping), asio::detached);
+  asio::co_spawn(first.ioc, probe_database(first.db, std::move(*migrations), health, stopping),
+                 asio::detached);
   if (config.cache.enabled)
     asio::co_spawn(first.ioc, probe_cache(first.redis, health, stopping), asio::detached);
   asio::co_spawn(first.ioc, log_cache_summaries(config.summary_interval, stopping), asio::detached);

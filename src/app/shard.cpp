@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>  // [console]
 
+#include <algorithm>
+#include <boost/system/system_error.hpp>
+#include <cctype>
 #include <stdexcept>
 
 #include "auth/tokens.hpp"
@@ -9,6 +12,20 @@
 #include "metrics/registry.hpp"
 
 namespace shopfloor::app {
+namespace {
+
+// "SHOPFLOOR_MES_PORT: cannot listen on 127.0.0.1:8080: Address already in use (...)".
+ListenError listen_error(const http::ServerOptions& options, const boost::system::system_error& e) {
+  std::string api = options.service;
+  std::transform(api.begin(), api.end(), api.begin(),
+                 [](unsigned char c) { return std::toupper(c); });
+  std::string line = "SHOPFLOOR_" + api + "_PORT: cannot listen on ";
+  line += options.address + ":" + std::to_string(options.port) + ": " + e.code().message();
+  line += " (SHOPFLOOR_" + api + "_ADDRESS, SHOPFLOOR_" + api + "_PORT)";
+  return ListenError(line);
+}
+
+}  // namespace
 
 Shard::Shard(const Config& c, std::shared_ptr<cache::InvalidationLedger> ledger,
              const HealthState& h)
@@ -44,7 +61,11 @@ void Shard::start() {
     if (options == &config.shop) shop.add_routes(*router);
     auto server =
         std::make_unique<http::Server>(ioc, *options, router, metrics::default_registry());
-    server->start();
+    try {
+      server->start();
+    } catch (const boost::system::system_error& e) {  // in use, no permission, bad address
+      throw listen_error(*options, e);
+    }
     servers.push_back(std::move(server));
   }
 }

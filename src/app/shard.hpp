@@ -21,6 +21,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <memory>
+#include <stdexcept>
 #include <string_view>
 #include <vector>
 
@@ -41,6 +42,11 @@ namespace shopfloor::app {
 
 namespace asio = boost::asio;
 
+// A listener could not bind (address in use, no permission, bad address): a setting to fix.
+struct ListenError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 struct Shard {
   // `config` and `health` (written by the process's probes) must outlive the shard.
   Shard(const Config& config, std::shared_ptr<cache::InvalidationLedger> ledger,
@@ -49,7 +55,7 @@ struct Shard {
   Shard& operator=(const Shard&) = delete;
 
   // Connects Redis (when the cache is enabled) and binds the three listeners with their
-  // routes. Throws boost::system::system_error when a listener cannot bind.
+  // routes. Throws ListenError, naming the port setting, when a listener cannot bind.
   void start();
   // Every module's change feed (tokens, MES, Pricing, Shop).
   std::vector<pg::ChangeFeed> change_feeds();

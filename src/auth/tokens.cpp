@@ -39,6 +39,14 @@ bool valid_name(std::string_view n) {
   return true;
 }
 
+Problem invalid_name() {
+  return Problem::bad_input("invalid_name",
+                            "name must be 1-64 characters of a-z, 0-9, '.', '_', '-'");
+}
+Problem invalid_role() {
+  return Problem::bad_input("invalid_role", "role must be one of: admin, operator, partner");
+}
+
 std::string new_secret() {
   unsigned char bytes[32];
   if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("RAND_bytes failed");
@@ -64,25 +72,14 @@ awaitable<http::Response> tokens_post(Authenticator& auth, const http::Request& 
   const json::value* name = body->if_contains("name");
   const json::value* role_v = body->if_contains("role");
   if (!name || !name->is_string() || !valid_name(name->as_string()))
-    co_return http::error_response(Problem::bad_input(
-        "invalid_name", "name must be 1-64 characters of a-z, 0-9, '.', '_', '-'"));
+    co_return http::error_response(invalid_name());
   std::optional<Role> role;
   if (role_v && role_v->is_string()) role = parse_role(role_v->as_string());
-  if (!role)
-    co_return http::error_response(
-        Problem::bad_input("invalid_role", "role must be one of: admin, operator, partner"));
-
-  const std::string secret = new_secret();
-  const std::string hash = Authenticator::token_hash(secret);
-  auto rows = co_await auth.db().query(
-      kIssueSql, pg::params(std::string(name->as_string()), std::string(to_string(*role)), hash));
-  if (!rows) co_return http::error_response(rows.error().to_problem());
-  if (rows->size() == 0)
-    co_return http::error_response(
-        Problem::conflict("token_exists", "a live token with this name exists; revoke it first"));
-  // A refusal for this hash may be cached (someone tried the secret before it existed).
-  co_await auth.token_cache().retire_key(kTokenNamespace, hash);
-  json::object out{{"name", name->as_string()}, {"role", to_string(*role)}, {"token", secret}};
+  if (!role) co_return http::error_response(invalid_role());
+  auto issued = co_await issue_token(auth, std::string(name->as_string()), *role);
+  if (!issued) co_return http::error_response(issued.error());
+  json::object out{
+      {"name", issued->name}, {"role", to_string(issued->role)}, {"token", issued->secret}};
   co_return http::Response::json(201, json::serialize(out));
 }
 
@@ -90,17 +87,8 @@ awaitable<http::Response> tokens_delete(Authenticator& auth, const http::Request
                                         const http::PathParams& params) {
   if (auto who = co_await auth.require(req, roles(Role::admin)); !who)
     co_return http::error_response(who.error());
-  const std::string name(params.get("name"));
-  if (!valid_name(name)) co_return http::error_response(Problem::not_found("no such token"));
-  auto rows = co_await auth.db().query(kRevokeSql, pg::params(name));
-  if (!rows) co_return http::error_response(rows.error().to_problem());
-  if (rows->size() == 0)
-    co_return http::error_response(Problem::not_found("no live token with this name"));
-  // A revoked token must stop working everywhere before the answer: if the cache did not
-  // take the retirement, wait until every process's change feed has it (write_fence.hpp).
-  const bool delivered =
-      co_await auth.token_cache().retire_key(kTokenNamespace, std::string(rows->text(0, 0)));
-  if (!delivered) co_await pg::fence(auth.db());
+  auto revoked = co_await revoke_token(auth, std::string(params.get("name")));
+  if (!revoked) co_return http::error_response(revoked.error());
   http::Response r;
   r.status = 204;
   r.content_type.clear();
@@ -110,19 +98,61 @@ awaitable<http::Response> tokens_delete(Authenticator& auth, const http::Request
 awaitable<http::Response> tokens_get(Authenticator& auth, const http::Request& req) {
   if (auto who = co_await auth.require(req, roles(Role::admin)); !who)
     co_return http::error_response(who.error());
-  auto rows = co_await auth.db().query(kListSql);
-  if (!rows) co_return http::error_response(rows.error().to_problem());
+  auto tokens = co_await list_tokens(auth);
+  if (!tokens) co_return http::error_response(tokens.error());
   json::array items;
-  for (int i = 0; i < rows->size(); ++i) {
-    json::object t{
-        {"name", rows->text(i, 0)}, {"role", rows->text(i, 1)}, {"created_at", rows->text(i, 2)}};
-    t["revoked_at"] = rows->is_null(i, 3) ? json::value(nullptr) : json::value(rows->text(i, 3));
-    items.push_back(std::move(t));
+  items.reserve(tokens->size());
+  for (const TokenInfo& t : *tokens) {
+    json::object o{{"name", t.name}, {"role", t.role}, {"created_at", t.created_at}};
+    o["revoked_at"] = t.revoked_at ? json::value(*t.revoked_at) : json::value(nullptr);
+    items.push_back(std::move(o));
   }
   co_return http::Response::json(200, json::serialize(json::object{{"items", std::move(items)}}));
 }
 
 }  // namespace
+
+awaitable<Result<IssuedToken>> issue_token(Authenticator& auth, std::string name, Role role) {
+  if (!valid_name(name)) co_return invalid_name();
+  IssuedToken issued{std::move(name), role, new_secret()};
+  const std::string hash = Authenticator::token_hash(issued.secret);
+  auto rows = co_await auth.db().query(kIssueSql,
+                                       pg::params(issued.name, std::string(to_string(role)), hash));
+  if (!rows) co_return rows.error().to_problem();
+  if (rows->size() == 0)
+    co_return Problem::conflict("token_exists",
+                                "a live token with this name exists; revoke it first");
+  // A refusal for this hash may be cached (someone tried the secret before it existed).
+  co_await auth.token_cache().retire_key(kTokenNamespace, hash);
+  co_return issued;
+}
+
+awaitable<Result<void>> revoke_token(Authenticator& auth, std::string name) {
+  if (!valid_name(name)) co_return Problem::not_found("no such token");
+  auto rows = co_await auth.db().query(kRevokeSql, pg::params(name));
+  if (!rows) co_return rows.error().to_problem();
+  if (rows->size() == 0) co_return Problem::not_found("no live token with this name");
+  // A revoked token must stop working everywhere before the answer: if the cache did not
+  // take the retirement, wait until every process's change feed has it (write_fence.hpp).
+  const bool delivered =
+      co_await auth.token_cache().retire_key(kTokenNamespace, std::string(rows->text(0, 0)));
+  if (!delivered) co_await pg::fence(auth.db());
+  co_return Result<void>{};
+}
+
+awaitable<Result<std::vector<TokenInfo>>> list_tokens(Authenticator& auth) {
+  auto rows = co_await auth.db().query(kListSql);
+  if (!rows) co_return rows.error().to_problem();
+  std::vector<TokenInfo> tokens;
+  tokens.reserve(static_cast<std::size_t>(rows->size()));
+  for (int i = 0; i < rows->size(); ++i) {
+    TokenInfo t{std::string(rows->text(i, 0)), std::string(rows->text(i, 1)),
+                std::string(rows->text(i, 2)), std::nullopt};
+    if (!rows->is_null(i, 3)) t.revoked_at = std::string(rows->text(i, 3));
+    tokens.push_back(std::move(t));
+  }
+  co_return tokens;
+}
 
 void add_token_routes(http::Router& router, Authenticator& auth) {
   router.add(http::Method::post, "/tokens",

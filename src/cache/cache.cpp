@@ -442,6 +442,10 @@ asio::awaitable<bool> Cache::retire_namespace(std::string ns) {
                                     nullptr);
 }
 
+asio::awaitable<bool> Cache::retire_stored_namespace(std::string stored_ns) {
+  co_return co_await engine_.retire(stats_, stored_ns, nullptr);
+}
+
 asio::awaitable<bool> Cache::retire_key(std::string ns, std::string key) {
   const std::size_t max = engine_.options_.max_key_bytes;
   const std::string safe_key = safe_segment(key, max);

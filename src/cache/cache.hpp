@@ -167,6 +167,9 @@ class Cache {
   // must not answer before other processes stop serving the entry (pg/write_fence.hpp).
   asio::awaitable<bool> retire_namespace(std::string ns);
   asio::awaitable<bool> retire_key(std::string ns, std::string key);
+  // Retires a namespace by the name it has in the backend (as a key scan lists it: already
+  // a safe segment, not made safe again, so a hashed "#..." name stays that name).
+  asio::awaitable<bool> retire_stored_namespace(std::string stored_ns);
 
   const std::string& name() const { return stats_.name; }
   const Policy& policy() const { return policy_; }

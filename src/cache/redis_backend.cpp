@@ -96,6 +96,53 @@ std::string RedisBackend::lease_key(const std::string& ns, std::uint64_t generat
          ":l:" + key;
 }
 
+std::string RedisBackend::current_server() const {
+  const std::string segment = server_segment(client_);
+  return segment.empty() ? segment : segment.substr(0, segment.size() - 1);
+}
+
+std::string RedisBackend::scan_pattern() const {
+  std::string pattern;
+  pattern.reserve(prefix_.size() + 8);
+  for (char c : prefix_) {
+    if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') pattern.push_back('\\');
+    pattern.push_back(c);
+  }
+  return pattern + "c:{*";
+}
+
+std::optional<RedisBackend::StoredKey> RedisBackend::parse_key(std::string_view key) const {
+  const std::string head = prefix_ + "c:{";
+  if (!key.starts_with(head)) return std::nullopt;
+  key.remove_prefix(head.size());
+  const auto close = key.find("}:");
+  if (close == std::string_view::npos || close == 0) return std::nullopt;
+  StoredKey k;
+  k.ns = std::string(key.substr(0, close));
+  std::string_view rest = key.substr(close + 2);
+  if (rest == "gen") {
+    k.kind = StoredKey::Kind::generation;
+    return k;
+  }
+  auto next = [&rest]() {
+    const auto colon = rest.find(':');
+    std::string_view part = rest.substr(0, colon);
+    rest = colon == std::string_view::npos ? std::string_view() : rest.substr(colon + 1);
+    return part;
+  };
+  std::string_view first = next(), second = next();
+  if (second != "v" && second != "l") {  // <srv>:<gen>:v|l:<key>
+    k.server = std::string(first);
+    first = second;
+    second = next();
+  }
+  if (second != "v" && second != "l") return std::nullopt;
+  auto [end, ec] = std::from_chars(first.data(), first.data() + first.size(), k.generation);
+  if (ec != std::errc() || end != first.data() + first.size() || first.empty()) return std::nullopt;
+  k.kind = second == "v" ? StoredKey::Kind::value : StoredKey::Kind::lease;
+  return k;
+}
+
 asio::awaitable<BackendResult<Fetched>> RedisBackend::fetch(const std::string& ns,
                                                             std::uint64_t generation,
                                                             const std::string& key,

@@ -16,14 +16,17 @@
 // addressed again; epoch() counts those changes so a lookup in flight across one is
 // answered from the source (cache.cpp).
 //
-// A hit is one MGET of the generation and the value (fetch_many: and every value). store() and
-// retire_key() are Lua scripts (EVALSHA) so their checks and writes are atomic. Only GET, MGET,
-// SET, DEL, INCR and EVALSHA/SCRIPT LOAD are used (and INFO server in the client's handshake):
-// standard on Redis and Valkey.
+// A hit is one MGET of the generation and the value (fetch_many: and every value).
+// store() and retire_key() are Lua scripts (EVALSHA) so their checks and writes are
+// atomic. Only GET, MGET, SET, DEL, INCR and EVALSHA/SCRIPT LOAD are used (and INFO
+// server in the client's handshake): standard on Redis and Valkey. (The admin command
+// also SCANs the prefix to count keys.)
 //
 // Thread-safety: like the client it uses, one per io_context thread.
 #pragma once
 
+#include <optional>
+#include <string_view>
 #include <unordered_map>
 
 #include "cache/backend.hpp"
@@ -61,6 +64,22 @@ class RedisBackend final : public Backend {
   bool ready() const override { return client_.connected(); }
   std::uint64_t epoch() const override { return client_.server_changes(); }
   const char* kind() const override { return "redis"; }
+
+  // A key of the layout above taken apart (`shopfloor admin cache stats` counts them);
+  // nullopt for any other key.
+  struct StoredKey {
+    enum class Kind { generation, value, lease } kind = Kind::value;
+    std::string ns;      // as stored: already a safe segment (cache/key.hpp)
+    std::string server;  // <srv> ("" for generation keys and unidentified servers)
+    std::uint64_t generation = 0;
+  };
+  std::optional<StoredKey> parse_key(std::string_view key) const;
+  // A SCAN MATCH pattern for every key of this layout (glob characters of the prefix
+  // escaped).
+  std::string scan_pattern() const;
+  // The <srv> the backend addresses now ("" before the first connection, or when the
+  // client does not identify servers): values under another are never read again.
+  std::string current_server() const;
 
   // The layout above, exposed for tests and operators.
   std::string generation_key(const std::string& ns) const;

@@ -132,6 +132,44 @@ TEST(RedisBackendLayout, KeysLiveUnderThePrefixWithTheNamespaceAsHashTag) {
   EXPECT_EQ(b.lease_key("orders_list", 7, "page=1"), "sf:c:{orders_list}:7:l:page=1");
 }
 
+TEST(RedisBackendLayout, EveryKeyItWritesParsesBackToItsParts) {
+  asio::io_context ioc;
+  redis::Options o = redis_options();
+  o.identify_server = true;
+  redis::Client client(ioc.get_executor(), o);
+  client.start();
+  ASSERT_TRUE(wait_connected(ioc, client));
+  RedisBackend b(client, "sf:t*x:");
+  const std::string server = b.current_server();
+  ASSERT_EQ(server.size(), 12u) << "identified servers put their run_id in value keys";
+  using Kind = RedisBackend::StoredKey::Kind;
+  auto gen = b.parse_key(b.generation_key("orders_list:s:new"));
+  ASSERT_TRUE(gen);
+  EXPECT_EQ(gen->kind, Kind::generation);
+  EXPECT_EQ(gen->ns, "orders_list:s:new");
+  auto value = b.parse_key(b.value_key("calc", 41, "sku=BRK-200:q=12"));
+  ASSERT_TRUE(value);
+  EXPECT_EQ(value->kind, Kind::value);
+  EXPECT_EQ(value->ns, "calc");
+  EXPECT_EQ(value->server, server);
+  EXPECT_EQ(value->generation, 41u);
+  auto lease = b.parse_key(b.lease_key("#0123abcd", 0, "k"));
+  ASSERT_TRUE(lease);
+  EXPECT_EQ(lease->kind, Kind::lease);
+  EXPECT_EQ(lease->ns, "#0123abcd");
+  // Without a server identity (older layout) the segment is absent.
+  auto plain = RedisBackend(client, "sf:").parse_key("sf:c:{order}:3:v:SO-1");
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->server, "");
+  EXPECT_EQ(plain->generation, 3u);
+  for (const char* other : {"sf:t*x:other", "sf:t*x:c:{}:gen", "sf:t*x:c:{a}:x:v", "sf:c:{a}:gen"})
+    EXPECT_FALSE(b.parse_key(other)) << other;
+  EXPECT_EQ(b.scan_pattern(), "sf:t\\*x:c:{*");
+  client.stop();
+  ioc.restart();
+  ioc.poll();
+}
+
 // One "process" of the stampede test: 500 concurrent lookups of one key.
 int stampede_process(const std::string& prefix, std::chrono::system_clock::time_point start_at) {
   asio::io_context ioc;

@@ -654,9 +654,10 @@ void Server::start() {
   s.acceptor.bind(ep);
   s.acceptor.listen(asio::socket_base::max_listen_connections);
   s.started = true;
-  spdlog::info("http: {} listening on {}:{}", s.opts.service,
-               s.acceptor.local_endpoint().address().to_string(),
-               s.acceptor.local_endpoint().port());
+  // debug: `shopfloor serve` says once per API where it listens; a line per shard adds nothing.
+  spdlog::debug("http: {} listening on {}:{}", s.opts.service,
+                s.acceptor.local_endpoint().address().to_string(),
+                s.acceptor.local_endpoint().port());
   asio::co_spawn(s.ioc, accept_loop(impl_), [service = s.opts.service](std::exception_ptr e) {
     if (!e) return;
     try {

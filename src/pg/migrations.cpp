@@ -3,6 +3,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <map>
 #include <utility>
 
@@ -107,6 +108,38 @@ asio::awaitable<PgResult<int>> migrate(Pool& pool, const std::filesystem::path& 
   }
   if (count > 0) spdlog::info("pg migrate: {} migration(s) applied", count);
   co_return count;
+}
+
+asio::awaitable<PgResult<MigrationStatus>> migration_status(Pool& pool,
+                                                            const std::vector<MigrationFile>& files,
+                                                            std::string ledger_table,
+                                                            std::chrono::milliseconds timeout) {
+  if (!valid_ledger_table(ledger_table))
+    co_return Error::query("", "invalid ledger table name: " + ledger_table);
+  MigrationStatus status;
+  auto ledger = co_await pool.query(
+      "SELECT version, checksum FROM " + quote_ledger_table(ledger_table), {}, timeout);
+  std::map<long long, std::string> applied;  // version → checksum
+  if (ledger) {
+    for (int i = 0; i < ledger->size(); ++i)
+      applied.emplace(ledger->int64(i, 0), std::string(ledger->text(i, 1)));
+  } else if (ledger.error().sqlstate != "42P01") {  // undefined_table: nothing applied yet
+    co_return ledger.error();
+  }
+  for (const auto& f : files) {
+    auto it = applied.find(f.version);
+    if (it == applied.end())
+      status.pending.push_back(f.filename);
+    else if (it->second != f.checksum)
+      status.changed.push_back(f.filename);
+  }
+  for (const auto& [version, checksum] : applied) {
+    const bool known =
+        std::any_of(files.begin(), files.end(),
+                    [v = version](const MigrationFile& f) { return f.version == v; });
+    if (!known) status.unknown.push_back(version);
+  }
+  co_return status;
 }
 
 }  // namespace shopfloor::pg

@@ -32,6 +32,7 @@
 #include <string>
 
 #include "pg/error.hpp"
+#include "pg/migration_files.hpp"
 #include "pg/pool.hpp"
 
 namespace shopfloor::pg {
@@ -39,5 +40,21 @@ namespace shopfloor::pg {
 asio::awaitable<PgResult<int>> migrate(
     Pool& pool, const std::filesystem::path& dir, std::string ledger_table = "schema_migrations",
     std::chrono::milliseconds statement_timeout = std::chrono::minutes(10));
+
+// Whether the database has every migration in `files` applied, as they are (read-only: no
+// lock, no DDL; for readiness and `shopfloor admin check`). A missing ledger table means
+// nothing is applied. Versions applied without a file (a newer release migrated) are
+// listed but do not make the schema out of date: migrations only add.
+struct MigrationStatus {
+  std::vector<std::string> pending;  // file names not applied yet
+  std::vector<std::string> changed;  // file names applied with another checksum
+  std::vector<long long> unknown;    // applied versions that have no file here
+  bool current() const { return pending.empty() && changed.empty(); }
+};
+
+asio::awaitable<PgResult<MigrationStatus>> migration_status(
+    Pool& pool, const std::vector<MigrationFile>& files,
+    std::string ledger_table = "schema_migrations",
+    std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
 }  // namespace shopfloor::pg

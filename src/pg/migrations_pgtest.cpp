@@ -107,6 +107,36 @@ TEST_F(MigrationsTest, AppliesInOrderOnceAndRecordsChecksums) {
   EXPECT_TRUE(table_exists(prefix_ + "c"));
 }
 
+TEST_F(MigrationsTest, StatusSaysWhatIsPendingChangedOrUnknown) {
+  write("0001_a.sql", "CREATE TABLE " + prefix_ + "a (id int);");
+  write("0002_b.sql", "CREATE TABLE " + prefix_ + "b (id int);");
+  auto files = load_migrations(dir_);
+  ASSERT_TRUE(files);
+  auto before = run(migration_status(*pool_, *files, ledger_));  // no ledger table yet
+  ASSERT_TRUE(before) << to_string(before.error());
+  EXPECT_FALSE(before->current());
+  EXPECT_EQ(before->pending, (std::vector<std::string>{"0001_a.sql", "0002_b.sql"}));
+  ASSERT_TRUE(migrate_now());
+  auto after = run(migration_status(*pool_, *files, ledger_));
+  ASSERT_TRUE(after);
+  EXPECT_TRUE(after->current());
+  EXPECT_TRUE(after->unknown.empty());
+  // An older release (fewer files) is still current: a newer one migrated ahead of it.
+  std::vector<MigrationFile> older{files->front()};
+  auto behind = run(migration_status(*pool_, older, ledger_));
+  ASSERT_TRUE(behind);
+  EXPECT_TRUE(behind->current());
+  EXPECT_EQ(behind->unknown, (std::vector<long long>{2}));
+  // A file edited after it was applied: not current.
+  write("0002_b.sql", "CREATE TABLE " + prefix_ + "b (id bigint);");
+  auto edited = load_migrations(dir_);
+  ASSERT_TRUE(edited);
+  auto changed = run(migration_status(*pool_, *edited, ledger_));
+  ASSERT_TRUE(changed);
+  EXPECT_FALSE(changed->current());
+  EXPECT_EQ(changed->changed, (std::vector<std::string>{"0002_b.sql"}));
+}
+
 TEST_F(MigrationsTest, AChangedAppliedFileIsAnErrorAndNothingElseIsApplied) {
   write("0001_create.sql", "CREATE TABLE " + prefix_ + "a (id int);");
   auto applied = migrate_now();
