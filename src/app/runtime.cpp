@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "app/shard.hpp"
+#include "metrics/process.hpp"
 #include "pg/change_feed.hpp"
 #include "pg/migrations.hpp"
 #include "pg/pool.hpp"
@@ -105,7 +106,13 @@ T run_once(asio::io_context& ioc, asio::awaitable<T> aw) {
 
 }  // namespace
 
+#ifndef SHOPFLOOR_VERSION
+#define SHOPFLOOR_VERSION "0.0.0"
+#endif
+
 int serve(const Config& config) {
+  // RSS, open fds, uptime and shopfloor_build_info, read at each scrape of /metrics.
+  metrics::register_process_metrics(metrics::default_registry(), SHOPFLOOR_VERSION);
   auto ledger = std::make_shared<cache::InvalidationLedger>();
   HealthState health;
   std::vector<std::unique_ptr<Shard>> shards;
