@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -56,9 +57,10 @@ ProcessSample sample_process() {
     std::string f;
     double utime = 0, stime = 0, start = 0;
     for (int field = 3; field <= 22 && fields >> f; ++field) {
-      if (field == 14) utime = std::stod(f);
-      if (field == 15) stime = std::stod(f);
-      if (field == 22) start = std::stod(f);
+      // strtod, not stod: a malformed field reads as 0 instead of throwing out of a scrape.
+      if (field == 14) utime = std::strtod(f.c_str(), nullptr);
+      if (field == 15) stime = std::strtod(f.c_str(), nullptr);
+      if (field == 22) start = std::strtod(f.c_str(), nullptr);
     }
     s.cpu_seconds = (utime + stime) / ticks;
     s.start_time_seconds = boot_time_seconds() + start / ticks;

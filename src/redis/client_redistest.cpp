@@ -403,12 +403,15 @@ TEST_F(RedisClientTest, AclUserGetsNopermOutsideItsPrefixAndForFlushall) {
   client.start();
   run([&]() -> asio::awaitable<void> {
     EXPECT_TRUE(co_await wait_until([&] { return client.connected(); }, 3000ms));
+    const double replies0 = ClientStats::instance().command_error_reply.value();
     auto outside = co_await client.command(Command("SET", "outside:" + random_hex(8), "x"), kSlow);
     CO_ASSERT(outside, outside.error().message());
     EXPECT_TRUE(outside->is_error_code("NOPERM")) << to_string(*outside);
     auto flushall = co_await client.command(Command("FLUSHALL"), kSlow);
     CO_ASSERT(flushall, flushall.error().message());
     EXPECT_TRUE(flushall->is_error_code("NOPERM")) << to_string(*flushall);
+    EXPECT_EQ(ClientStats::instance().command_error_reply.value(), replies0 + 2)
+        << "shopfloor_redis_command_errors_total{kind=\"reply\"}";
     // Error replies leave the connection usable.
     EXPECT_TRUE(client.connected());
     auto ping = co_await client.command(Command("PING"), kSlow);

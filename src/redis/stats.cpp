@@ -56,9 +56,11 @@ Families& families() {
     auto& r = metrics::default_registry();
     // Only the kinds that can happen in each family are exported; anything else counts
     // as io. A command's timeout has its own counter.
-    for (std::size_t i : {1, 2, 3, 5, 7, 8, 9})
+    constexpr std::array<std::size_t, 7> kCommandKinds{1, 2, 3, 5, 7, 8, 9};
+    constexpr std::array<std::size_t, 6> kConnectionKinds{0, 2, 3, 4, 6, 8};
+    for (std::size_t i : kCommandKinds)
       out.command[i] = &r.counter(kCommandErrors, kCommandErrorsHelp, {{"kind", kKinds[i]}});
-    for (std::size_t i : {0, 2, 3, 4, 6, 8})
+    for (std::size_t i : kConnectionKinds)
       out.connection[i] =
           &r.counter(kConnectionErrors, kConnectionErrorsHelp, {{"kind", kKinds[i]}});
     for (std::size_t i = 0; i < kKinds.size(); ++i) {
