@@ -14,6 +14,8 @@ PACKAGES=(
   curl ca-certificates procps
   # format and lint (scripts/lint.sh)
   clang-format clang-tidy
+  # promtool: checks /metrics, the alert rules and their unit tests (deploy/prometheus/)
+  prometheus
   # operator console: gzip of static assets; browser tests (headless Chromium + Selenium)
   zlib1g-dev chromium chromium-driver python3-selenium
   # the Debian package (cmake/packaging.cmake, tests/package_test.sh): cpack's

@@ -21,6 +21,7 @@
 
 #include "app/shard.hpp"
 #include "app/systemd_notify.hpp"
+#include "metrics/process.hpp"
 #include "pg/change_feed.hpp"
 #include "pg/migration_files.hpp"
 #include "pg/migrations.hpp"
@@ -140,6 +141,10 @@ T run_once(asio::io_context& ioc, asio::awaitable<T> aw) {
 
 }  // namespace
 
+#ifndef SHOPFLOOR_VERSION
+#define SHOPFLOOR_VERSION "0.0.0"
+#endif
+
 int serve(const Config& config) {
   // /health/ready compares the database with these files: without them it cannot say.
   auto migrations = pg::load_migrations(std::filesystem::path(config.sql_dir));
@@ -147,6 +152,8 @@ int serve(const Config& config) {
     spdlog::error("configuration: SHOPFLOOR_SQL_DIR: {}", migrations.error().message);
     return 2;
   }
+  // RSS, open fds, uptime and shopfloor_build_info, read at each scrape of /metrics.
+  metrics::register_process_metrics(metrics::default_registry(), SHOPFLOOR_VERSION);
   auto ledger = std::make_shared<cache::InvalidationLedger>();
   HealthState health;
   std::vector<std::unique_ptr<Shard>> shards;

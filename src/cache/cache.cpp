@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -16,6 +17,12 @@
 
 namespace shopfloor::cache {
 namespace {
+
+// Engines are numbered in creation order (the `engine` label of the breaker metrics).
+std::uint64_t next_engine_id() {
+  static std::atomic<std::uint64_t> next{0};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
 
 using Seconds = std::chrono::duration<double>;
 
@@ -120,7 +127,25 @@ Engine::Engine(asio::any_io_executor executor, Backend& backend,
       options_(options),
       clock_(clock),
       breaker_(options.breaker),
+      engine_id_(std::to_string(next_engine_id())),
+      breaker_open_(metrics::default_registry().gauge(
+          "shopfloor_cache_breaker_open",
+          "1 while the engine's cache breaker is open (lookups BYPASS), else 0.",
+          {{"engine", engine_id_}})),
+      breaker_opens_(metrics::default_registry().counter("shopfloor_cache_breaker_opens_total",
+                                                         "Times the engine's cache breaker opened.",
+                                                         {{"engine", engine_id_}})),
       rng_(std::random_device{}()) {}
+
+Engine::~Engine() {
+  breaker_open_.set(0);
+}
+
+void Engine::publish_breaker(Breaker::State before) {
+  const bool open = breaker_.state() == Breaker::State::open;
+  breaker_open_.set(open ? 1 : 0);
+  if (open && before == Breaker::State::closed) breaker_opens_.inc();
+}
 
 bool Engine::cache_usable() const {
   return options_.enabled && ledger_->empty() && breaker_.state() == Breaker::State::closed;
@@ -140,11 +165,13 @@ bool Engine::note(const BackendResult<T>& r, CacheStats& stats) {
   const auto before = breaker_.state();
   if (r) {
     breaker_.on_success();
+    publish_breaker(before);
     if (before == Breaker::State::open)
       spdlog::info("cache: {} backend reachable again", backend_.kind());
     return true;
   }
   breaker_.on_failure(clock_.now());
+  publish_breaker(before);
   stats.backend_error.inc();
   if (before == Breaker::State::closed && breaker_.state() == Breaker::State::open) {
     spdlog::warn("cache: {} backend failing ({}); answering from the source (BYPASS)",
@@ -400,11 +427,14 @@ void Engine::start_repair() {
 asio::awaitable<void> Engine::repair() {
   for (const auto& [ns, sequence] : ledger_->snapshot()) {
     auto r = co_await backend_.retire_namespace(ns, options_.retire_timeout);
+    const auto before = breaker_.state();
     if (!r) {
       breaker_.on_failure(clock_.now());
+      publish_breaker(before);
       break;
     }
     breaker_.on_success();
+    publish_breaker(before);
     generations_[ns] = *r;
     ledger_->delivered(ns, sequence);
     spdlog::info("cache: delivered deferred invalidation ns={} generation={}", ns, *r);

@@ -21,6 +21,11 @@
 //    until it has been delivered.
 // Loader errors are returned as they are and never cached.
 //
+// Metrics: per named cache in stats.hpp; per Engine (engine="0", "1", ... in the order
+// engines are created, i.e. the shard index in `shopfloor serve`):
+//   shopfloor_cache_breaker_open{engine}       gauge: 1 while the breaker is open
+//   shopfloor_cache_breaker_opens_total{engine} closed -> open transitions
+//
 // Cancellation: a lookup is not cancellable from outside; every backend call in it is
 // bounded by op_timeout and the loader by its own deadlines.
 // Thread-safety: one Engine per io_context thread, used only from that thread; Cache
@@ -104,6 +109,7 @@ class Engine {
   Engine(asio::any_io_executor executor, Backend& backend,
          std::shared_ptr<InvalidationLedger> ledger, EngineOptions options = {},
          Clock& clock = SystemClock::instance());
+  ~Engine();  // its breaker gauge reads 0 afterwards
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
@@ -113,6 +119,8 @@ class Engine {
   InvalidationLedger& ledger() { return *ledger_; }
   // Whether lookups currently use the cache (enabled, breaker closed, ledger empty).
   bool cache_usable() const;
+  // The `engine` label of this engine's breaker metrics.
+  const std::string& id() const { return engine_id_; }
 
  private:
   friend class Cache;
@@ -129,6 +137,8 @@ class Engine {
   void start_repair();
   asio::awaitable<void> repair();
   bool should_bypass();
+  // After every breaker transition: keeps the breaker metrics in step.
+  void publish_breaker(Breaker::State before);
   template <class T>
   bool note(const BackendResult<T>& r, CacheStats& stats);
   std::string new_token();
@@ -140,6 +150,9 @@ class Engine {
   EngineOptions options_;
   Clock& clock_;
   Breaker breaker_;
+  std::string engine_id_;  // the `engine` label
+  metrics::Gauge& breaker_open_;
+  metrics::Counter& breaker_opens_;
   bool repairing_ = false;
   std::mt19937_64 rng_;
   std::unordered_map<std::string, std::uint64_t> generations_;  // last seen, a hint only

@@ -10,6 +10,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 #include <future>
+#include <sstream>
 
 #include "cache/memory_backend.hpp"
 #include "testing/run.hpp"
@@ -21,6 +22,19 @@ using std::chrono::milliseconds;
 namespace asio = boost::asio;
 
 using testing::co::sleep_for;
+
+// The value of the sample `series` (name and labels as rendered) in the process's
+// /metrics text; -1 when absent.
+double scraped(const std::string& series) {
+  std::istringstream text(metrics::default_registry().render());
+  std::string line;
+  while (std::getline(text, line)) {
+    if (line.size() > series.size() && line.compare(0, series.size(), series) == 0 &&
+        line[series.size()] == ' ')
+      return std::stod(line.substr(series.size() + 1));
+  }
+  return -1;
+}
 
 // A gate a loader can wait on until the test opens it.
 struct Gate {
@@ -313,10 +327,15 @@ TEST_F(CacheCore, UnreachableBackendFailsOpenAndBreakerStopsWaiting) {
   }
   EXPECT_FALSE(engine_.cache_usable());
   EXPECT_EQ(cache_->stats().backend_error.value(), 2) << "breaker opened after 2 failures";
+  const std::string engine = "{engine=\"" + engine_.id() + "\"}";
+  EXPECT_EQ(scraped("shopfloor_cache_breaker_open" + engine), 1);
+  EXPECT_EQ(scraped("shopfloor_cache_breaker_opens_total" + engine), 1);
   backend_.set_available(true);
   clock_.advance(milliseconds(60));  // the next probe is due
   EXPECT_EQ(get("k", counting_loader("x"))->source, Source::hit);
   EXPECT_TRUE(engine_.cache_usable());
+  EXPECT_EQ(scraped("shopfloor_cache_breaker_open" + engine), 0);
+  EXPECT_EQ(scraped("shopfloor_cache_breaker_opens_total" + engine), 1);
 }
 
 TEST_F(CacheCore, SlowBackendIsBoundedByTheOperationTimeout) {
@@ -337,7 +356,11 @@ TEST_F(CacheCore, InvalidationDuringOutageIsDeliveredBeforeTheCacheIsReadAgain) 
   backend_.set_available(false);
   retire("ns");  // the write's invalidation cannot reach the cache
   EXPECT_EQ(ledger_->size(), 1u);
+  // The fixture's ledger is the only one alive in this process.
+  EXPECT_EQ(scraped("shopfloor_cache_ledger_pending_namespaces"), 1);
   EXPECT_EQ(cache_->stats().invalidation_deferred.value(), 1);
+  retire("ns");  // the same namespace again: still one pending
+  EXPECT_EQ(scraped("shopfloor_cache_ledger_pending_namespaces"), 1);
   backend_.set_available(true);
   clock_.advance(milliseconds(60));
   // Until the ledger is delivered, nothing comes from the cache; afterwards the old
@@ -350,6 +373,7 @@ TEST_F(CacheCore, InvalidationDuringOutageIsDeliveredBeforeTheCacheIsReadAgain) 
     ioc_.poll();
   }
   EXPECT_TRUE(ledger_->empty());
+  EXPECT_EQ(scraped("shopfloor_cache_ledger_pending_namespaces"), 0);
   EXPECT_EQ(get("k", counting_loader("newer"))->source, Source::hit);
 }
 

@@ -11,6 +11,9 @@
 // knows whether a load already in flight began before the latest retirement and must
 // not be shared (see Engine's single flight).
 //
+// Metrics: shopfloor_cache_ledger_pending_namespaces (a gauge summed over the ledgers
+// of the process; there is one outside tests) follows size().
+//
 // Thread-safety: all members are safe to call from any thread.
 #pragma once
 
@@ -22,13 +25,29 @@
 #include <utility>
 #include <vector>
 
+#include "metrics/registry.hpp"
+
 namespace shopfloor::cache {
 
 class InvalidationLedger {
  public:
+  InvalidationLedger()
+      : pending_gauge_(metrics::default_registry().gauge(
+            "shopfloor_cache_ledger_pending_namespaces",
+            "Namespaces whose retirement could not reach the cache yet; while any wait, "
+            "lookups bypass the cache.")) {}
+  ~InvalidationLedger() {
+    std::lock_guard lock(mutex_);
+    pending_gauge_.add(-static_cast<double>(pending_.size()));
+  }
+  InvalidationLedger(const InvalidationLedger&) = delete;
+  InvalidationLedger& operator=(const InvalidationLedger&) = delete;
+
   void add(const std::string& ns) {
     std::lock_guard lock(mutex_);
-    pending_[ns] = ++sequence_;
+    auto [it, inserted] = pending_.try_emplace(ns, 0);
+    it->second = ++sequence_;
+    if (inserted) pending_gauge_.add(1);
     nonempty_.store(true, std::memory_order_release);
   }
   bool empty() const { return !nonempty_.load(std::memory_order_acquire); }
@@ -42,7 +61,10 @@ class InvalidationLedger {
   void delivered(const std::string& ns, std::uint64_t sequence) {
     std::lock_guard lock(mutex_);
     auto it = pending_.find(ns);
-    if (it != pending_.end() && it->second == sequence) pending_.erase(it);
+    if (it != pending_.end() && it->second == sequence) {
+      pending_.erase(it);
+      pending_gauge_.add(-1);
+    }
     nonempty_.store(!pending_.empty(), std::memory_order_release);
   }
   // Bumped after each retirement of this process reached the backend or this ledger.
@@ -60,6 +82,7 @@ class InvalidationLedger {
   std::uint64_t sequence_ = 0;
   std::atomic<bool> nonempty_{false};
   std::atomic<std::uint64_t> retirements_{0};
+  metrics::Gauge& pending_gauge_;
 };
 
 }  // namespace shopfloor::cache

@@ -246,7 +246,16 @@ Histogram& Registry::histogram(std::string_view name, std::string_view help, Lab
   return *slot.histogram;
 }
 
+void Registry::add_collector(std::function<void()> refresh) {
+  std::lock_guard lock(collectors_mutex_);
+  collectors_.push_back(std::move(refresh));
+}
+
 std::string Registry::render() const {
+  {
+    std::lock_guard collectors_lock(collectors_mutex_);
+    for (const auto& refresh : collectors_) refresh();
+  }
   std::string out;
   std::lock_guard lock(mutex_);
   for (const auto& f : families_) {

@@ -14,6 +14,11 @@
 // Prometheus tolerates). Do not look instruments up on a hot path: keep the
 // reference (or cache it per shard) instead.
 //
+// Values that live elsewhere (the process's memory and file descriptors) are read at
+// scrape time by collectors: add_collector() registers a function that render() runs
+// first, outside the registry's lock, so it may update its gauges (or register new
+// instruments) before the text is produced.
+//
 // Misuse is a programming error and throws std::invalid_argument at registration:
 // an invalid metric or label name, a name reused with another type, help text or
 // bucket layout, a duplicate label name, or the reserved label `le` on a histogram.
@@ -21,6 +26,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -94,6 +100,11 @@ class Registry {
   Histogram& histogram(std::string_view name, std::string_view help, Labels labels = {},
                        std::vector<double> buckets = default_latency_buckets());
 
+  // `refresh` runs at the start of every render(), on the rendering thread, one
+  // collector at a time (in registration order). It must be cheap and not throw
+  // (an exception escapes render()).
+  void add_collector(std::function<void()> refresh);
+
   // Text format 0.0.4: `# HELP` and `# TYPE` once per family, families in
   // registration order, instruments sorted by labels. Label values escape
   // backslash, double quote and newline; HELP escapes backslash and newline.
@@ -109,6 +120,8 @@ class Registry {
 
   mutable std::mutex mutex_;
   std::vector<std::unique_ptr<Family>> families_;  // registration order
+  mutable std::mutex collectors_mutex_;            // never held with mutex_ taken first
+  std::vector<std::function<void()>> collectors_;
 };
 
 // The process-wide registry the services expose on /metrics.

@@ -4,21 +4,32 @@
 
 #include <algorithm>
 #include <boost/asio/co_spawn.hpp>
+#include <chrono>
 
+#include "pg/stats.hpp"
 #include "pg/write_fence.hpp"
 
 namespace shopfloor::pg {
 
 struct ChangeFeedListener::State {
+  struct ChannelStats {
+    metrics::Counter* notifications;
+    metrics::Histogram* handling_seconds;
+    metrics::Counter* handler_failures;
+  };
   std::vector<ChangeFeed> feeds;
   Counts counts;
   std::map<std::string, std::string, std::less<>> last_payload;
+  std::map<std::string, ChannelStats, std::less<>> stats;  // every channel listened to
 };
 
 namespace {
 
-void log_failure(const char* what, const std::string& channel, std::exception_ptr e) {
-  if (!e) return;
+using Clock = std::chrono::steady_clock;
+
+// Logs a feed coroutine's exception; true when there was one.
+bool log_failure(const char* what, const std::string& channel, std::exception_ptr e) {
+  if (!e) return false;
   try {
     std::rethrow_exception(e);
   } catch (const std::exception& ex) {
@@ -26,6 +37,7 @@ void log_failure(const char* what, const std::string& channel, std::exception_pt
   } catch (...) {
     spdlog::error("change feed {}: {} failed", channel, what);
   }
+  return true;
 }
 
 }  // namespace
@@ -40,6 +52,11 @@ ChangeFeedListener::ChangeFeedListener(asio::any_io_executor ex, Options opts,
     if (std::find(channels.begin(), channels.end(), f.channel) == channels.end())
       channels.push_back(f.channel);
   }
+  for (const auto& channel : channels) {
+    state_->stats.emplace(channel, State::ChannelStats{&ListenerStats::notifications(channel),
+                                                       &ListenerStats::handling_seconds(channel),
+                                                       &ListenerStats::handler_failures(channel)});
+  }
   // The callbacks hold the state, not `this`: a coroutine may finish after the
   // ChangeFeedListener is gone (stop() does not wait for running feeds).
   auto state = state_;
@@ -47,14 +64,22 @@ ChangeFeedListener::ChangeFeedListener(asio::any_io_executor ex, Options opts,
       ex, std::move(opts), std::move(channels),
       [state, ex](std::string_view channel, std::string_view payload) {
         state->last_payload[std::string(channel)] = std::string(payload);
+        auto stats = state->stats.find(channel);
+        if (stats != state->stats.end()) stats->second.notifications->inc();
         if (channel == kFenceChannel) FenceBook::instance().received(std::string(payload));
+        const auto received = Clock::now();
         for (auto& feed : state->feeds) {
           if (feed.channel != channel) continue;
           ++state->counts.notifications;
           asio::co_spawn(ex, feed.on_change(std::string(payload)),
-                         [state, channel = feed.channel](std::exception_ptr e) {
-                           log_failure("on_change", channel, e);
+                         [state, channel = feed.channel, received](std::exception_ptr e) {
+                           const bool failed = log_failure("on_change", channel, e);
                            ++state->counts.changes_handled;
+                           auto it = state->stats.find(channel);
+                           if (it == state->stats.end()) return;
+                           it->second.handling_seconds->observe(
+                               std::chrono::duration<double>(Clock::now() - received).count());
+                           if (failed) it->second.handler_failures->inc();
                          });
         }
       },
@@ -65,7 +90,10 @@ ChangeFeedListener::ChangeFeedListener(asio::any_io_executor ex, Options opts,
           ++state->counts.resyncs;
           asio::co_spawn(ex, feed.on_resync(),
                          [state, channel = feed.channel](std::exception_ptr e) {
-                           log_failure("on_resync", channel, e);
+                           if (log_failure("on_resync", channel, e)) {
+                             auto it = state->stats.find(channel);
+                             if (it != state->stats.end()) it->second.handler_failures->inc();
+                           }
                            ++state->counts.resyncs_handled;
                          });
         }

@@ -12,6 +12,8 @@
 // tell when every notification received so far has been handled (settled()), and
 // remembers the last payload per channel (a test's barrier NOTIFY). It also listens to
 // the write fence's channel (write_fence.hpp) and records what arrives there.
+// Metrics (pg/stats.hpp): notifications per channel, and the time from a notification's
+// receipt to the end of its feed's on_change (the retirement it causes).
 //
 // Thread-safety: none; create, start, stop and query it on its executor's thread.
 // Feeds run there too. stop() closes the connection; coroutines already running finish.

@@ -12,6 +12,7 @@
 #include <exception>
 
 #include "pg/connection.hpp"
+#include "pg/stats.hpp"
 
 namespace shopfloor::pg {
 
@@ -36,10 +37,16 @@ struct Listener::Impl : std::enable_shared_from_this<Listener::Impl> {
   bool running = false;
   bool listening = false;
 
+  // The only writer of `listening`: keeps shopfloor_listener_connected in step.
+  void set_listening(bool now) {
+    if (now != listening) ListenerStats::instance().connected.add(now ? 1 : -1);
+    listening = now;
+  }
+
   void stop() {
     ++generation;
     running = false;
-    listening = false;
+    set_listening(false);
     backoff_timer.cancel();
     if (conn) conn->close();
   }
@@ -90,14 +97,15 @@ struct Listener::Impl : std::enable_shared_from_this<Listener::Impl> {
         ~Forget() {
           if (self.conn == mine) {
             self.conn = nullptr;
-            self.listening = false;
+            self.set_listening(false);
           }
         }
       } forget{*self, conn.get()};
 
       if (!co_await listen_all(self, *conn, gen)) continue;
       if (stopped()) break;
-      self->listening = true;
+      self->set_listening(true);
+      ListenerStats::instance().resyncs.inc();
       backoff = std::chrono::milliseconds(0);  // the next loss reconnects at once
       spdlog::info("pg listener: listening on {} channel(s) (backend pid {})",
                    self->channels.size(), conn->backend_pid());

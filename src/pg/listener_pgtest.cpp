@@ -9,6 +9,7 @@
 #include "pg/listener.hpp"
 #include "pg/pgtest_env.hpp"
 #include "pg/pool.hpp"
+#include "pg/stats.hpp"
 
 namespace shopfloor::pg {
 namespace {
@@ -39,9 +40,14 @@ TEST_F(ListenerTest, DeliversNotificationsAndResyncsAfterTheServerEndsItsConnect
       [&](std::string_view ch, std::string_view payload) { got.emplace_back(ch, payload); },
       [&] { ++resyncs; });
   EXPECT_FALSE(listener.listening());
+  // The metrics are process-wide: compare with a baseline.
+  ListenerStats& stats = ListenerStats::instance();
+  const double connected0 = stats.connected.value(), resyncs0 = stats.resyncs.value();
   listener.start();
   ASSERT_TRUE(run_until([&] { return resyncs == 1; }, 5s)) << "first LISTEN must call on_resync";
   EXPECT_TRUE(listener.listening());
+  EXPECT_EQ(stats.connected.value(), connected0 + 1);
+  EXPECT_EQ(stats.resyncs.value(), resyncs0 + 1);
 
   notify(sender, channel + "x", "other channel");  // not ours
   notify(sender, channel, "hello");
@@ -64,6 +70,8 @@ TEST_F(ListenerTest, DeliversNotificationsAndResyncsAfterTheServerEndsItsConnect
   EXPECT_EQ(killed->text(0, 0), "t");
   ASSERT_TRUE(run_until([&] { return resyncs == 2 && listener.listening(); }, 10s))
       << "no resync after the connection was terminated";
+  EXPECT_EQ(stats.connected.value(), connected0 + 1);
+  EXPECT_EQ(stats.resyncs.value(), resyncs0 + 2);
   EXPECT_NE(listener.backend_pid(), pid->int64(0, 0));
 
   notify(sender, channel, "again");
@@ -87,6 +95,7 @@ TEST_F(ListenerTest, DeliversNotificationsAndResyncsAfterTheServerEndsItsConnect
 
   listener.stop();
   EXPECT_FALSE(listener.listening());
+  EXPECT_EQ(stats.connected.value(), connected0);
   notify(sender, channel, "after stop");
   run_for(io_, 200ms);
   EXPECT_EQ(got.size(), 5u) << "no callback after stop()";

@@ -4,6 +4,11 @@
 // opened on the pool's behalf (idle, leased, connecting, rolling back, or a slot
 // reserved for a woken waiter). It drops exactly once per connection, in
 // slot_freed() (or when the pool is closed).
+//
+// Metrics (pg/stats.hpp): publish() adds what changed in this pool's idle, in-use and
+// waiting counts since it last published to the process-wide gauges; it runs after
+// every change of `open`, `idle` or `waiters`, and the destructor takes back what the
+// pool still contributes.
 #include "pg/pool.hpp"
 
 #include <spdlog/spdlog.h>
@@ -16,6 +21,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <deque>
 #include <vector>
+
+#include "pg/stats.hpp"
 
 namespace shopfloor::pg {
 namespace {
@@ -37,7 +44,17 @@ struct Waiter {
 struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
   Impl(asio::any_io_executor e, Options o) : ex(std::move(e)), opts(std::move(o)) {
     opts.pool_size = std::max<std::size_t>(opts.pool_size, 1);
+    PoolStats::instance().max_connections.add(static_cast<double>(opts.pool_size));
   }
+  ~Impl() {
+    auto& s = PoolStats::instance();
+    s.max_connections.add(-static_cast<double>(opts.pool_size));
+    s.idle.add(-published_idle);
+    s.in_use.add(-published_in_use);
+    s.waiting.add(-published_waiting);
+  }
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
 
   asio::any_io_executor ex;
   Options opts;
@@ -49,10 +66,25 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
   std::string last_connect_error;
   bool healthy = false;
   bool closed = false;
+  double published_idle = 0, published_in_use = 0, published_waiting = 0;
+
+  void publish() {
+    auto& s = PoolStats::instance();
+    const double idle_now = static_cast<double>(idle.size());
+    const double in_use_now = std::max(0.0, static_cast<double>(open) - idle_now);
+    const double waiting_now = static_cast<double>(waiters.size());
+    s.idle.add(idle_now - published_idle);
+    s.in_use.add(in_use_now - published_in_use);
+    s.waiting.add(waiting_now - published_waiting);
+    published_idle = idle_now;
+    published_in_use = in_use_now;
+    published_waiting = waiting_now;
+  }
 
   bool backing_off() const { return Clock::now() < retry_after; }
 
   Error fail_fast_error() const {
+    PoolStats::instance().unavailable.inc();
     return Error::unavailable(
         "database unavailable (recent connection attempt failed: " + last_connect_error + ")");
   }
@@ -64,23 +96,34 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
       waiters.pop_front();
       w->conn = std::move(c);
       w->timer.cancel();
+      publish();
       return;
     }
     idle.push_back(std::move(c));
+    publish();
   }
 
   // A connection is gone: its slot passes to the longest waiter, if any.
   void slot_freed() {
     --open;
-    if (closed || waiters.empty()) return;
+    if (closed || waiters.empty()) {
+      publish();
+      return;
+    }
     auto w = std::move(waiters.front());
     waiters.pop_front();
     ++open;
     w->slot = true;
     w->timer.cancel();
+    publish();
   }
 
   void release(std::unique_ptr<Connection> c) {
+    return_connection(std::move(c));
+    publish();
+  }
+
+  void return_connection(std::unique_ptr<Connection> c) {
     if (!c) return;
     if (closed) {
       c.reset();
@@ -88,7 +131,10 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
       return;
     }
     if (c->broken()) {
-      if (c->lost()) healthy = false;
+      if (c->lost()) {
+        healthy = false;
+        PoolStats::instance().connection_lost.inc();
+      }
       c.reset();
       slot_freed();
       return;
@@ -126,9 +172,11 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
     if (self->closed) {
       if (c) c->reset();
       --self->open;
+      self->publish();
       co_return Error::unavailable("pool closed");
     }
     if (!c) {
+      PoolStats::instance().connect_failed.inc();
       self->healthy = false;
       self->backoff = self->backoff.count() == 0
                           ? self->opts.connect_backoff
@@ -156,14 +204,19 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
       while (!self->idle.empty()) {
         auto c = std::move(self->idle.back());
         self->idle.pop_back();
-        if (c->check_idle()) co_return Lease(self, std::move(c));
+        if (c->check_idle()) {
+          self->publish();
+          co_return Lease(self, std::move(c));
+        }
         spdlog::info("pg pool: dropped an idle connection the server had closed");
         --self->open;  // we take its slot ourselves below
+        self->publish();
       }
 
       if (self->open < self->opts.pool_size) {
         if (self->backing_off()) co_return self->fail_fast_error();
         ++self->open;
+        self->publish();
         auto c = co_await open_connection(self);
         if (!c) co_return c.error();
         co_return Lease(self, std::move(*c));
@@ -172,6 +225,9 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
       // Everything is leased: queue until a connection or a slot is handed to us.
       auto w = std::make_shared<Waiter>(self->ex);
       self->waiters.push_back(w);
+      self->publish();
+      PoolStats::instance().waits.inc();
+      const auto queued_at = Clock::now();
       struct Unqueue {  // also when this coroutine is destroyed while queued
         Impl& pool;
         std::shared_ptr<Waiter>& w;
@@ -183,12 +239,15 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
             w->slot = false;
             pool.slot_freed();
           }
+          pool.publish();
         }
       };
       {
         Unqueue unqueue{*self, w};
         w->timer.expires_at(deadline);
         co_await w->timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        PoolStats::instance().wait_seconds.observe(
+            std::chrono::duration<double>(Clock::now() - queued_at).count());
         if (w->conn) co_return Lease(self, std::move(w->conn));
         if (w->slot) {
           w->slot = false;
@@ -203,6 +262,7 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
       }
       if (w->closed || self->closed) co_return Error::unavailable("pool closed");
       if (Clock::now() >= deadline) {
+        PoolStats::instance().acquire_timeout.inc();
         co_return Error::timeout("no free database connection within " +
                                  std::to_string(self->opts.acquire_timeout.count()) +
                                  " ms (pool_size " + std::to_string(self->opts.pool_size) + ")");
@@ -222,6 +282,7 @@ struct Pool::Impl : std::enable_shared_from_this<Pool::Impl> {
       w->timer.cancel();
     }
     waiters.clear();
+    publish();
   }
 };
 

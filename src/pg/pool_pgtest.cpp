@@ -11,6 +11,7 @@
 
 #include "pg/pgtest_env.hpp"
 #include "pg/pool.hpp"
+#include "pg/stats.hpp"
 
 namespace shopfloor::pg {
 namespace {
@@ -115,6 +116,54 @@ TEST_F(PoolTest, AcquireTimesOutWhenAllConnectionsAreLeased) {
   ASSERT_TRUE(third) << to_string(third.error());
   EXPECT_EQ((*third)->backend_pid(), pid) << "the released connection is reused";
   EXPECT_LT(ms_since(again), 1000);  // no new connection, no waiting
+}
+
+TEST_F(PoolTest, MetricsFollowLeasesWaitsAndTimeouts) {
+  // The gauges are sums over every pool of the process: compare with a baseline.
+  PoolStats& stats = PoolStats::instance();
+  const double max0 = stats.max_connections.value(), in_use0 = stats.in_use.value(),
+               idle0 = stats.idle.value(), waiting0 = stats.waiting.value(),
+               waits0 = stats.waits.value(), timeouts0 = stats.acquire_timeout.value();
+  const auto waited0 = stats.wait_seconds.count();
+  const double waited_sum0 = stats.wait_seconds.sum();
+  {
+    Options o = opts_;
+    o.pool_size = 2;
+    o.acquire_timeout = 150ms;
+    Pool pool(io_.get_executor(), o);
+    EXPECT_EQ(stats.max_connections.value(), max0 + 2);
+    auto a = run(pool.acquire());
+    ASSERT_TRUE(a) << to_string(a.error());
+    auto b = run(pool.acquire());
+    ASSERT_TRUE(b) << to_string(b.error());
+    EXPECT_EQ(stats.in_use.value(), in_use0 + 2);
+    EXPECT_EQ(stats.idle.value(), idle0);
+
+    bool queued_seen = false;
+    asio::steady_timer t(io_, 50ms);
+    t.async_wait(
+        [&](boost::system::error_code) { queued_seen = stats.waiting.value() == waiting0 + 1; });
+    auto c = run(pool.acquire());
+    ASSERT_FALSE(c);
+    EXPECT_EQ(c.error().kind, Kind::timeout);
+    EXPECT_TRUE(queued_seen) << "shopfloor_pg_pool_waiting did not count the queued acquire";
+    EXPECT_EQ(stats.waiting.value(), waiting0);
+    EXPECT_EQ(stats.waits.value(), waits0 + 1);
+    EXPECT_EQ(stats.acquire_timeout.value(), timeouts0 + 1);
+    EXPECT_EQ(stats.wait_seconds.count(), waited0 + 1);
+    EXPECT_GE(stats.wait_seconds.sum() - waited_sum0, 0.14);
+
+    a->release();
+    EXPECT_EQ(stats.in_use.value(), in_use0 + 1);
+    EXPECT_EQ(stats.idle.value(), idle0 + 1);
+    b->release();
+    EXPECT_EQ(stats.in_use.value(), in_use0);
+    EXPECT_EQ(stats.idle.value(), idle0 + 2);
+  }
+  // A destroyed pool takes back what it contributed.
+  EXPECT_EQ(stats.max_connections.value(), max0);
+  EXPECT_EQ(stats.idle.value(), idle0);
+  EXPECT_EQ(stats.in_use.value(), in_use0);
 }
 
 TEST_F(PoolTest, AWaiterGetsTheConnectionReleasedWhileItWaits) {

@@ -15,6 +15,7 @@
 #include <random>
 
 #include "redis/connection.hpp"
+#include "redis/stats.hpp"
 #include "redis/transport.hpp"
 
 namespace shopfloor::redis {
@@ -26,6 +27,21 @@ using detail::Connection;
 namespace {
 
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+
+// Counts one ready connection in shopfloor_redis_connections_up for as long as it
+// lives: also when the supervising coroutine is destroyed without resuming.
+class CountedUp {
+ public:
+  CountedUp() { ClientStats::instance().connections_up.add(1); }
+  ~CountedUp() { ClientStats::instance().connections_up.add(-1); }
+  CountedUp(const CountedUp&) = delete;
+  CountedUp& operator=(const CountedUp&) = delete;
+};
+
+// A server error reply is an answer, but one an operator wants counted.
+void count_reply(const Reply& reply) {
+  if (reply.is_error()) ClientStats::instance().command_error_reply.inc();
+}
 
 }  // namespace
 
@@ -127,6 +143,7 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
       if (self->stopped) break;
       if (ec) {
         self->last_error = ec;
+        ClientStats::instance().connection_error(ec).inc();
         if (!slot.failing) {
           spdlog::warn("redis: connection {} to {}:{} failed ({}): {}; retrying with backoff",
                        index, o.host, o.port, ec.message(), why);
@@ -169,6 +186,7 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
       if (all_up) self->last_error = {};
       const bool reconnected = slot.ever_ready;
       slot.ever_ready = true;
+      if (reconnected) ClientStats::instance().reconnects.inc();
       if (reconnected && self->on_reconnect) {
         try {
           self->on_reconnect();
@@ -177,8 +195,13 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
         }
       }
 
-      auto reason = co_await connection->run();
+      error_code reason;
+      {
+        CountedUp up;
+        reason = co_await connection->run();
+      }
       if (self->stopped) break;
+      ClientStats::instance().connection_error(reason).inc();
       self->last_error = reason;
       spdlog::warn("redis: connection {} to {}:{} lost ({}); reconnecting", index, o.host, o.port,
                    reason.message());
@@ -194,9 +217,19 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
   static asio::awaitable<boost::system::result<std::vector<Reply>>> exec(
       std::shared_ptr<Impl> self, std::string bytes, std::size_t count,
       Clock::time_point deadline) {
-    if (self->stopped) co_return make_error_code(error::closed);
+    ClientStats& stats = ClientStats::instance();
+    if (self->stopped) {
+      const auto closed = make_error_code(error::closed);
+      stats.command_error(closed).inc();
+      co_return closed;
+    }
     auto connection = self->pick();
-    if (!connection) co_return make_error_code(error::not_connected);
+    if (!connection) {
+      const auto none = make_error_code(error::not_connected);
+      stats.command_error(none).inc();
+      co_return none;
+    }
+    const auto sent = Clock::now();
     auto [ec, replies] =
         co_await asio::async_initiate<decltype(kUseTuple), void(error_code, std::vector<Reply>)>(
             [&](auto handler) {
@@ -205,7 +238,11 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
                                  detail::ReplyHandler::wrap(std::move(handler)), cancel);
             },
             kUseTuple);
-    if (ec) co_return ec;
+    if (ec) {
+      stats.command_error(ec).inc();
+      co_return ec;
+    }
+    stats.command_seconds.observe(std::chrono::duration<double>(Clock::now() - sent).count());
     co_return std::move(replies);
   }
 
@@ -215,6 +252,7 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
     const auto deadline = Clock::now() + self->timeout_or_default(timeout);
     auto replies = co_await exec(std::move(self), std::move(bytes), 1, deadline);
     if (!replies) co_return replies.error();
+    count_reply(replies->front());
     co_return std::move(replies->front());
   }
 
@@ -224,7 +262,10 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
     const auto deadline = Clock::now() + self->timeout_or_default(timeout);
     auto first = co_await exec(self, evalsha, 1, deadline);
     if (!first) co_return first.error();
-    if (!first->front().is_error_code("NOSCRIPT")) co_return std::move(first->front());
+    if (!first->front().is_error_code("NOSCRIPT")) {
+      count_reply(first->front());
+      co_return std::move(first->front());
+    }
     // The server's script cache lost it (SCRIPT FLUSH, restart, failover):
     // load and retry in one round trip.
     spdlog::debug("redis: NOSCRIPT; loading the script and retrying");
@@ -234,8 +275,9 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
     bytes += evalsha;
     auto second = co_await exec(std::move(self), std::move(bytes), 2, deadline);
     if (!second) co_return second.error();
-    if ((*second)[0].is_error()) co_return std::move((*second)[0]);
-    co_return std::move((*second)[1]);
+    const std::size_t answer = (*second)[0].is_error() ? 0 : 1;
+    count_reply((*second)[answer]);
+    co_return std::move((*second)[answer]);
   }
 };
 

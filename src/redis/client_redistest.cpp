@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "redis/client.hpp"
+#include "redis/stats.hpp"
 #include "testing/outages.hpp"
 #include "testing/run.hpp"
 #include "testing/settings.hpp"
@@ -402,12 +403,15 @@ TEST_F(RedisClientTest, AclUserGetsNopermOutsideItsPrefixAndForFlushall) {
   client.start();
   run([&]() -> asio::awaitable<void> {
     EXPECT_TRUE(co_await wait_until([&] { return client.connected(); }, 3000ms));
+    const double replies0 = ClientStats::instance().command_error_reply.value();
     auto outside = co_await client.command(Command("SET", "outside:" + random_hex(8), "x"), kSlow);
     CO_ASSERT(outside, outside.error().message());
     EXPECT_TRUE(outside->is_error_code("NOPERM")) << to_string(*outside);
     auto flushall = co_await client.command(Command("FLUSHALL"), kSlow);
     CO_ASSERT(flushall, flushall.error().message());
     EXPECT_TRUE(flushall->is_error_code("NOPERM")) << to_string(*flushall);
+    EXPECT_EQ(ClientStats::instance().command_error_reply.value(), replies0 + 2)
+        << "shopfloor_redis_command_errors_total{kind=\"reply\"}";
     // Error replies leave the connection usable.
     EXPECT_TRUE(client.connected());
     auto ping = co_await client.command(Command("PING"), kSlow);
@@ -430,11 +434,16 @@ TEST_F(RedisClientTest, CommandTimesOutWhileServerIsBlockedThenRecovers) {
     boost::system::error_code block_outcome;
     spawn_block(client, co_await blocking_command(client, 2.0), 10000ms, unblocked, &block_outcome);
 
+    ClientStats& stats = ClientStats::instance();
+    const double timeouts_before = stats.command_timeouts.value();
+    const auto replies_before = stats.command_seconds.count();
     const auto start = Clock::now();
     auto r = co_await client.command(Command("GET", key), 1ms);
     const auto elapsed = ms_since(start);
     CO_ASSERT(!(r), describe(r));
     EXPECT_EQ(r.error(), make_error_code(error::timeout));
+    EXPECT_EQ(stats.command_timeouts.value(), timeouts_before + 1);
+    EXPECT_EQ(stats.command_seconds.count(), replies_before) << "a timeout is not a reply";
     // Its deadline, not the 2 s block, ended the wait (generous for a loaded machine).
     EXPECT_LT(elapsed, 1000) << "timeout was not prompt";
     EXPECT_FALSE(unblocked);
@@ -447,6 +456,7 @@ TEST_F(RedisClientTest, CommandTimesOutWhileServerIsBlockedThenRecovers) {
     EXPECT_TRUE(again && again->str == "still-in-order") << describe(again);
     auto incr = co_await client.command(Command("INCR", prefix_ + "n"), kSlow);
     EXPECT_TRUE(incr && incr->integer == 1) << describe(incr);
+    EXPECT_GE(stats.command_seconds.count(), replies_before + 2);
     std::vector<std::string> used{key, prefix_ + "n"};
     co_await cleanup(client, std::move(used));
   });
@@ -578,11 +588,23 @@ TEST_F(RedisClientTest, ReconnectsAfterServerRestart) {
   Client client(io_.get_executor(), opts);
   int reconnects = 0;
   client.on_reconnect([&] { ++reconnects; });
+  // The metrics are process-wide: compare with what other clients left in them.
+  ClientStats& stats = ClientStats::instance();
+  const double up_before = stats.connections_up.value();
+  const double reconnects_before = stats.reconnects.value();
+  const double lost_before =
+      stats.connection_error(make_error_code(error::connection_lost)).value();
+  const double not_connected_before =
+      stats.command_error(make_error_code(error::not_connected)).value();
   client.start();
   ServerRestartGuard server(env_.devenv);
+  auto up_is = [&](double n) {
+    return [&stats, n, up_before] { return stats.connections_up.value() == up_before + n; };
+  };
 
   run([&]() -> asio::awaitable<void> {
     EXPECT_TRUE(co_await wait_until([&] { return client.connected(); }, 3000ms));
+    EXPECT_TRUE(co_await wait_until(up_is(2), 3000ms)) << stats.connections_up.value();
     auto before = co_await client.command(Command("SET", prefix_ + "before", "1"), kSlow);
     EXPECT_TRUE(before && before->is_ok()) << describe(before);
     EXPECT_EQ(reconnects, 0);
@@ -606,12 +628,19 @@ TEST_F(RedisClientTest, ReconnectsAfterServerRestart) {
     }
     EXPECT_TRUE(saw_not_connected);
     EXPECT_FALSE(client.connected());
+    EXPECT_TRUE(co_await wait_until(up_is(0), 3000ms)) << stats.connections_up.value();
+    EXPECT_GE(stats.connection_error(make_error_code(error::connection_lost)).value(),
+              lost_before + 1);
+    EXPECT_GE(stats.command_error(make_error_code(error::not_connected)).value(),
+              not_connected_before + 1);
 
     CO_ASSERT(server.start(), "");
     const auto up = Clock::now();
     EXPECT_TRUE(co_await wait_until([&] { return client.connected(); }, 5000ms));
     EXPECT_LE(ms_since(up), 4000) << "reconnect took too long";
     EXPECT_GE(reconnects, 1);
+    EXPECT_TRUE(co_await wait_until(up_is(2), 5000ms)) << stats.connections_up.value();
+    EXPECT_GE(stats.reconnects.value(), reconnects_before + 1);
     auto set = co_await client.command(Command("SET", prefix_ + "back", "1"), kSlow);
     EXPECT_TRUE(set && set->is_ok()) << describe(set);
     std::vector<std::string> used{prefix_ + "before", prefix_ + "back"};

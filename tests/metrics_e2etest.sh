@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# End-to-end: what Prometheus and Grafana will see. Starts `shopfloor serve` (BIN)
+# against the servers of scripts/devenv.sh (the environment scripts/test.sh exports),
+# makes a little traffic (reads through the cache, a cost calculation, a change in the
+# database that the change feed retires), then:
+#   - pipes GET /metrics to `promtool check metrics` (Prometheus's own linter);
+#   - checks the new families are there with sane values, that the Grafana dashboard is
+#     valid JSON whose every metric exists in that scrape, and the same for the alert
+#     rules (tests/metrics_check.py).
+# The HTTP ports are the first free ones from SHOPFLOOR_METRICS_TEST_BASE_PORT (default
+# 24640, below the ephemeral range like fresh_run_e2etest). Every wait is bounded; the
+# serve process is stopped on exit, pass or fail.
+#
+#   tests/metrics_e2etest.sh BIN ROOT
+set -euo pipefail
+BIN=${1:?usage: metrics_e2etest.sh BIN ROOT}
+ROOT=${2:?usage: metrics_e2etest.sh BIN ROOT}
+BASE_PORT=${SHOPFLOOR_METRICS_TEST_BASE_PORT:-24640}
+ME=metrics_e2etest
+
+say() { echo "$ME: $*"; }
+fail() { echo "$ME: FAIL: $*" >&2; exit 1; }
+
+command -v promtool >/dev/null || fail "promtool missing (Debian package prometheus; scripts/install-deps.sh)"
+[ -n "${SHOPFLOOR_DB_PORT:-}" ] || fail "server settings missing (run through scripts/test.sh)"
+[ -x "$BIN" ] || fail "no shopfloor binary at $BIN"
+
+port_in_use() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+  ! /usr/bin/python3 -c 'import socket, sys
+s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.close()' "$1" 2>/dev/null
+}
+PORTS=()
+next=$BASE_PORT
+while [ ${#PORTS[@]} -lt 3 ]; do
+  [ "$next" -lt $((BASE_PORT + 200)) ] || fail "no 3 free ports in $BASE_PORT..$((BASE_PORT + 199))"
+  port_in_use "$next" || PORTS+=("$next")
+  next=$((next + 1))
+done
+MES=${PORTS[0]} PRICING=${PORTS[1]} SHOP=${PORTS[2]}
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/shopfloor-metrics-test.XXXXXX")
+SERVE_PID=
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  if [ -n "$SERVE_PID" ] && kill -0 "$SERVE_PID" 2>/dev/null; then
+    kill -TERM "$SERVE_PID" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$SERVE_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$SERVE_PID" 2>/dev/null || true
+    wait "$SERVE_PID" 2>/dev/null || true
+  fi
+  if [ "$rc" -ne 0 ] && [ -s "$WORK/serve.log" ]; then
+    echo "---- last lines of serve.log"; tail -n 30 "$WORK/serve.log"
+  fi
+  rm -rf "$WORK"
+  if [ "$rc" -eq 0 ]; then say "PASSED"; else say "FAILED (exit $rc)"; fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'fail "interrupted"' INT TERM
+
+CODE='' BODY=''
+http() {  # http METHOD PORT PATH [curl args...]: sets CODE and BODY
+  local method=$1 port=$2 path=$3 out
+  shift 3
+  out=$(curl -sS --max-time 5 -X "$method" -w $'\n%{http_code}' "$@" \
+    "http://127.0.0.1:$port$path" 2>&1) || { CODE=000 BODY=$out; return 0; }
+  CODE=${out##*$'\n'}
+  BODY=${out%$'\n'*}
+}
+serve_alive() { kill -0 "$SERVE_PID" 2>/dev/null || fail "shopfloor serve exited (its log below)"; }
+sql() {
+  PGPASSWORD=$(cat "$SHOPFLOOR_DB_PASSWORD_FILE") timeout 20 psql -X -qtA -v ON_ERROR_STOP=1 \
+    -h "${SHOPFLOOR_DB_HOST:-127.0.0.1}" -p "$SHOPFLOOR_DB_PORT" -U "${SHOPFLOOR_DB_USER:-shopfloor}" \
+    -d "${SHOPFLOOR_DB_NAME:-shopfloor}" -c "$1"
+}
+scrape() {  # scrape FILE
+  http GET "$MES" /metrics
+  [ "$CODE" = 200 ] || fail "GET /metrics: $CODE $BODY"
+  printf '%s\n' "$BODY" >"$1"
+}
+
+SHOPFLOOR_MES_PORT=$MES SHOPFLOOR_PRICING_PORT=$PRICING SHOPFLOOR_SHOP_PORT=$SHOP \
+  SHOPFLOOR_THREADS=2 "$BIN" serve >"$WORK/serve.log" 2>&1 &
+SERVE_PID=$!
+deadline=$((SECONDS + 20))
+while :; do
+  serve_alive
+  http GET "$MES" /health
+  if [ "$CODE" = 200 ] && grep -q '"db":"up"' <<<"$BODY" && grep -q '"cache":"up"' <<<"$BODY"; then
+    break
+  fi
+  [ "$SECONDS" -lt "$deadline" ] || fail "/health not db+cache up within 20 s: $CODE $BODY"
+  sleep 0.2
+done
+say "serve up on $MES/$PRICING/$SHOP"
+
+# ---------------------------------------------------------------- traffic
+TOKEN=$(cat "$SHOPFLOOR_ADMIN_TOKEN_FILE")
+for _ in 1 2 3; do
+  http GET "$SHOP" '/catalog/products?page_size=5'
+  [ "$CODE" = 200 ] || fail "GET /catalog/products: $CODE $BODY"
+  http GET "$MES" '/orders?page_size=5' -H "Authorization: Bearer $TOKEN"
+  [ "$CODE" = 200 ] || fail "GET /orders: $CODE $BODY"
+done
+# Registers shopfloor_pricing_calculations_total whatever the database holds.
+http POST "$PRICING" /calculations -H "Authorization: Bearer $TOKEN" \
+  -H 'Content-Type: application/json' -d '{"product_sku":"NO-SUCH-SKU-METRICS","quantity":1}'
+case "$CODE" in 200 | 404 | 422) ;; *) fail "POST /calculations: $CODE $BODY" ;; esac
+
+# A change another system makes: the statement trigger NOTIFYs sf_pricing_changed even
+# when no row matches, and the pricing feed retires its caches.
+sql "UPDATE materials SET name = name WHERE false" >/dev/null || fail "UPDATE materials failed"
+deadline=$((SECONDS + 10))
+while :; do
+  scrape "$WORK/metrics.txt"
+  grep -q '^shopfloor_listener_handling_duration_seconds_count{channel="sf_pricing_changed"} [1-9]' \
+    "$WORK/metrics.txt" && break
+  [ "$SECONDS" -lt "$deadline" ] || fail "the change notification was not handled within 10 s"
+  sleep 0.2
+done
+
+# ---------------------------------------------------------------- checks
+if ! promtool check metrics <"$WORK/metrics.txt" >"$WORK/promtool.txt" 2>&1; then
+  cat "$WORK/promtool.txt"
+  fail "promtool check metrics rejected /metrics"
+fi
+say "promtool check metrics: OK ($(grep -vc '^#' "$WORK/metrics.txt") samples)"
+
+version=$("$BIN" version | awk '{print $2}')
+/usr/bin/python3 "$ROOT/tests/metrics_check.py" "$WORK/metrics.txt" \
+  "$ROOT/deploy/grafana/shopfloor.json" "$ROOT/deploy/prometheus/alerts.yml" "$version" \
+  || fail "metrics_check.py found problems (above)"
