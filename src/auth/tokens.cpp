@@ -5,6 +5,7 @@
 
 #include <boost/json.hpp>
 
+#include "auth/token_request.hpp"
 #include "http/error_response.hpp"
 #include "http/json_body.hpp"
 #include "pg/pool.hpp"
@@ -31,14 +32,6 @@ SELECT name, role, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:
        to_char(revoked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
 FROM api_tokens ORDER BY name)sql";
 
-bool valid_name(std::string_view n) {
-  if (n.empty() || n.size() > 64) return false;
-  for (char c : n)
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
-      return false;
-  return true;
-}
-
 std::string new_secret() {
   unsigned char bytes[32];
   if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("RAND_bytes failed");
@@ -56,33 +49,20 @@ awaitable<http::Response> tokens_post(Authenticator& auth, const http::Request& 
     co_return http::error_response(who.error());
   auto body = http::parse_json_object(req);
   if (!body) co_return http::error_response(body.error());
-  for (const auto& field : *body) {
-    if (field.key() != "name" && field.key() != "role")
-      co_return http::error_response(
-          Problem::bad_input("unknown_field", "unknown field: " + std::string(field.key())));
-  }
-  const json::value* name = body->if_contains("name");
-  const json::value* role_v = body->if_contains("role");
-  if (!name || !name->is_string() || !valid_name(name->as_string()))
-    co_return http::error_response(Problem::bad_input(
-        "invalid_name", "name must be 1-64 characters of a-z, 0-9, '.', '_', '-'"));
-  std::optional<Role> role;
-  if (role_v && role_v->is_string()) role = parse_role(role_v->as_string());
-  if (!role)
-    co_return http::error_response(
-        Problem::bad_input("invalid_role", "role must be one of: admin, operator, partner"));
+  auto token = parse_token_request(*body);
+  if (!token) co_return http::error_response(token.error());
 
   const std::string secret = new_secret();
   const std::string hash = Authenticator::token_hash(secret);
   auto rows = co_await auth.db().query(
-      kIssueSql, pg::params(std::string(name->as_string()), std::string(to_string(*role)), hash));
+      kIssueSql, pg::params(token->name, std::string(to_string(token->role)), hash));
   if (!rows) co_return http::error_response(rows.error().to_problem());
   if (rows->size() == 0)
     co_return http::error_response(
         Problem::conflict("token_exists", "a live token with this name exists; revoke it first"));
   // A refusal for this hash may be cached (someone tried the secret before it existed).
   co_await auth.token_cache().retire_key(kTokenNamespace, hash);
-  json::object out{{"name", name->as_string()}, {"role", to_string(*role)}, {"token", secret}};
+  json::object out{{"name", token->name}, {"role", to_string(token->role)}, {"token", secret}};
   co_return http::Response::json(201, json::serialize(out));
 }
 
@@ -91,7 +71,7 @@ awaitable<http::Response> tokens_delete(Authenticator& auth, const http::Request
   if (auto who = co_await auth.require(req, roles(Role::admin)); !who)
     co_return http::error_response(who.error());
   const std::string name(params.get("name"));
-  if (!valid_name(name)) co_return http::error_response(Problem::not_found("no such token"));
+  if (!valid_token_name(name)) co_return http::error_response(Problem::not_found("no such token"));
   auto rows = co_await auth.db().query(kRevokeSql, pg::params(name));
   if (!rows) co_return http::error_response(rows.error().to_problem());
   if (rows->size() == 0)
