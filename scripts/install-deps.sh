@@ -14,6 +14,8 @@ PACKAGES=(
   curl ca-certificates procps
   # format and lint (scripts/lint.sh)
   clang-format clang-tidy
+  # fuzzing (scripts/fuzz.sh): clang 14 with libFuzzer and the sanitizer runtimes
+  clang-14 libclang-rt-14-dev
   # operator console: gzip of static assets; browser tests (headless Chromium + Selenium)
   zlib1g-dev chromium chromium-driver python3-selenium
 )
