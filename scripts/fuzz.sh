@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets of fuzz/ with clang++-14 (-fsanitize=fuzzer,address,
 # undefined, in build/fuzz) and runs each for SECONDS of wall time on its corpus
-# fuzz/corpus/<name>/, then merges the new inputs that add coverage back into that
-# corpus (-merge=1: the corpus only grows by inputs that reach something new).
+# fuzz/corpus/<name>/, then merges the new inputs that reach new code back into that
+# corpus and keeps it minimal (see merge() below).
 #
 #   scripts/fuzz.sh [SECONDS] [TARGET...]     default: 60 seconds, every target
 #
@@ -44,6 +44,21 @@ max_len() {
   esac
 }
 
+# Rebuilds fuzz/corpus/<name>/ as the hand-written inputs (every file not named by its
+# SHA-1, as libFuzzer names what it finds: seeds, regression_*) plus a minimal set of the
+# rest of the corpus and the run's new inputs that covers every edge they cover
+# (-use_counters=0: edges, not hit counts, keeps the corpus at a few hundred files).
+merge() {
+  local name=$1 bin=$BUILD/fuzz/${1}_fuzz corpus=$ROOT/fuzz/corpus/$1 dir=$RUNS/$1
+  rm -rf "$dir/min"
+  mkdir -p "$dir/min"
+  find "$corpus" -maxdepth 1 -type f -regextype posix-extended ! -regex '.*/[0-9a-f]{40}' -exec cp {} "$dir/min/" \;
+  nice -n 19 "$bin" -merge=1 -use_counters=0 -max_len="$(max_len "$name")" "$dir/min" \
+    "$corpus" "$dir/new" >"$dir/merge.log" 2>&1 || return 1
+  find "$corpus" -maxdepth 1 -type f -delete
+  cp "$dir/min/"* "$corpus/"
+}
+
 # Runs one target; writes build/fuzz/runs/<name>/result: name cpu_s execs corpus status.
 run_one() {
   local name=$1 bin=$BUILD/fuzz/${1}_fuzz corpus=$ROOT/fuzz/corpus/$1 dir=$RUNS/$1
@@ -57,8 +72,7 @@ run_one() {
     -artifact_prefix="$dir/artifacts/" "${dict[@]}" "$dir/new" "$corpus" >"$dir/log" 2>&1 ||
     status=FAILED
   if [ "$status" = ok ] && [ "${SHOPFLOOR_FUZZ_NO_MERGE:-0}" != 1 ]; then
-    nice -n 19 "$bin" -merge=1 -max_len="$(max_len "$name")" "$corpus" "$dir/new" \
-      >"$dir/merge.log" 2>&1 || status=MERGE_FAILED
+    merge "$name" || status=MERGE_FAILED
   fi
   local cpu execs files
   cpu=$(tail -1 "$dir/time" | awk "{printf \"%.0f\", \$1 + \$2}" 2>/dev/null || echo "?")
