@@ -130,7 +130,7 @@ std::string format_command(std::span<const std::string> args) {
 namespace {
 
 // An array header's element count is the server's word: "*2000000000\r\n" is 13 bytes.
-// Reserving that many Replies up front (~90 bytes each) let one short reply make the
+// Reserving that many Replies up front (72 bytes each) let one short reply make the
 // process allocate gigabytes (found by fuzz/resp_fuzz.cpp). Reserve at most this many;
 // elements beyond are appended as they arrive, so memory follows the bytes received.
 constexpr std::size_t kMaxArrayReserve = 1024;
