@@ -16,6 +16,8 @@ PACKAGES=(
   clang-format clang-tidy
   # promtool: checks /metrics, the alert rules and their unit tests (deploy/prometheus/)
   prometheus
+  # fuzzing (scripts/fuzz.sh): clang 14 with libFuzzer and the sanitizer runtimes
+  clang-14 libclang-rt-14-dev
   # operator console: gzip of static assets; browser tests (headless Chromium + Selenium)
   zlib1g-dev chromium chromium-driver python3-selenium
   # the Debian package (cmake/packaging.cmake, tests/package_test.sh): cpack's

@@ -19,25 +19,6 @@ Problem unauthorized(std::string code, std::string message) {
 
 }  // namespace
 
-std::optional<Role> parse_role(std::string_view s) {
-  if (s == "admin") return Role::admin;
-  if (s == "operator") return Role::operator_;
-  if (s == "partner") return Role::partner;
-  return std::nullopt;
-}
-
-std::string_view to_string(Role r) {
-  switch (r) {
-    case Role::admin:
-      return "admin";
-    case Role::operator_:
-      return "operator";
-    case Role::partner:
-      return "partner";
-  }
-  return "partner";
-}
-
 Authenticator::Authenticator(pg::Pool& db, cache::Cache& tokens, std::string admin_token)
     : db_(db), tokens_(tokens), admin_token_(std::move(admin_token)) {}
 

@@ -5,6 +5,7 @@
 
 #include <boost/json.hpp>
 
+#include "auth/token_request.hpp"
 #include "http/error_response.hpp"
 #include "http/json_body.hpp"
 #include "pg/pool.hpp"
@@ -31,22 +32,6 @@ SELECT name, role, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:
        to_char(revoked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
 FROM api_tokens ORDER BY name)sql";
 
-bool valid_name(std::string_view n) {
-  if (n.empty() || n.size() > 64) return false;
-  for (char c : n)
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
-      return false;
-  return true;
-}
-
-Problem invalid_name() {
-  return Problem::bad_input("invalid_name",
-                            "name must be 1-64 characters of a-z, 0-9, '.', '_', '-'");
-}
-Problem invalid_role() {
-  return Problem::bad_input("invalid_role", "role must be one of: admin, operator, partner");
-}
-
 std::string new_secret() {
   unsigned char bytes[32];
   if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("RAND_bytes failed");
@@ -64,19 +49,9 @@ awaitable<http::Response> tokens_post(Authenticator& auth, const http::Request& 
     co_return http::error_response(who.error());
   auto body = http::parse_json_object(req);
   if (!body) co_return http::error_response(body.error());
-  for (const auto& field : *body) {
-    if (field.key() != "name" && field.key() != "role")
-      co_return http::error_response(
-          Problem::bad_input("unknown_field", "unknown field: " + std::string(field.key())));
-  }
-  const json::value* name = body->if_contains("name");
-  const json::value* role_v = body->if_contains("role");
-  if (!name || !name->is_string() || !valid_name(name->as_string()))
-    co_return http::error_response(invalid_name());
-  std::optional<Role> role;
-  if (role_v && role_v->is_string()) role = parse_role(role_v->as_string());
-  if (!role) co_return http::error_response(invalid_role());
-  auto issued = co_await issue_token(auth, std::string(name->as_string()), *role);
+  auto token = parse_token_request(*body);
+  if (!token) co_return http::error_response(token.error());
+  auto issued = co_await issue_token(auth, token->name, token->role);
   if (!issued) co_return http::error_response(issued.error());
   json::object out{
       {"name", issued->name}, {"role", to_string(issued->role)}, {"token", issued->secret}};
@@ -113,7 +88,7 @@ awaitable<http::Response> tokens_get(Authenticator& auth, const http::Request& r
 }  // namespace
 
 awaitable<Result<IssuedToken>> issue_token(Authenticator& auth, std::string name, Role role) {
-  if (!valid_name(name)) co_return invalid_name();
+  if (!valid_token_name(name)) co_return invalid_token_name();
   IssuedToken issued{std::move(name), role, new_secret()};
   const std::string hash = Authenticator::token_hash(issued.secret);
   auto rows = co_await auth.db().query(kIssueSql,
@@ -128,7 +103,7 @@ awaitable<Result<IssuedToken>> issue_token(Authenticator& auth, std::string name
 }
 
 awaitable<Result<void>> revoke_token(Authenticator& auth, std::string name) {
-  if (!valid_name(name)) co_return Problem::not_found("no such token");
+  if (!valid_token_name(name)) co_return Problem::not_found("no such token");
   auto rows = co_await auth.db().query(kRevokeSql, pg::params(name));
   if (!rows) co_return rows.error().to_problem();
   if (rows->size() == 0) co_return Problem::not_found("no live token with this name");

@@ -28,10 +28,11 @@
 #include <unordered_map>
 #include <vector>
 
+#include "http/beast_request.hpp"
 #include "http/error_response.hpp"
 #include "http/event_stream.hpp"
 #include "http/request_id.hpp"
-#include "http/target.hpp"
+#include "http/request_parse.hpp"
 
 namespace shopfloor::http {
 namespace {
@@ -64,27 +65,6 @@ constexpr std::size_t kReadChunk = 16 * 1024;
 constexpr int kStreamSendBuffer = 32 * 1024;
 
 using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
-
-Method to_method(bhttp::verb v) {
-  switch (v) {
-    case bhttp::verb::get:
-      return Method::get;
-    case bhttp::verb::head:
-      return Method::head;
-    case bhttp::verb::post:
-      return Method::post;
-    case bhttp::verb::put:
-      return Method::put;
-    case bhttp::verb::patch:
-      return Method::patch;
-    case bhttp::verb::delete_:
-      return Method::delete_;
-    case bhttp::verb::options:
-      return Method::options;
-    default:
-      return Method::other;
-  }
-}
 
 // A JSON string literal (quotes, backslashes and control bytes escaped): keeps
 // one access-log line one line and parseable whatever the client put in its
@@ -362,22 +342,9 @@ asio::awaitable<std::size_t> write_stream(Impl& self, beast::tcp_stream& stream,
 // Runs the routed handler (or the 404/405/400 answer) for one complete request.
 // Sets `keep` to false when the connection must close after the answer.
 asio::awaitable<Response> dispatch(Impl& self, Request& r, std::string_view& route, bool& keep) {
-  auto target = parse_target(r.target);
-  if (!target) co_return error_response(target.error());
-  r.path = std::move(target->path);
-  r.query = std::move(target->query);
-
-  RouteMatch m = self.router->match(r.method, raw_path(r.target));
-  if (m.outcome == RouteMatch::Outcome::not_found) {
-    co_return error_response(Problem::not_found("no such resource"));
-  }
-  if (m.outcome == RouteMatch::Outcome::method_not_allowed) {
-    Response res = error_response(
-        {ProblemKind::method_not_allowed, "method_not_allowed",
-         std::string(to_string(r.method)) + " is not allowed here; allowed: " + m.allow});
-    res.headers.emplace_back("Allow", std::move(m.allow));
-    co_return res;
-  }
+  RoutedRequest routed = route_request(*self.router, r);
+  if (routed.answer) co_return std::move(*routed.answer);
+  const RouteMatch& m = routed.match;
   route = m.route;
   std::string what;
   try {
@@ -417,25 +384,15 @@ asio::awaitable<void> answer_bad_request(Impl& self, beast::tcp_stream& stream,
     // order; all fields when the declared body is too large) is there; the rest
     // keeps its empty defaults.
     const auto& h = parser.get();
-    r.method = to_method(h.method());
+    r.method = detail::to_method(h.method());
     r.target = std::string(h.target());
     if (h.version() == 10 || h.version() == 11) version = h.version();
     if (auto it = h.find("X-Request-Id"); it != h.end()) client_id = it->value();
   }
   r.request_id = choose_request_id(client_id);
 
-  Response res;
-  if (ec == bhttp::error::body_limit) {
-    res =
-        error_response({ProblemKind::too_large, "payload_too_large",
-                        "request body exceeds " + std::to_string(self.opts.body_limit) + " bytes"});
-  } else if (ec == bhttp::error::header_limit) {
-    res = error_response(Problem::bad_input(
-        "header_too_large",
-        "request headers exceed " + std::to_string(self.opts.header_limit) + " bytes"));
-  } else {
-    res = error_response(Problem::bad_input("malformed_request", "malformed HTTP request"));
-  }
+  Response res = error_response(rejection_problem(detail::rejection_outcome(ec),
+                                                  {self.opts.header_limit, self.opts.body_limit}));
   spdlog::debug("http: {} rejecting request from {}: {}", self.opts.service, remote.to_string(),
                 ec.message());
   const auto bytes = co_await write_answer(self, stream, res, r.request_id, version, false, false);
@@ -533,18 +490,7 @@ asio::awaitable<void> run_session(std::shared_ptr<Impl> self, tcp::socket socket
     // Phase 3: handle and answer.
     ctl.state = detail::SessionControl::State::busy;
     auto msg = parser.release();
-    Request r;
-    r.method = to_method(msg.method());
-    r.target = std::string(msg.target());
-    r.headers.reserve(static_cast<std::size_t>(std::distance(msg.begin(), msg.end())));
-    for (const auto& f : msg) {
-      std::string name(f.name_string());
-      for (auto& c : name) {
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-      }
-      r.headers.emplace_back(std::move(name), std::string(f.value()));
-    }
-    r.body = std::move(msg.body());
+    Request r = detail::to_request(msg);
     r.request_id = choose_request_id(r.header("x-request-id"));
     r.remote = remote;
 

@@ -1,8 +1,8 @@
 // RESP2 formatting and parsing on top of hiredis, building Reply values in place.
 //
 // The reader installs its own hiredis object functions: each reply element is
-// constructed directly inside its parent's `elements` (pre-sized when the
-// array header is read) and the top-level reply lives in the reader itself, so
+// constructed directly inside its parent's `elements` (appended in order; see
+// kMaxArrayReserve) and the top-level reply lives in the reader itself, so
 // parsing a reply allocates only for strings and arrays, and nothing is
 // converted afterwards.
 #include "redis/resp.hpp"
@@ -129,12 +129,22 @@ std::string format_command(std::span<const std::string> args) {
 
 namespace {
 
+// An array header's element count is the server's word: "*2000000000\r\n" is 13 bytes.
+// Reserving that many Replies up front (72 bytes each) let one short reply make the
+// process allocate gigabytes (found by fuzz/resp_fuzz.cpp). Reserve at most this many;
+// elements beyond are appended as they arrive, so memory follows the bytes received.
+constexpr std::size_t kMaxArrayReserve = 1024;
+
 // The Reply a hiredis task fills: the reader's root for a top-level reply
-// (reset first), else the pre-sized slot in the parent array.
+// (reset first), else the next element of the parent array. Elements arrive in order
+// (idx 0, 1, ...), and appending one moves only its finished siblings: hiredis keeps
+// pointers to the arrays still being filled (the parents), never to finished elements.
 Reply* slot_for(const redisReadTask* task) {
   if (task->parent != nullptr) {
-    auto* parent = static_cast<Reply*>(task->parent->obj);
-    return &parent->elements[static_cast<std::size_t>(task->idx)];
+    auto& elements = static_cast<Reply*>(task->parent->obj)->elements;
+    const auto idx = static_cast<std::size_t>(task->idx);
+    if (idx >= elements.size()) elements.resize(idx + 1);
+    return &elements[idx];
   }
   auto* root = static_cast<Reply*>(task->privdata);
   *root = Reply{};
@@ -161,7 +171,7 @@ void* create_string(const redisReadTask* task, char* str, size_t len) {
 void* create_array(const redisReadTask* task, int elements) {
   Reply* r = slot_for(task);
   r->type = Reply::Type::array;
-  r->elements.resize(static_cast<std::size_t>(elements));
+  r->elements.reserve(std::min(static_cast<std::size_t>(elements), kMaxArrayReserve));
   return r;
 }
 
