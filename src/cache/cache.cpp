@@ -328,7 +328,13 @@ asio::awaitable<Result<Answer>> Engine::lookup(CacheStats& stats, const Policy& 
       co_await backend_.acquire_lease(ns, generation, key, token, policy.lease_ttl, timeout);
   stats.lease_seconds.observe(seconds_since(start, clock_));
   if (!note(lease, stats)) {
-    flight->result = current ? keep_current() : co_await load_only(stats, loader, Source::bypass);
+    // (No co_await inside a conditional expression: g++ 12 destroys its temporaries twice.)
+    if (current) {
+      flight->result = keep_current();
+    } else {
+      Result<Answer> loaded = co_await load_only(stats, loader, Source::bypass);
+      flight->result = std::move(loaded);
+    }
     co_return *flight->result;
   }
   if (!*lease && current) {  // another loader is refreshing it
