@@ -7,8 +7,6 @@
 //    returns the new number. Generations never go backwards while the backend lives.
 //  - fetch(ns, g, key) returns the namespace's current generation and, only when it
 //    equals g, the value stored for key under g. One round trip.
-//  - fetch_many(ns, g, keys) is fetch() of every key at once, read together with the
-//    generation: one round trip, one value slot per key in the order asked.
 //  - acquire_lease() grants at most one live lease per (ns, g, key) at a time.
 //  - store() writes only if g is still current AND the caller still holds the lease;
 //    it then releases the lease. Otherwise it writes nothing and returns false: a value
@@ -27,7 +25,6 @@
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <vector>
 
 namespace shopfloor::cache {
 
@@ -49,11 +46,6 @@ struct Fetched {
   std::optional<std::string> value;  // present only on a hit at the asked generation
 };
 
-struct FetchedMany {
-  std::uint64_t generation = 0;                    // the namespace's current generation
-  std::vector<std::optional<std::string>> values;  // one per key; set only on a hit at g
-};
-
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -62,10 +54,6 @@ class Backend {
                                                         std::uint64_t generation,
                                                         const std::string& key,
                                                         milliseconds timeout) = 0;
-
-  virtual asio::awaitable<BackendResult<FetchedMany>> fetch_many(
-      const std::string& ns, std::uint64_t generation, const std::vector<std::string>& keys,
-      milliseconds timeout) = 0;
 
   virtual asio::awaitable<BackendResult<bool>> acquire_lease(
       const std::string& ns, std::uint64_t generation, const std::string& key,

@@ -79,8 +79,6 @@ class BackendConformance : public ::testing::TestWithParam<BackendCase> {
     const std::string token = "t";
     auto fetched = run(b().fetch(ns_, 0, "k", timeout), timeout);
     EXPECT_FALSE(fetched) << "fetch";
-    auto fetched_many = run(b().fetch_many(ns_, 0, {"k", "j"}, timeout), timeout);
-    EXPECT_FALSE(fetched_many) << "fetch_many";
     auto leased = run(b().acquire_lease(ns_, 0, "k", token, milliseconds(2000), timeout), timeout);
     EXPECT_FALSE(leased) << "acquire_lease";
     auto stored = run(b().store(ns_, 0, "k", token, "v", milliseconds(10000), timeout), timeout);
@@ -116,40 +114,6 @@ TEST_P(BackendConformance, LeaseStoreThenHit) {
   auto f = run(b().fetch(ns_, 0, "k", kTimeout));
   ASSERT_TRUE(f && f->value);
   EXPECT_EQ(*f->value, "value-1");
-}
-
-TEST_P(BackendConformance, FetchManyReadsEveryKeyAtTheAskedGenerationOnly) {
-  for (const char* k : {"a", "c"}) {
-    ASSERT_TRUE(*run(b().acquire_lease(ns_, 0, k, "t", milliseconds(2000), kTimeout)));
-    ASSERT_TRUE(
-        *run(b().store(ns_, 0, k, "t", std::string("v-") + k, milliseconds(10000), kTimeout)));
-  }
-  auto f = run(b().fetch_many(ns_, 0, {"a", "b", "c", "a"}, kTimeout));
-  ASSERT_TRUE(f) << f.error().message();
-  EXPECT_EQ(f->generation, 0u);
-  ASSERT_EQ(f->values.size(), 4u);
-  EXPECT_EQ(f->values[0], std::optional<std::string>("v-a"));
-  EXPECT_FALSE(f->values[1]);
-  EXPECT_EQ(f->values[2], std::optional<std::string>("v-c"));
-  EXPECT_EQ(f->values[3], std::optional<std::string>("v-a"));
-  auto none = run(b().fetch_many(ns_, 0, {}, kTimeout));
-  ASSERT_TRUE(none);
-  EXPECT_TRUE(none->values.empty());
-
-  // Retired (namespace or key): nothing from before is returned, at any generation.
-  ASSERT_TRUE(run(b().retire_key(ns_, "c", kTimeout)));
-  auto after_key = run(b().fetch_many(ns_, 0, {"a", "c"}, kTimeout));
-  ASSERT_TRUE(after_key);
-  EXPECT_EQ(after_key->values[0], std::optional<std::string>("v-a"));
-  EXPECT_FALSE(after_key->values[1]);
-  ASSERT_TRUE(run(b().retire_namespace(ns_, kTimeout)));
-  auto at_old = run(b().fetch_many(ns_, 0, {"a"}, kTimeout));
-  ASSERT_TRUE(at_old);
-  EXPECT_EQ(at_old->generation, 1u);
-  EXPECT_FALSE(at_old->values[0]);
-  auto at_new = run(b().fetch_many(ns_, 1, {"a"}, kTimeout));
-  ASSERT_TRUE(at_new);
-  EXPECT_FALSE(at_new->values[0]);
 }
 
 TEST_P(BackendConformance, OnlyOneLeaseAtATimeAndStoreNeedsIt) {
@@ -252,7 +216,7 @@ TEST_P(BackendConformance, EveryCallHonoursItsDeadlineWhenTheStoreStopsAnswering
   // A value to find again afterwards: the stall must not lose or corrupt state.
   ASSERT_TRUE(*run(b().acquire_lease(ns_, 0, "kept", "t", milliseconds(2000), kTimeout)));
   ASSERT_TRUE(*run(b().store(ns_, 0, "kept", "t", "v", milliseconds(60000), kTimeout)));
-  // Seven calls of 100 ms each plus margins fit well inside the stall.
+  // Six calls of 100 ms each plus margins fit well inside the stall.
   harness_->begin_stall(milliseconds(2000));
   expect_every_call_fails_in_time(milliseconds(100));
   harness_->end_stall();

@@ -216,31 +216,6 @@ bool Engine::refresh_early(const Policy& policy, std::int64_t expires_ms, std::i
   return -std::log(u) >= left / (policy.early_refresh * delta);
 }
 
-asio::awaitable<std::optional<Values>> Engine::fetch_many(CacheStats& stats, const std::string& ns,
-                                                          const std::vector<std::string>& keys) {
-  if (should_bypass()) co_return std::nullopt;
-  // As in lookup(): one read at the hinted generation, a second one when the hint was
-  // old; a reply that crossed a server change is not trusted.
-  const std::uint64_t epoch = backend_.epoch();
-  std::uint64_t generation = generations_.contains(ns) ? generations_[ns] : 0;
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    const auto start = clock_.now();
-    auto fetched = co_await backend_.fetch_many(ns, generation, keys, options_.op_timeout);
-    stats.fetch_seconds.observe(seconds_since(start, clock_));
-    if (!note(fetched, stats) || backend_.epoch() != epoch) co_return std::nullopt;
-    if (fetched->generation == generation) {
-      for (auto& v : fetched->values)
-        if (v) {
-          strip_entry(*v);
-          stats.hit.inc();
-        }
-      co_return std::move(fetched->values);
-    }
-    generation = generations_[ns] = fetched->generation;
-  }
-  co_return Values(keys.size());  // retired twice meanwhile: every key is a miss
-}
-
 asio::awaitable<Result<Answer>> Engine::lookup(CacheStats& stats, const Policy& policy,
                                                const std::string& ns, const std::string& key,
                                                const Loader& loader) {
@@ -464,13 +439,6 @@ asio::awaitable<Result<Answer>> Cache::get_or_load(std::string ns, std::string k
             .count());
   }
   co_return answer;
-}
-
-asio::awaitable<std::optional<Values>> Cache::fetch_many(std::string ns,
-                                                         std::vector<std::string> keys) {
-  const std::size_t max = engine_.options_.max_key_bytes;
-  for (std::string& key : keys) key = safe_segment(key, max);
-  co_return co_await engine_.fetch_many(stats_, safe_segment(ns, max), keys);
 }
 
 asio::awaitable<bool> Cache::retire_namespace(std::string ns) {

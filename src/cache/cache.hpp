@@ -98,8 +98,6 @@ struct Answer {
 };
 
 using Loader = std::function<asio::awaitable<Result<std::string>>()>;
-// One slot per key asked, empty where the cache holds no current value.
-using Values = std::vector<std::optional<std::string>>;
 
 // Jittered, capped TTL: ttl + uniform[0, jitter*ttl], at most max_ttl. Pure.
 milliseconds jittered_ttl(const Policy& policy, std::mt19937_64& rng);
@@ -130,8 +128,6 @@ class Engine {
                                          const std::string& ns, const std::string& key,
                                          const Loader& loader);
   asio::awaitable<Result<Answer>> load_only(CacheStats& stats, const Loader& loader, Source source);
-  asio::awaitable<std::optional<Values>> fetch_many(CacheStats& stats, const std::string& ns,
-                                                    const std::vector<std::string>& keys);
   asio::awaitable<bool> retire(CacheStats& stats, const std::string& ns, const std::string* key);
   // Delivers what the ledger holds; at most one repair runs per engine.
   void start_repair();
@@ -167,13 +163,6 @@ class Cache {
   // Arguments are taken by value: the coroutine owns them, so a caller may start it
   // with temporaries and await it later (co_spawn) without dangling references.
   asio::awaitable<Result<Answer>> get_or_load(std::string ns, std::string key, Loader loader);
-  // The current values of many keys of ns in one round trip, each counted a hit when
-  // present; nothing is loaded or stored (the caller gets each missing one with
-  // get_or_load). The same freshness as a hit of get_or_load: a value is returned only
-  // if no retirement acknowledged before the call started covers it. nullopt when the
-  // cache cannot be read now (disabled, breaker open, ledger pending, a failed or
-  // server-crossing read): the caller answers from the source (BYPASS).
-  asio::awaitable<std::optional<Values>> fetch_many(std::string ns, std::vector<std::string> keys);
   // Retire every key of ns / one key. Never fails from the caller's view: what cannot
   // be delivered now is kept in the ledger and delivered before this process reads the
   // cache again. Returns whether it was delivered now; a write that could not deliver

@@ -392,14 +392,6 @@ class HeldReplies final : public Backend {
     if (holding_) co_await gate_.wait();
     co_return r;
   }
-  asio::awaitable<BackendResult<FetchedMany>> fetch_many(const std::string& ns,
-                                                         std::uint64_t generation,
-                                                         const std::vector<std::string>& keys,
-                                                         milliseconds timeout) override {
-    auto r = co_await inner_.fetch_many(ns, generation, keys, timeout);
-    if (holding_) co_await gate_.wait();
-    co_return r;
-  }
   asio::awaitable<BackendResult<bool>> acquire_lease(const std::string& ns, std::uint64_t g,
                                                      const std::string& key,
                                                      const std::string& token, milliseconds ttl,

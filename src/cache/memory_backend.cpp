@@ -69,20 +69,6 @@ asio::awaitable<BackendResult<Fetched>> MemoryBackend::fetch(const std::string& 
   co_return f;
 }
 
-asio::awaitable<BackendResult<FetchedMany>> MemoryBackend::fetch_many(
-    const std::string& ns, std::uint64_t generation, const std::vector<std::string>& keys,
-    milliseconds timeout) {
-  if (auto ec = co_await enter(timeout)) co_return backend_failure<FetchedMany>(ec);
-  FetchedMany f{generation_of(ns), {}};
-  f.values.resize(keys.size());
-  if (f.generation == generation) {
-    for (std::size_t i = 0; i < keys.size(); ++i)
-      if (const Item* item = live(values_, slot(ns, generation, keys[i])))
-        f.values[i] = item->value;
-  }
-  co_return f;
-}
-
 asio::awaitable<BackendResult<bool>> MemoryBackend::acquire_lease(
     const std::string& ns, std::uint64_t generation, const std::string& key,
     const std::string& token, milliseconds lease_ttl, milliseconds timeout) {

@@ -24,10 +24,6 @@ class MemoryBackend final : public Backend {
   asio::awaitable<BackendResult<Fetched>> fetch(const std::string& ns, std::uint64_t generation,
                                                 const std::string& key,
                                                 milliseconds timeout) override;
-  asio::awaitable<BackendResult<FetchedMany>> fetch_many(const std::string& ns,
-                                                         std::uint64_t generation,
-                                                         const std::vector<std::string>& keys,
-                                                         milliseconds timeout) override;
   asio::awaitable<BackendResult<bool>> acquire_lease(
       const std::string& ns, std::uint64_t generation, const std::string& key,
       const std::string& token, milliseconds lease_ttl, milliseconds timeout) override;

@@ -162,33 +162,6 @@ asio::awaitable<BackendResult<Fetched>> RedisBackend::fetch(const std::string& n
   co_return f;
 }
 
-asio::awaitable<BackendResult<FetchedMany>> RedisBackend::fetch_many(
-    const std::string& ns, std::uint64_t generation, const std::vector<std::string>& keys,
-    milliseconds timeout) {
-  std::vector<std::string> args;
-  args.reserve(keys.size() + 2);
-  args.emplace_back("MGET");
-  args.push_back(generation_key(ns));
-  for (const std::string& key : keys) args.push_back(value_key(ns, generation, key));
-  auto op = client_.command(std::move(args), timeout);
-  auto r = co_await std::move(op);
-  if (!r) co_return backend_failure<FetchedMany>(r.error());
-  if (r->type != Reply::Type::array || r->elements.size() != keys.size() + 1)
-    co_return backend_failure<FetchedMany>(unexpected(*r, "MGET"));
-  auto current = parse_generation(r->elements[0]);
-  if (!current)
-    co_return backend_failure<FetchedMany>(unexpected(r->elements[0], "MGET generation"));
-  generation_hint_[ns] = *current;
-  FetchedMany f{*current, {}};
-  f.values.resize(keys.size());
-  if (*current == generation) {
-    for (std::size_t i = 0; i < keys.size(); ++i)
-      if (r->elements[i + 1].type == Reply::Type::string)
-        f.values[i] = std::move(r->elements[i + 1].str);
-  }
-  co_return f;
-}
-
 asio::awaitable<BackendResult<bool>> RedisBackend::acquire_lease(
     const std::string& ns, std::uint64_t generation, const std::string& key,
     const std::string& token, milliseconds lease_ttl, milliseconds timeout) {

@@ -16,7 +16,7 @@
 // addressed again; epoch() counts those changes so a lookup in flight across one is
 // answered from the source (cache.cpp).
 //
-// A hit is one MGET of the generation and the value (fetch_many: and every value).
+// A hit is one MGET of the generation and the value.
 // store() and retire_key() are Lua scripts (EVALSHA) so their checks and writes are
 // atomic. Only GET, MGET, SET, DEL, INCR and EVALSHA/SCRIPT LOAD are used (and INFO
 // server in the client's handshake): standard on Redis and Valkey. (The admin command
@@ -41,10 +41,6 @@ class RedisBackend final : public Backend {
   asio::awaitable<BackendResult<Fetched>> fetch(const std::string& ns, std::uint64_t generation,
                                                 const std::string& key,
                                                 milliseconds timeout) override;
-  asio::awaitable<BackendResult<FetchedMany>> fetch_many(const std::string& ns,
-                                                         std::uint64_t generation,
-                                                         const std::vector<std::string>& keys,
-                                                         milliseconds timeout) override;
   asio::awaitable<BackendResult<bool>> acquire_lease(
       const std::string& ns, std::uint64_t generation, const std::string& key,
       const std::string& token, milliseconds lease_ttl, milliseconds timeout) override;

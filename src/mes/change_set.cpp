@@ -58,10 +58,6 @@ ChangeSet parse_change_event(std::string_view payload) {
       c.order_ids.push_back(id.get_int64());
     }
   }
-  if (const json::value* moved = o.if_contains("moved"); moved && !moved->is_null()) {
-    if (!moved->is_bool()) return everything();
-    c.moved = moved->get_bool();
-  }
   std::vector<std::string> statuses;
   if (!read_strings(o, "statuses", statuses) || !read_strings(o, "customers", c.customers) ||
       !read_strings(o, "work_centers", c.work_centers))
@@ -88,11 +84,6 @@ std::vector<std::string> affected_list_namespaces(const ChangeSet& change) {
   for (const auto& c : change.customers) add(list_namespace_for_customer(c));
   for (const auto& w : change.work_centers) add(list_namespace_for_work_center(w));
   add(list_namespace_all());
-  if (change.moved) {
-    for (const auto& c : change.customers) add(ids_namespace_for_customer(c));
-    for (const auto& w : change.work_centers) add(ids_namespace_for_work_center(w));
-    add(ids_namespace_all());
-  }
   return out;
 }
 

@@ -5,28 +5,20 @@
 //
 // The rule (list namespaces: list_query.hpp). A changed order, with its old and new
 // values, can only change
-//   - lists filtered by status (or overdue, which depends on the status) whose filter
-//     matched its old or its new row: "orders_list:c:<customer>" and
+//   - lists whose filter matched its old or its new row: "orders_list:c:<customer>" and
 //     "orders_list:w:<work centre>" for old and new customer / work centre,
-//     "orders_list:s:<status>" for old and new status, and "orders_list:all" (several
-//     statuses, or overdue, and no customer or work centre);
-//   - the id pages of lists without a status filter ("orders_ids:all", and
-//     "orders_ids:c:<customer>" / "orders_ids:w:<work centre>" for old and new values),
-//     but only when the change `moved` the order: inserted or deleted it, or changed
-//     what such lists filter or sort by (customer, work centre, created_at, due_date,
-//     priority). A status change does not: those pages keep their ids, their order and
-//     their total; the order's rendered row (cache "order_row") is retired instead;
-//   - its own entries in the "order" and "order_row" caches (key: the order number);
+//     "orders_list:s:<status>" for old and new status, and "orders_list:all" (lists of
+//     several statuses, overdue only, or no filter);
+//   - its own entry in the "order" cache (key: the order number);
 //   - the dashboard.
-// A list filtered by customer C is cached under C's namespaces whatever its other
-// filters, so if the order matched it (old or new row) then C is the order's old or new
-// customer and C's namespace is retired; likewise for work centres and single statuses.
-// Lists of other customers, work centres and statuses are left alone: that is what keeps
-// the list cache useful while operators write all day.
+// A list filtered by customer C is cached under c:C whatever its other filters, so if
+// the order matched it (old or new row) then C is the order's old or new customer and
+// c:C is retired; likewise for work centres and single statuses. Lists of other
+// customers, work centres and statuses are left alone: that is what keeps the list
+// cache useful while operators write all day.
 //
 // `all` (a bulk statement, TRUNCATE, or a payload that cannot be read) means: assume
-// anything changed — every list namespace, the whole "order" and "order_row"
-// namespaces, the dashboard.
+// anything changed — every list namespace, the whole "order" namespace, the dashboard.
 // `history_only` (a direct write to order_status_history, sql/0006) means: only those
 // orders' own entries changed (their "history"); no list, no dashboard.
 #pragma once
@@ -48,7 +40,6 @@ inline constexpr const char* kReferenceDataChannel = "sf_pricing_changed";
 struct ChangeSet {
   bool all = false;
   bool history_only = false;         // order_ids' history rows changed, nothing else
-  bool moved = true;                 // added, removed, or a filter/sort column changed
   long long txid = 0;                // the writing transaction (txid_current()); 0 = unknown
   std::vector<long long> order_ids;  // internal ids (numbers: format_order_number)
   std::vector<Status> statuses;      // old and new
@@ -58,8 +49,7 @@ struct ChangeSet {
 
 // The notification payload of sql/0004_mes.sql:
 //   {"orders":[42],"statuses":["new","approved"],"customers":["Uralmash"],
-//    "work_centers":["CNC-1"],"moved":false,"txid":1234}  or  {"all":true}
-// ("moved" from sql/0007_order_moves.sql; absent = true)
+//    "work_centers":["CNC-1"],"txid":1234}  or  {"all":true}
 // and that of sql/0006 for history rows: {"history":[42],"txid":1234}.
 // Anything unreadable (or an unknown status) gives {all = true}: retiring too much is
 // safe, too little is not.
@@ -80,7 +70,7 @@ class RetiredWrites {
 };
 
 // The list namespaces a non-`all` change can affect (see the rule above), without
-// duplicates, "orders_list:all" included (and "orders_ids:all" when it moved orders).
+// duplicates, "orders_list:all" included.
 std::vector<std::string> affected_list_namespaces(const ChangeSet& change);
 
 }  // namespace shopfloor::mes

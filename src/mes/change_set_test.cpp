@@ -21,10 +21,6 @@ TEST(ChangeEvent, ParsesTheTriggersPayload) {
   EXPECT_EQ(c.statuses, (std::vector<Status>{Status::new_, Status::approved}));
   EXPECT_EQ(c.customers, (std::vector<std::string>{"Uralmash"}));
   EXPECT_EQ(c.work_centers, (std::vector<std::string>{"CNC-1", "CNC-2"}));
-  EXPECT_TRUE(c.moved);  // absent (a trigger from before sql/0007): assume it moved
-  EXPECT_FALSE(parse_change_event(R"({"orders":[1],"statuses":["new"],"moved":false})").moved);
-  EXPECT_TRUE(parse_change_event(R"({"orders":[1],"statuses":["new"],"moved":true})").moved);
-  EXPECT_TRUE(parse_change_event(R"({"orders":[1],"moved":"no"})").all);
 }
 
 TEST(ChangeEvent, AnythingUnreadableMeansAll) {
@@ -72,26 +68,9 @@ TEST(ChangeEvent, RetiresExactlyTheNamespacesTheChangeCanAffect) {
   EXPECT_TRUE(has(ns, "orders_list:c:Acme"));
   EXPECT_TRUE(has(ns, "orders_list:w:CNC-1"));
   EXPECT_TRUE(has(ns, "orders_list:all"));
-  EXPECT_TRUE(has(ns, "orders_ids:all"));  // moved by default
-  EXPECT_TRUE(has(ns, "orders_ids:c:Acme"));
-  EXPECT_TRUE(has(ns, "orders_ids:w:CNC-1"));
-  EXPECT_EQ(ns.size(), 8u);
+  EXPECT_EQ(ns.size(), 5u);
   EXPECT_FALSE(has(ns, "orders_list:s:shipped"));
   EXPECT_FALSE(has(ns, "orders_list:c:Other"));
-  EXPECT_FALSE(has(ns, "orders_ids:c:Other"));
-}
-
-// A status change rewrites the order's row in place: the id pages stay.
-TEST(ChangeEvent, AChangeThatMovedNoOrderKeepsTheIdPages) {
-  ChangeSet c;
-  c.order_ids = {7};
-  c.statuses = {Status::in_production, Status::quality_check};
-  c.customers = {"Acme"};
-  c.work_centers = {"CNC-1"};
-  c.moved = false;
-  const auto ns = affected_list_namespaces(c);
-  EXPECT_EQ(ns.size(), 5u);
-  for (const auto& n : ns) EXPECT_EQ(n.rfind("orders_list:", 0), 0u) << n;
 }
 
 }  // namespace

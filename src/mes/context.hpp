@@ -6,7 +6,6 @@
 #include <boost/asio/awaitable.hpp>
 #include <functional>
 #include <string>
-#include <vector>
 
 #include "auth/principal.hpp"
 #include "cache/cache.hpp"
@@ -22,8 +21,6 @@ namespace shopfloor::mes::detail {
 namespace asio = boost::asio;
 
 inline constexpr const char* kOrderNamespace = "order";
-// Rendered rows of lists cached as id pages (list_query.hpp); key: the order number.
-inline constexpr const char* kOrderRowNamespace = "order_row";
 inline constexpr const char* kDashboardNamespace = "dashboard";
 
 using Load = std::function<asio::awaitable<Result<std::string>>()>;
@@ -35,7 +32,6 @@ struct Context {
   Repository repo;
   cache::Cache orders_list;
   cache::Cache order;
-  cache::Cache order_row;  // policy: the order cache's
   cache::Cache dashboard;
 
   // Operator or admin (401/403 otherwise).
@@ -55,10 +51,6 @@ struct Context {
   // take it, wait until every process's change feed has the write (pg/write_fence.hpp).
   asio::awaitable<void> retire_after_write(const ChangeSet& change);
 };
-
-// Runs the tasks concurrently (the Redis client pipelines their commands) and returns
-// when all are done. A task that throws is logged; the others still finish.
-asio::awaitable<void> run_all(std::vector<asio::awaitable<void>> tasks);
 
 // Today's date in UTC, YYYY-MM-DD: the service's notion of "today" (overdue, due_today).
 std::string utc_today();

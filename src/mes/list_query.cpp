@@ -242,26 +242,7 @@ std::string list_namespace_for_work_center(std::string_view code) {
   return "orders_list:w:" + std::string(code);
 }
 
-std::string ids_namespace_all() {
-  return "orders_ids:all";
-}
-std::string ids_namespace_for_customer(std::string_view customer) {
-  return "orders_ids:c:" + std::string(customer);
-}
-std::string ids_namespace_for_work_center(std::string_view code) {
-  return "orders_ids:w:" + std::string(code);
-}
-
-bool cached_as_id_page(const ListQuery& q) {
-  return q.statuses.empty() && !q.overdue;
-}
-
 std::string list_namespace(const ListQuery& q) {
-  if (cached_as_id_page(q)) {
-    if (q.customer) return ids_namespace_for_customer(*q.customer);
-    if (q.work_center) return ids_namespace_for_work_center(*q.work_center);
-    return ids_namespace_all();
-  }
   if (q.customer) return list_namespace_for_customer(*q.customer);
   if (q.work_center) return list_namespace_for_work_center(*q.work_center);
   if (q.statuses.size() == 1) return list_namespace_for_status(q.statuses.front());

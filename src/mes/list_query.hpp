@@ -17,17 +17,9 @@
 // Cache layout (cache "orders_list"): the key is the normalised query (plus today's date
 // when overdue=true, since "overdue" moves with the calendar). The namespace is the most
 // selective filter, so that a write retires only the lists it can affect (see
-// change_set.hpp):
-//   - lists filtered by status or overdue (their members change with a status): the
-//     ready body, under customer → "orders_list:c:<customer>", else work_center →
-//     "orders_list:w:<code>", else exactly one status → "orders_list:s:<status>", else
-//     "orders_list:all";
-//   - lists without such a filter (which orders they show, in which order, and their
-//     total do not depend on any status): an id page (total and the page's order ids,
-//     id_page.hpp) under "orders_ids:c:<customer>", else "orders_ids:w:<code>", else
-//     "orders_ids:all"; the rows come from the per-order "order_row" cache. A status
-//     change retires one row, not the pages.
-#pragma once
+// change_set.hpp): customer → "orders_list:c:<customer>", else work_center →
+// "orders_list:w:<code>", else exactly one status → "orders_list:s:<status>", else
+// "orders_list:all".
 #pragma once
 
 #include <optional>
@@ -72,14 +64,8 @@ std::optional<Sort> parse_sort(std::string_view s);
 // `today` (YYYY-MM-DD) only when q.overdue.
 std::string list_cache_key(const ListQuery& q, std::string_view today);
 
-// Whether q's answer is cached as an id page plus rows (no status filter, not overdue).
-bool cached_as_id_page(const ListQuery& q);
-
 // The namespace q's answer is cached in (see top of file).
 std::string list_namespace(const ListQuery& q);
-std::string ids_namespace_all();
-std::string ids_namespace_for_customer(std::string_view customer);
-std::string ids_namespace_for_work_center(std::string_view code);
 std::string list_namespace_all();
 std::string list_namespace_for_status(Status s);
 std::string list_namespace_for_customer(std::string_view customer);

@@ -26,7 +26,7 @@ TEST(ListQuery, DefaultsAreFilledIn) {
   EXPECT_EQ(q->page_size, 50);
   EXPECT_EQ(to_string(q->sort), "-created_at");
   EXPECT_EQ(list_cache_key(*q, "2026-11-24"), "page=1&page_size=50&sort=-created_at");
-  EXPECT_EQ(list_namespace(*q), "orders_ids:all");
+  EXPECT_EQ(list_namespace(*q), "orders_list:all");
 }
 
 TEST(ListQuery, EquivalentQueriesShareOneKey) {
@@ -72,25 +72,6 @@ TEST(ListQuery, NamespaceIsTheMostSelectiveFilter) {
   EXPECT_EQ(ns({{"status", "new,new"}}), "orders_list:s:new");
   EXPECT_EQ(ns({{"status", "new,approved"}}), "orders_list:all");
   EXPECT_EQ(ns({{"overdue", "true"}}), "orders_list:all");
-  EXPECT_EQ(ns({{"customer", "Acme"}, {"overdue", "true"}}), "orders_list:c:Acme");
-}
-
-// Lists whose members do not depend on any status are cached as id pages, in namespaces
-// of their own that a status change does not retire.
-TEST(ListQuery, ListsWithoutAStatusFilterAreIdPages) {
-  auto q = [](const Params& p) { return *parse_list_query(p); };
-  EXPECT_TRUE(cached_as_id_page(q({})));
-  EXPECT_TRUE(cached_as_id_page(q({{"sort", "priority"}, {"page", "3"}})));
-  EXPECT_TRUE(cached_as_id_page(q({{"status",
-                                    "new,approved,in_production,quality_check,ready,"
-                                    "shipped,cancelled"}})));  // = no filter
-  EXPECT_TRUE(cached_as_id_page(q({{"overdue", "false"}})));
-  EXPECT_FALSE(cached_as_id_page(q({{"status", "new"}})));
-  EXPECT_FALSE(cached_as_id_page(q({{"overdue", "true"}})));
-  EXPECT_EQ(list_namespace(q({{"customer", "Acme"}, {"work_center", "CNC-1"}})),
-            "orders_ids:c:Acme");
-  EXPECT_EQ(list_namespace(q({{"work_center", "CNC-1"}})), "orders_ids:w:CNC-1");
-  EXPECT_EQ(list_namespace(q({{"sort", "-due_date"}})), "orders_ids:all");
 }
 
 TEST(ListQuery, BadInputIsRejected) {

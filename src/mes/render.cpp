@@ -33,22 +33,23 @@ json::object order_object(const pg::Rows& rows, int row, int col) {
 
 }  // namespace
 
-ListPage render_list(const pg::Rows& rows) {
-  ListPage page;
-  if (rows.size() == 0) return page;
-  page.index.total = rows.int64(0, 0);
-  page.index.ids.reserve(static_cast<std::size_t>(rows.size()));
-  page.rows.reserve(static_cast<std::size_t>(rows.size()));
-  for (int r = 0; r < rows.size(); ++r) {
-    if (rows.is_null(r, 1)) continue;  // empty page: the LEFT JOIN's NULL row
-    page.index.ids.push_back(rows.int64(r, 1 + sql::kOrderColumns));
-    page.rows.push_back(json::serialize(order_object(rows, r, 1)));
+std::string render_list(const pg::Rows& rows, int page, int page_size) {
+  json::array items;
+  long long total = 0;
+  if (rows.size() > 0) {
+    total = rows.int64(0, 0);
+    items.reserve(static_cast<std::size_t>(rows.size()));
+    for (int r = 0; r < rows.size(); ++r) {
+      if (rows.is_null(r, 1)) continue;  // empty page: the LEFT JOIN's NULL row
+      items.push_back(order_object(rows, r, 1));
+    }
   }
-  return page;
-}
-
-std::string render_order_row(const pg::Rows& rows) {
-  return json::serialize(order_object(rows, 0, 0));
+  json::object out;
+  out["items"] = std::move(items);
+  out["page"] = page;
+  out["page_size"] = page_size;
+  out["total"] = total;
+  return json::serialize(out);
 }
 
 std::string render_order(const pg::Rows& rows) {

@@ -5,19 +5,14 @@
 
 #include <string>
 
-#include "mes/list_page.hpp"
-
 namespace shopfloor::pg {
 class Rows;
 }
 
 namespace shopfloor::mes {
 
-// sql::list_statement rows → the page's total, ids and rendered rows (list_body()
-// makes the answer of them).
-ListPage render_list(const pg::Rows& rows);
-// sql::kOrderRow rows (exactly one) → the Order object as a list shows it.
-std::string render_order_row(const pg::Rows& rows);
+// sql::list_statement rows → {"items":[…],"page":p,"page_size":n,"total":t}.
+std::string render_list(const pg::Rows& rows, int page, int page_size);
 // sql::kOrder rows (at least one) → Order + "history".
 std::string render_order(const pg::Rows& rows);
 // sql::kDashboard rows → the dashboard.

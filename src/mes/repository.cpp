@@ -36,18 +36,11 @@ bool integrity(const pg::Error& e) {
 
 }  // namespace
 
-awaitable<Result<ListPage>> Repository::list(ListQuery q, std::string today) {
+awaitable<Result<std::string>> Repository::list(ListQuery q, std::string today) {
   const sql::ListStatement st = sql::list_statement(q, today);
   auto rows = co_await db_.query(st.text, st.params);
   if (!rows) co_return db_problem(rows.error(), "order list");
-  co_return render_list(*rows);
-}
-
-awaitable<Result<std::string>> Repository::order_row(long long id) {
-  auto rows = co_await db_.query(sql::kOrderRow, pg::params(id));
-  if (!rows) co_return db_problem(rows.error(), "order row read");
-  if (rows->empty()) co_return Problem::not_found("no order with this number");
-  co_return render_order_row(*rows);
+  co_return render_list(*rows, q.page, q.page_size);
 }
 
 awaitable<Result<std::string>> Repository::order(long long id) {
@@ -157,7 +150,6 @@ awaitable<Result<Written>> Repository::change_status(long long id, StatusChange 
     w.change.statuses = {*current, c.to};
     w.change.customers.push_back(customer);
     w.change.work_centers.push_back(work_center);
-    w.change.moved = false;  // only the status (and updated_at): the row changes in place
     auto committed = co_await tx->commit();
     if (!committed) {
       // A serialization failure or deadlock at COMMIT is a definite abort: try again.

@@ -34,7 +34,6 @@
 
 #include "core/problem.hpp"
 #include "mes/change_set.hpp"
-#include "mes/list_page.hpp"
 #include "mes/list_query.hpp"
 #include "mes/order_input.hpp"
 
@@ -58,11 +57,8 @@ class Repository {
  public:
   explicit Repository(pg::Pool& db) : db_(db) {}
 
-  // One page: total, ids and rendered rows (list_page.hpp); `today` is YYYY-MM-DD
-  // (overdue).
-  boost::asio::awaitable<Result<ListPage>> list(ListQuery q, std::string today);
-  // The Order object as a list shows it (no history); 404 not_found.
-  boost::asio::awaitable<Result<std::string>> order_row(long long id);
+  // {"items":[Order…],"page","page_size","total"}; `today` is YYYY-MM-DD (overdue).
+  boost::asio::awaitable<Result<std::string>> list(ListQuery q, std::string today);
   // Order + "history" (oldest first); 404 not_found.
   boost::asio::awaitable<Result<std::string>> order(long long id);
   // {"by_status","overdue","due_today","by_work_center","generated_at"}.

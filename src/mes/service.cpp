@@ -28,6 +28,31 @@ namespace {
 
 using asio::awaitable;
 
+// Runs the tasks concurrently (the Redis client pipelines them) and returns when all are
+// done. Retirements never throw; should one, it is logged and the others still finish.
+template <class T>
+awaitable<void> run_all(std::vector<awaitable<T>> tasks) {
+  if (tasks.empty()) co_return;
+  auto ex = co_await asio::this_coro::executor;
+  auto remaining = std::make_shared<std::size_t>(tasks.size());
+  auto done = std::make_shared<asio::steady_timer>(ex, asio::steady_timer::time_point::max());
+  for (auto& task : tasks) {
+    // A task may run (and even finish) inside co_spawn: `remaining` is checked before
+    // every wait, and the timer is cancelled only when it reaches 0.
+    asio::co_spawn(ex, std::move(task), [remaining, done](std::exception_ptr e) {
+      if (e) {
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+          spdlog::error("mes: cache retirement failed: {}", ex.what());
+        }
+      }
+      if (--*remaining == 0) done->cancel();
+    });
+  }
+  while (*remaining > 0) co_await done->async_wait(asio::as_tuple(asio::use_awaitable));
+}
+
 // One retirement owning its arguments (the tasks run after the caller's temporaries are
 // gone); clears `delivered` when the cache did not take it. (The result is kept in a
 // variable: g++ 12 miscompiles a co_await inside an if condition here.)
@@ -63,34 +88,11 @@ awaitable<void> sleep_for(std::chrono::milliseconds d) {
 
 }  // namespace
 
-awaitable<void> run_all(std::vector<awaitable<void>> tasks) {
-  if (tasks.empty()) co_return;
-  auto ex = co_await asio::this_coro::executor;
-  auto remaining = std::make_shared<std::size_t>(tasks.size());
-  auto done = std::make_shared<asio::steady_timer>(ex, asio::steady_timer::time_point::max());
-  for (auto& task : tasks) {
-    // A task may run (and even finish) inside co_spawn: `remaining` is checked before
-    // every wait, and the timer is cancelled only when it reaches 0.
-    asio::co_spawn(ex, std::move(task), [remaining, done](std::exception_ptr e) {
-      if (e) {
-        try {
-          std::rethrow_exception(e);
-        } catch (const std::exception& ex) {
-          spdlog::error("mes: concurrent task failed: {}", ex.what());
-        }
-      }
-      if (--*remaining == 0) done->cancel();
-    });
-  }
-  while (*remaining > 0) co_await done->async_wait(asio::as_tuple(asio::use_awaitable));
-}
-
 Context::Context(Deps d)
     : deps(d),
       repo(d.db),
       orders_list(d.cache, "orders_list", d.policies.orders_list),
       order(d.cache, "order", d.policies.order),
-      order_row(d.cache, "order_row", d.policies.order),
       dashboard(d.cache, "dashboard", d.policies.dashboard) {}
 
 awaitable<Result<auth::Principal>> Context::authorize(const http::Request& req) {
@@ -111,12 +113,8 @@ awaitable<bool> Context::retire(const ChangeSet& change) {
       tasks.push_back(retire_one(orders_list, std::move(ns), delivered));
     tasks.push_back(retire_one(dashboard, kDashboardNamespace, delivered));
   }
-  for (long long id : change.order_ids) {
+  for (long long id : change.order_ids)
     tasks.push_back(retire_one_key(order, kOrderNamespace, format_order_number(id), delivered));
-    if (!change.history_only)  // a list row shows no history
-      tasks.push_back(
-          retire_one_key(order_row, kOrderRowNamespace, format_order_number(id), delivered));
-  }
   co_await run_all(std::move(tasks));
   if (change.txid != 0 && *delivered) RetiredWrites::instance().add(change.txid);
   co_return *delivered;
@@ -130,21 +128,16 @@ awaitable<void> Context::retire_after_write(const ChangeSet& change) {
 }
 
 awaitable<bool> Context::retire_everything() {
-  std::vector<std::string> namespaces{list_namespace_all(), ids_namespace_all()};
+  std::vector<std::string> namespaces{list_namespace_all()};
   for (Status s : kAllStatuses) namespaces.push_back(list_namespace_for_status(s));
   // Customer and work-centre namespaces need their names; the database may be briefly
   // unreachable (this runs right after the listener reconnected): try a few times.
   for (int attempt = 1; attempt <= 5; ++attempt) {
     auto names = co_await repo.names();
     if (names) {
-      for (const auto& c : names->customers) {
-        namespaces.push_back(list_namespace_for_customer(c));
-        namespaces.push_back(ids_namespace_for_customer(c));
-      }
-      for (const auto& w : names->work_centers) {
+      for (const auto& c : names->customers) namespaces.push_back(list_namespace_for_customer(c));
+      for (const auto& w : names->work_centers)
         namespaces.push_back(list_namespace_for_work_center(w));
-        namespaces.push_back(ids_namespace_for_work_center(w));
-      }
       break;
     }
     if (attempt == 5) {
@@ -159,7 +152,6 @@ awaitable<bool> Context::retire_everything() {
   std::vector<awaitable<void>> tasks;
   tasks.push_back(retire_namespaces(orders_list, std::move(namespaces), delivered));
   tasks.push_back(retire_one(order, kOrderNamespace, delivered));
-  tasks.push_back(retire_one(order_row, kOrderRowNamespace, delivered));
   tasks.push_back(retire_one(dashboard, kDashboardNamespace, delivered));
   co_await run_all(std::move(tasks));
   co_return *delivered;

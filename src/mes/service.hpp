@@ -4,7 +4,7 @@
 //
 // Routes (all but /openapi.yaml need an operator or admin bearer token; the app adds
 // /tokens, /health and /metrics):
-//   GET  /orders                  caches "orders_list" (+ "order_row"), X-Cache
+//   GET  /orders                  cache "orders_list", X-Cache
 //   GET  /orders/{number}         cache "order", X-Cache
 //   POST /orders                  201
 //   POST /orders/{number}/status  200; 404; 409 invalid_transition | status_changed
@@ -14,8 +14,7 @@
 //
 // Consistency:
 //   - A write commits, then retires (change_set.hpp): the list namespaces its old and new
-//     values can affect (id pages only when it moved orders), the order's keys ("order",
-//     "order_row"), the dashboard; only then it answers. A read
+//     values can affect, the order's key, the dashboard; only then it answers. A read
 //     that starts after that answer never joins a load that began before it
 //     (the cache core refuses to share a load older than a retirement), so it sees it.
 //   - Changes by anyone else reach change_feeds(): the orders trigger notifies
@@ -31,7 +30,7 @@
 //   - When the cache cannot be reached the engine answers from the database (BYPASS)
 //     and keeps undelivered retirements in its ledger until they are delivered
 //     (cache/cache.hpp).
-// TTLs come from mes::CachePolicies (orders_list, order, dashboard; order_row uses order's).
+// TTLs come from mes::CachePolicies (orders_list, order, dashboard).
 //
 // Thread-safety: one Service per I/O thread (shard), created, used and destroyed on that
 // thread; it uses that shard's pool, cache engine and authenticator. Take change_feeds()
@@ -54,8 +53,7 @@ struct Context;
 }
 
 // The MES caches, each with its own name in metrics ("orders_list", "order",
-// "dashboard"; "order_row", the rows of lists cached as id pages, shares order's policy)
-// and its own TTL setting (app/config.cpp).
+// "dashboard") and its own TTL setting (app/config.cpp).
 struct CachePolicies {
   // TTL of cached order lists. Default: 30 s.
   cache::Policy orders_list{.ttl = std::chrono::milliseconds(30'000)};

@@ -355,93 +355,27 @@ TEST_F(MesE2E, AWriteRetiresOnlyTheListsItCanAffect) {
       "/orders/" + order_b,  // another order
   };
   const std::vector<std::string> affected = {
-      list_url(a, "&status=ready"),  // its customer, whatever the status
+      list_url(a),                     // its customer
+      list_url(a, "&status=ready"),    // its customer, whatever the status
+      "/orders?work_center=" + wc_a_,  // its work centre
       "/orders?work_center=" + wc_a_ + "&status=shipped",
       "/orders?status=new",                    // its old status
       "/orders?status=approved&page_size=10",  // its new status
+      "/orders",                               // no filter
       "/orders?status=new,ready",              // several statuses
       "/orders?overdue=true",                  // overdue only
       "/orders/" + order_a,                    // the order itself
       "/dashboard",
   };
-  // Lists without a status filter that show the order: cached as id pages, which a status
-  // change leaves in place; only the order's row (shared by all of them) is retired.
-  const std::vector<std::string> showing_it = {
-      list_url(a),                     // its customer
-      "/orders?work_center=" + wc_a_,  // its work centre
-      "/orders",                       // no filter (the newest orders: it is among them)
-  };
   for (const auto& t : unaffected) mes().request("GET", t);
   for (const auto& t : affected) mes().request("GET", t);
-  for (const auto& t : showing_it) mes().request("GET", t);
   for (const auto& t : unaffected) EXPECT_EQ(cache_of(mes().request("GET", t)), "HIT") << t;
   for (const auto& t : affected) EXPECT_EQ(cache_of(mes().request("GET", t)), "HIT") << t;
-  for (const auto& t : showing_it) EXPECT_EQ(cache_of(mes().request("GET", t)), "HIT") << t;
 
   ASSERT_EQ(change(order_a, "approved").status, 200);
 
   for (const auto& t : unaffected) EXPECT_EQ(cache_of(mes().request("GET", t)), "HIT") << t;
   for (const auto& t : affected) EXPECT_EQ(cache_of(mes().request("GET", t)), "MISS") << t;
-  // The first of them loads the new row (MISS); the others find both their page and the
-  // row cached (HIT) — and every one shows the new status.
-  for (std::size_t i = 0; i < showing_it.size(); ++i) {
-    std::string source;
-    EXPECT_EQ(listed_status(showing_it[i], order_a, &source), "approved") << showing_it[i];
-    EXPECT_EQ(source, i == 0 ? "MISS" : "HIT") << showing_it[i];
-  }
-}
-
-// A change that moves an order in the lists (a new order, another customer) retires the id
-// pages it can affect, not only rows.
-TEST_F(MesE2E, ANewOrderRetiresTheIdPagesItJoins) {
-  const std::string c = customer("joins");
-  const std::string first = create(c, wc_a_);
-  settle();
-  const std::vector<std::string> pages = {list_url(c), "/orders?work_center=" + wc_a_, "/orders"};
-  for (const auto& t : pages) mes().request("GET", t);
-  for (const auto& t : pages) EXPECT_EQ(cache_of(mes().request("GET", t)), "HIT") << t;
-  const std::string second = create(c, wc_a_);
-  for (const auto& t : pages) {
-    auto answer = mes().request("GET", t);
-    EXPECT_EQ(cache_of(answer), "MISS") << t;
-    EXPECT_NE(answer.body.find(second), std::string::npos) << t << " does not list " << second;
-  }
-  EXPECT_EQ(parse(mes().request("GET", list_url(c)).body).at("total").as_int64(), 2);
-}
-
-// sql/0007: a direct UPDATE of a status rewrites rows in place (the id pages stay, the
-// order's row is retired); one of a sort or filter column moves orders (the pages go).
-TEST_F(MesE2E, DirectSqlChangesRetireIdPagesOnlyWhenTheyMoveOrders) {
-  const std::string c = customer("moves");
-  const std::string older = create(c, wc_a_), newer = create(c, wc_a_);
-  const std::string id = std::to_string(std::stoll(older.substr(4)));
-  const std::string by_priority = list_url(c, "&sort=priority"),
-                    by_number = list_url(c, "&sort=number");
-  settle();
-  for (const auto& t : {by_priority, by_number}) mes().request("GET", t);
-  for (const auto& t : {by_priority, by_number})
-    ASSERT_EQ(cache_of(mes().request("GET", t)), "HIT");
-
-  sql_->exec("UPDATE orders SET status = 'approved' WHERE id = $1", {id});
-  std::string x;
-  EXPECT_TRUE(
-      testing::wait_until([&] { return listed_status(by_priority, older, &x) == "approved"; }, 1s));
-  EXPECT_EQ(x, "MISS");  // the row, loaded again
-  EXPECT_EQ(listed_status(by_number, older, &x), "approved");
-  EXPECT_EQ(x, "HIT");  // the page was kept, the row is the new one
-
-  // Both have priority 3, so the older comes first by priority (then id). Priority 1
-  // puts the newer one first: the pages must go.
-  auto first = [&](const std::string& t) {
-    auto items = parse(mes().request("GET", t).body).at("items").as_array();
-    return items.empty() ? std::string() : std::string(items[0].at("number").as_string());
-  };
-  ASSERT_EQ(first(by_priority), older);
-  sql_->exec("UPDATE orders SET priority = 1 WHERE id = $1",
-             {std::to_string(std::stoll(newer.substr(4)))});
-  EXPECT_TRUE(testing::wait_until([&] { return first(by_priority) == newer; }, 1s))
-      << "a direct priority change did not reorder the cached list within 1 s";
-  EXPECT_EQ(cache_of(mes().request("GET", by_priority)), "HIT");  // cached again, in order
 }
 
 TEST_F(MesE2E, DirectSqlChangesShowWithinOneSecond) {
@@ -860,10 +794,9 @@ TEST_F(MesE2E, RaceNoStaleReadAfterAnAcknowledgedChange) {
 }
 
 // Issue 9: writers on several orders of one customer at once, readers on that customer's
-// lists (id pages and status-filtered bodies), its work centre's and the unfiltered list,
-// and on the orders themselves. No read that began after a change was answered shows an
-// order in an older state — rows retired one by one must never leave an id page showing
-// an old row, nor a status-filtered list an order that has left its status.
+// lists (unfiltered and status-filtered), its work centre's and the unfiltered list, and
+// on the orders themselves. No read that began after a change was answered shows an
+// order in an older state, nor a status-filtered list an order that has left its status.
 TEST_F(MesE2E, RaceWritersOnOneCustomersOrdersNeverShowAnOlderState) {
   const std::string c = customer("race-many");
   const std::vector<std::string> path = {"new",           "approved", "in_production",
@@ -877,8 +810,8 @@ TEST_F(MesE2E, RaceWritersOnOneCustomersOrdersNeverShowAnOlderState) {
       if (path[i] == s) return static_cast<int>(i);
     return -1;
   };
-  const std::vector<std::string> id_pages = {list_url(c, "&sort=number"), list_url(c),
-                                             "/orders?work_center=" + wc_a_, "/orders"};
+  const std::vector<std::string> plain = {list_url(c, "&sort=number"), list_url(c),
+                                          "/orders?work_center=" + wc_a_, "/orders"};
   const std::vector<std::string> bodies = {list_url(c, "&status=in_production"),
                                            list_url(c, "&status=approved,quality_check,ready"),
                                            "/orders?status=quality_check"};
@@ -886,16 +819,16 @@ TEST_F(MesE2E, RaceWritersOnOneCustomersOrdersNeverShowAnOlderState) {
   std::vector<std::atomic<int>> acked(kOrders);
   for (auto& a : acked) a = 0;
   std::atomic<bool> done{false};
-  std::atomic<long> reads{0}, page_reads{0}, page_hits{0}, stale{0}, failed{0};
+  std::atomic<long> reads{0}, plain_reads{0}, hits{0}, stale{0}, failed{0};
   auto reader = [&](int seed) {
     for (long n = seed; !done; ++n) {
       std::vector<int> floor(kOrders);
       for (int i = 0; i < kOrders; ++i) floor[i] = acked[i].load();  // before the request
-      const std::size_t pick = static_cast<std::size_t>(n) % (id_pages.size() + bodies.size() + 1);
-      const bool page = pick < id_pages.size();
-      const std::string target = page ? id_pages[pick]
-                                 : pick < id_pages.size() + bodies.size()
-                                     ? bodies[pick - id_pages.size()]
+      const std::size_t pick = static_cast<std::size_t>(n) % (plain.size() + bodies.size() + 1);
+      const bool page = pick < plain.size();
+      const std::string target = page ? plain[pick]
+                                 : pick < plain.size() + bodies.size()
+                                     ? bodies[pick - plain.size()]
                                      : "/orders/" + numbers[n % kOrders];
       auto a = mes().request("GET", target);
       if (a.status != 200) {
@@ -904,8 +837,8 @@ TEST_F(MesE2E, RaceWritersOnOneCustomersOrdersNeverShowAnOlderState) {
       }
       ++reads;
       if (page) {
-        ++page_reads;
-        if (cache_of(a) == "HIT") ++page_hits;
+        ++plain_reads;
+        if (cache_of(a) == "HIT") ++hits;
       }
       json::value v = parse(a.body);
       std::vector<const json::value*> items;
@@ -956,15 +889,13 @@ TEST_F(MesE2E, RaceWritersOnOneCustomersOrdersNeverShowAnOlderState) {
   for (auto& t : readers) t.join();
 
   std::cout << "[ race (" << kWriters << " writers): " << changes << " acknowledged changes, "
-            << reads << " reads, " << page_hits << "/" << page_reads << " id-page list hits, "
+            << reads << " reads, " << hits << "/" << plain_reads << " unfiltered list hits, "
             << stale << " stale, " << failed << " failed ]\n";
   EXPECT_EQ(changes, kOrders * static_cast<int>(path.size() - 1));
   EXPECT_EQ(stale, 0);
   EXPECT_EQ(failed, 0);
   EXPECT_GT(reads, 200);
-  // Each change retires one row, which the next read of any of those lists loads again:
-  // the rest of the reads between changes are hits.
-  EXPECT_GE(3 * page_hits.load(), page_reads.load()) << "id-page lists must mostly hit";
+  EXPECT_GT(hits.load(), 0) << "the cache served nothing: the race did not test it";
 }
 
 // The counters behind the dashboard and list totals (sql/0004_mes.sql, 0005_order_counts.sql)

@@ -30,10 +30,6 @@ inline constexpr const char* kOrder =
     "FROM orders o LEFT JOIN order_status_history h ON h.order_id = o.id "
     "WHERE o.id = $1::bigint ORDER BY h.id";
 
-// $1 id → the order's 10 columns; no row: no such order.
-inline constexpr const char* kOrderRow =
-    "SELECT " SHOPFLOOR_MES_ORDER_COLUMNS " FROM orders o WHERE o.id = $1::bigint";
-
 // $1 today → rows (kind, name, n): kind 's' per status, 'overdue', 'due_today', 'w' per
 // work centre (orders in_production), 'at' (name = generated_at). Counts come from
 // order_counts; overdue and due today from live_due_counts (open orders per due date,
