@@ -156,8 +156,10 @@ source "$RUN/env.sh"
 [ "$SHOPFLOOR_ADMIN_TOKEN_FILE" = "$TOKEN_FILE" ] || fail "env.sh names $SHOPFLOOR_ADMIN_TOKEN_FILE"
 [ -s "$TOKEN_FILE" ] || fail "no admin token in $TOKEN_FILE"
 
-SHOPFLOOR_MES_PORT=$MES SHOPFLOOR_PRICING_PORT=$PRICING SHOPFLOOR_SHOP_PORT=$SHOP \
-  "$BIN" serve >"$RUN/serve.log" 2>&1 &
+# From the checkout, as scripts/run.sh runs it: the default SHOPFLOOR_SQL_DIR ("sql",
+# which /health/ready compares the database with) and the console's web/ beside it.
+(cd "$ROOT" && SHOPFLOOR_MES_PORT=$MES SHOPFLOOR_PRICING_PORT=$PRICING SHOPFLOOR_SHOP_PORT=$SHOP \
+  exec "$BIN" serve) >"$RUN/serve.log" 2>&1 &
 SERVE_PID=$!
 say "shopfloor serve started (pid $SERVE_PID)"
 wait_healthy
