@@ -30,8 +30,8 @@ ORDERS=${SHOPFLOOR_FRESH_RUN_ORDERS:-2000}
 BASE_PORT=${SHOPFLOOR_FRESH_RUN_BASE_PORT:-24440}
 ME=fresh_run_e2etest
 
-say() { echo "$ME: $*"; }
-fail() { echo "$ME: FAIL: $*" >&2; exit 1; }
+# shellcheck source=tests/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 if [ -z "$BIN" ] || [ ! -x "$BIN" ]; then
   fail "no shopfloor binary at '$BIN' (pass it or set SHOPFLOOR_BIN)"
@@ -43,19 +43,7 @@ BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
 while read -r name; do unset "$name"; done < <(compgen -e | grep '^SHOPFLOOR_' || true)
 
 # ---------------------------------------------------------------- ports and run folder
-# In use: something listens there, or it cannot be bound (a connection's local end).
-port_in_use() {
-  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-  ! /usr/bin/python3 -c 'import socket, sys
-s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.close()' "$1" 2>/dev/null
-}
-PORTS=()
-next=$BASE_PORT
-while [ ${#PORTS[@]} -lt 5 ]; do
-  [ "$next" -lt $((BASE_PORT + 200)) ] || fail "no 5 free ports in $BASE_PORT..$((BASE_PORT + 199))"
-  port_in_use "$next" || PORTS+=("$next")
-  next=$((next + 1))
-done
+free_ports 5 "$BASE_PORT"
 export SHOPFLOOR_PG_PORT=${PORTS[0]} SHOPFLOOR_REDIS_TLS_PORT=${PORTS[1]}
 MES=${PORTS[2]} PRICING=${PORTS[3]} SHOP=${PORTS[4]}
 
@@ -94,17 +82,7 @@ trap 'fail "interrupted"' INT TERM
 [ -z "$(ls -A "$RUN")" ] || fail "run folder $RUN is not empty"
 
 # ---------------------------------------------------------------- helpers
-CODE='' BODY=''
-http() {  # http METHOD PORT PATH [curl args...]: sets CODE and BODY
-  local method=$1 port=$2 path=$3 out
-  shift 3
-  out=$(curl -sS --max-time 5 -X "$method" -w $'\n%{http_code}' "$@" \
-    "http://127.0.0.1:$port$path" 2>&1) || { CODE=000 BODY=$out; return 0; }
-  CODE=${out##*$'\n'}
-  BODY=${out%$'\n'*}
-}
 json_int() { grep -o "\"$1\":[0-9]*" <<<"$BODY" | tail -n 1 | cut -d: -f2; }
-serve_alive() { kill -0 "$SERVE_PID" 2>/dev/null || fail "shopfloor serve exited (its log below)"; }
 
 prepare() {  # prepare LABEL SECONDS: scripts/prepare.sh with the binary under test
   local rc=0

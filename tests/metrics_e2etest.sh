@@ -18,25 +18,14 @@ ROOT=${2:?usage: metrics_e2etest.sh BIN ROOT}
 BASE_PORT=${SHOPFLOOR_METRICS_TEST_BASE_PORT:-24640}
 ME=metrics_e2etest
 
-say() { echo "$ME: $*"; }
-fail() { echo "$ME: FAIL: $*" >&2; exit 1; }
+# shellcheck source=tests/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 command -v promtool >/dev/null || fail "promtool missing (Debian package prometheus; scripts/install-deps.sh)"
 [ -n "${SHOPFLOOR_DB_PORT:-}" ] || fail "server settings missing (run through scripts/test.sh)"
 [ -x "$BIN" ] || fail "no shopfloor binary at $BIN"
 
-port_in_use() {
-  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-  ! /usr/bin/python3 -c 'import socket, sys
-s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.close()' "$1" 2>/dev/null
-}
-PORTS=()
-next=$BASE_PORT
-while [ ${#PORTS[@]} -lt 3 ]; do
-  [ "$next" -lt $((BASE_PORT + 200)) ] || fail "no 3 free ports in $BASE_PORT..$((BASE_PORT + 199))"
-  port_in_use "$next" || PORTS+=("$next")
-  next=$((next + 1))
-done
+free_ports 3 "$BASE_PORT"
 MES=${PORTS[0]} PRICING=${PORTS[1]} SHOP=${PORTS[2]}
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/shopfloor-metrics-test.XXXXXX")
@@ -60,16 +49,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'fail "interrupted"' INT TERM
 
-CODE='' BODY=''
-http() {  # http METHOD PORT PATH [curl args...]: sets CODE and BODY
-  local method=$1 port=$2 path=$3 out
-  shift 3
-  out=$(curl -sS --max-time 5 -X "$method" -w $'\n%{http_code}' "$@" \
-    "http://127.0.0.1:$port$path" 2>&1) || { CODE=000 BODY=$out; return 0; }
-  CODE=${out##*$'\n'}
-  BODY=${out%$'\n'*}
-}
-serve_alive() { kill -0 "$SERVE_PID" 2>/dev/null || fail "shopfloor serve exited (its log below)"; }
 sql() {
   PGPASSWORD=$(cat "$SHOPFLOOR_DB_PASSWORD_FILE") timeout 20 psql -X -qtA -v ON_ERROR_STOP=1 \
     -h "${SHOPFLOOR_DB_HOST:-127.0.0.1}" -p "$SHOPFLOOR_DB_PORT" -U "${SHOPFLOOR_DB_USER:-shopfloor}" \
