@@ -10,6 +10,8 @@
 -- so nearly every change is a valid one.
 --
 -- With MES_MIX_DASHBOARD_ONLY=1 every read is GET /dashboard (its latency on its own).
+-- With MES_MIX_DELAY_MS=n each connection pauses n ms between its requests (the steady
+-- writers of bench/mes_mix.sh: MES_MIX_WRITE_PERCENT=100, 20 connections, 400 ms).
 --
 -- done() prints one line: RESULT requests=… duration_us=… p50_us=… p99_us=… non2xx=…
 -- socket_errors=…
@@ -84,6 +86,14 @@ function init(args)
 end
 
 local next_write = 0
+
+-- Defined only when asked for: wrk then schedules every request through a timer.
+local pause = tonumber(os.getenv("MES_MIX_DELAY_MS") or "")
+if pause then
+  function delay()
+    return pause
+  end
+end
 
 function request()
   local u = math.random()

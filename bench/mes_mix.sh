@@ -10,7 +10,7 @@
 #   writes:  the same mix with 1% POST /orders/{number}/status (in_production <->
 #            quality_check on live orders, disjoint per wrk thread); then the read mix
 #            beside 20 writer connections sending ~50 status changes/s in all
-#            (bench/mes_writes.lua), and GET /dashboard alone beside the same writers
+#            (bench/mes_mix.lua with MES_MIX_DELAY_MS), and GET /dashboard alone beside the same writers
 #            (its latency on its own). Each write phase moves its own 1,000-2,000 orders.
 #   numbers: requests/s, p50 and p99 (wrk), cache hit ratio of the three MES caches
 #            (from /metrics; a lookup that joined another's load counts as a hit),
@@ -134,7 +134,7 @@ cache_counts() {
 # run_wrk <label> <write percent> [url] [script]: prints one result row. With
 # BENCH_WRITERS set (a number of connections), a second wrk runs beside the readers
 # doing status changes only, each connection pausing so that they send ~50/s in all
-# (bench/mes_writes.lua); its count is reported after the row.
+# (mes_mix.lua, writes only, MES_MIX_DELAY_MS); its count is reported after the row.
 run_wrk() {
   local label=$1 writes=$2 url=${3:-http://127.0.0.1:$PORT} script=${4:-$ROOT/bench/mes_mix.lua}
   local x0 x1 r0 r1 b0 b1 h0 t0 l0 h1 t1 l1 wpid=
@@ -142,9 +142,9 @@ run_wrk() {
   x0=$(pg_xacts); r0=$(pg_rows); b0=$(redis_out_bytes || echo 0)
   read -r h0 t0 l0 < <(cache_counts 2>/dev/null || echo "0 0 0")
   if [ -n "${BENCH_WRITERS:-}" ]; then
-    MES_MIX_THREADS=1 MES_MIX_DELAY_MS=$((BENCH_WRITERS * 1000 / 50)) \
+    MES_MIX_WRITE_PERCENT=100 MES_MIX_THREADS=1 MES_MIX_DELAY_MS=$((BENCH_WRITERS * 1000 / 50)) \
       timeout $((DURATION + 20)) wrk -t1 -c"$BENCH_WRITERS" -d"${DURATION}s" --timeout 5s \
-      -s "$ROOT/bench/mes_writes.lua" "$url" >"$WORK/wrk-writers.out" 2>&1 &
+      -s "$ROOT/bench/mes_mix.lua" "$url" >"$WORK/wrk-writers.out" 2>&1 &
     wpid=$!
   fi
   MES_MIX_WRITE_PERCENT=$writes timeout $((DURATION + 20)) \
