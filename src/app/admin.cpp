@@ -14,13 +14,7 @@ namespace shopfloor::app {
 namespace admin_detail {
 
 AdminContext::AdminContext(const Config& c)
-    : config(c),
-      redis(ioc.get_executor(), c.redis),
-      backend(redis, c.cache_prefix),
-      engine(ioc.get_executor(), backend, std::make_shared<cache::InvalidationLedger>(), c.cache),
-      db(ioc.get_executor(), c.db),
-      token_cache(engine, "token", c.auth_caches.token),
-      auth(db, token_cache, c.admin_token) {}
+    : ServiceClients(c, std::make_shared<cache::InvalidationLedger>()), config(c) {}
 
 AdminContext::~AdminContext() {
   // Let the client and the pool close their connections on the io_context.

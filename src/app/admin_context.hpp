@@ -1,7 +1,7 @@
 // AdminContext: what `shopfloor admin` subcommands share (internal to src/app/admin*.cpp):
-// one io_context on the calling thread with the services' Redis client, cache engine and
-// backend, a PostgreSQL pool and the authenticator, wired as a Shard wires them but
-// without listeners, change feeds or probes.
+// the services' ServiceClients (Redis client, cache engine and backend, PostgreSQL pool,
+// authenticator: the same wiring as a Shard's) on the calling thread, without listeners,
+// change feeds or probes.
 //
 // Redis is started by connect_redis() only (a command that needs only PostgreSQL does not
 // wait on the cache). run() drives one coroutine to its end on the io_context.
@@ -19,6 +19,7 @@
 #include <string>
 
 #include "app/config.hpp"
+#include "app/service_clients.hpp"
 #include "auth/authenticator.hpp"
 #include "cache/cache.hpp"
 #include "cache/redis_backend.hpp"
@@ -29,7 +30,7 @@ namespace shopfloor::app::admin_detail {
 
 namespace asio = boost::asio;
 
-struct AdminContext {
+struct AdminContext : ServiceClients {
   explicit AdminContext(const Config& c);
   ~AdminContext();
 
@@ -47,13 +48,6 @@ struct AdminContext {
   }
 
   const Config& config;
-  asio::io_context ioc{1};
-  redis::Client redis;
-  cache::RedisBackend backend;
-  cache::Engine engine;
-  pg::Pool db;
-  cache::Cache token_cache;
-  auth::Authenticator auth;
 
  private:
   bool redis_started_ = false;

@@ -29,15 +29,10 @@ ListenError listen_error(const http::ServerOptions& options, const boost::system
 
 Shard::Shard(const Config& c, std::shared_ptr<cache::InvalidationLedger> ledger,
              const HealthState& h)
-    : config(c),
+    : ServiceClients(c, std::move(ledger)),
+      config(c),
       health(h),
       work(ioc.get_executor()),
-      redis(ioc.get_executor(), c.redis),
-      backend(redis, c.cache_prefix),
-      engine(ioc.get_executor(), backend, std::move(ledger), c.cache),
-      db(ioc.get_executor(), c.db),
-      token_cache(engine, "token", c.auth_caches.token),
-      auth(db, token_cache, c.admin_token),
       mes(mes::Deps{db, engine, c.mes_caches, auth}),
       pricing(pricing::Deps{db, engine, c.pricing_caches, auth}),
       shop(shop::Deps{db, engine, c.shop_caches}) {}

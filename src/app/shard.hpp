@@ -1,8 +1,9 @@
 // Shard: one I/O thread of `shopfloor serve`, wired the one way the app wires it.
 //
 // A shard is an io_context run by one thread, with its own HTTP listeners (MES, Pricing,
-// Shop; SO_REUSEPORT lets every shard bind the same ports), Redis client, cache engine,
-// PostgreSQL pool, authenticator and one instance of each service module. Nothing on the
+// Shop; SO_REUSEPORT lets every shard bind the same ports), its ServiceClients (Redis
+// client, cache engine, PostgreSQL pool, authenticator) and one instance of each service
+// module. Nothing on the
 // request path is shared between shards except metrics and the process's invalidation
 // ledger. The executable builds one per thread (runtime.cpp); the end-to-end tests build
 // the same Shard (src/testing/), so what they test is this wiring, not a copy.
@@ -27,6 +28,7 @@
 
 #include "app/common_routes.hpp"
 #include "app/config.hpp"
+#include "app/service_clients.hpp"
 #include "auth/authenticator.hpp"
 #include "cache/cache.hpp"
 #include "cache/redis_backend.hpp"
@@ -47,7 +49,7 @@ struct ListenError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-struct Shard {
+struct Shard : ServiceClients {
   // `config` and `health` (written by the process's probes) must outlive the shard.
   Shard(const Config& config, std::shared_ptr<cache::InvalidationLedger> ledger,
         const HealthState& health);
@@ -67,14 +69,7 @@ struct Shard {
 
   const Config& config;
   const HealthState& health;
-  asio::io_context ioc{1};
   asio::executor_work_guard<asio::io_context::executor_type> work;
-  redis::Client redis;
-  cache::RedisBackend backend;
-  cache::Engine engine;
-  pg::Pool db;
-  cache::Cache token_cache;
-  auth::Authenticator auth;
   mes::Service mes;
   pricing::Service pricing;
   shop::Service shop;
