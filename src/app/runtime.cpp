@@ -172,8 +172,8 @@ int serve(const Config& config) {
 
   bool stopping = false;
   Shard& first = *shards.front();
-  pg::ChangeFeedListener listener(first.ioc.get_executor(), config.db, first.change_feeds());
-  listener.start();
+  std::unique_ptr<pg::ChangeFeedListener> listener = first.change_feed_listener();
+  listener->start();
   asio::co_spawn(first.ioc, probe_database(first.db, std::move(*migrations), health, stopping),
                  asio::detached);
   if (config.cache.enabled)
@@ -190,7 +190,7 @@ int serve(const Config& config) {
     // was raised: ask for the drain plus 5 s to close the connections.
     const auto stop_usec = (config.mes.drain_timeout + milliseconds(5000)).count() * 1000;
     tell_systemd("STOPPING=1\nSTATUS=draining\nEXTEND_TIMEOUT_USEC=" + std::to_string(stop_usec));
-    listener.stop();
+    listener->stop();
     for (auto& shard : shards) asio::co_spawn(shard->ioc, drain_and_stop(*shard), asio::detached);
   });
 

@@ -73,6 +73,14 @@ std::vector<pg::ChangeFeed> Shard::change_feeds() {
   return feeds;
 }
 
+std::unique_ptr<pg::ChangeFeedListener> Shard::change_feed_listener() {
+  std::shared_ptr<cache::InvalidationLedger> ledger = engine.shared_ledger();
+  ledger->trust_until(std::chrono::steady_clock::time_point::min());
+  return std::make_unique<pg::ChangeFeedListener>(
+      ioc.get_executor(), config.db, change_feeds(),
+      [ledger](std::chrono::steady_clock::time_point until) { ledger->trust_until(until); });
+}
+
 asio::awaitable<void> Shard::drain() {
   for (auto& server : servers) co_await server->shutdown();
   redis.stop();

@@ -61,6 +61,11 @@ struct Shard : ServiceClients {
   void start();
   // Every module's change feed (tokens, MES, Pricing, Shop).
   std::vector<pg::ChangeFeed> change_feeds();
+  // The process's one LISTEN dispatcher, on this shard's executor, for change_feeds(). It
+  // tells the process's ledger until when the cache may be trusted (pg/change_feed.hpp
+  // "Trust"); from this call until its first heartbeat after the first resync, lookups of
+  // every shard bypass the cache. Not started.
+  std::unique_ptr<pg::ChangeFeedListener> change_feed_listener();
   // Graceful: listeners drain (bounded by the drain setting), then Redis and the pool
   // close and the io_context is let go.
   asio::awaitable<void> drain();

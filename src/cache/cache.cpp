@@ -135,6 +135,10 @@ Engine::Engine(asio::any_io_executor executor, Backend& backend,
       breaker_opens_(metrics::default_registry().counter("shopfloor_cache_breaker_opens_total",
                                                          "Times the engine's cache breaker opened.",
                                                          {{"engine", engine_id_}})),
+      feed_silent_bypasses_(metrics::default_registry().counter(
+          "shopfloor_cache_feed_silent_bypasses_total",
+          "Lookups that bypassed the cache because the change feed had not vouched for it "
+          "recently (LISTEN connection silent, reconnecting or resyncing).")),
       rng_(std::random_device{}()) {}
 
 Engine::~Engine() {
@@ -148,7 +152,8 @@ void Engine::publish_breaker(Breaker::State before) {
 }
 
 bool Engine::cache_usable() const {
-  return options_.enabled && ledger_->empty() && breaker_.state() == Breaker::State::closed;
+  return options_.enabled && ledger_->empty() && ledger_->trusted(clock_.now()) &&
+         breaker_.state() == Breaker::State::closed;
 }
 
 bool Engine::should_bypass() {
@@ -157,7 +162,12 @@ bool Engine::should_bypass() {
     start_repair();
     return true;
   }
-  return !breaker_.allow(clock_.now());
+  const auto now = clock_.now();
+  if (!ledger_->trusted(now)) {  // the change feed is silent: changes may be unheard of
+    feed_silent_bypasses_.inc();
+    return true;
+  }
+  return !breaker_.allow(now);
 }
 
 template <class T>

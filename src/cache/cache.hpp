@@ -115,7 +115,9 @@ class Engine {
   const Backend& backend() const { return backend_; }
   const EngineOptions& options() const { return options_; }
   InvalidationLedger& ledger() { return *ledger_; }
-  // Whether lookups currently use the cache (enabled, breaker closed, ledger empty).
+  const std::shared_ptr<InvalidationLedger>& shared_ledger() const { return ledger_; }
+  // Whether lookups currently use the cache (enabled, breaker closed, ledger empty, the
+  // change feed vouching for it).
   bool cache_usable() const;
   // The `engine` label of this engine's breaker metrics.
   const std::string& id() const { return engine_id_; }
@@ -149,6 +151,7 @@ class Engine {
   std::string engine_id_;  // the `engine` label
   metrics::Gauge& breaker_open_;
   metrics::Counter& breaker_opens_;
+  metrics::Counter& feed_silent_bypasses_;
   bool repairing_ = false;
   std::mt19937_64 rng_;
   std::unordered_map<std::string, std::uint64_t> generations_;  // last seen, a hint only

@@ -11,6 +11,14 @@
 // knows whether a load already in flight began before the latest retirement and must
 // not be shared (see Engine's single flight).
 //
+// It also holds how long the process's change feed vouches for the cache (trust_until):
+// the feed (LISTEN, pg/change_feed.hpp) is how the process hears of changes that other
+// processes and other systems make. While it is silent beyond its bound — a connection
+// that died without an error, a frozen server, a resync not finished — the process may
+// have missed invalidations it cannot even name, so no lookup reads the cache until the
+// feed vouches again. A ledger nobody sets a trust deadline on (tools, unit tests)
+// trusts the cache always.
+//
 // Metrics: shopfloor_cache_ledger_pending_namespaces (a gauge summed over the ledgers
 // of the process; there is one outside tests) follows size().
 //
@@ -18,7 +26,9 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <string>
@@ -71,6 +81,14 @@ class InvalidationLedger {
   void count_retirement() { retirements_.fetch_add(1, std::memory_order_acq_rel); }
   std::uint64_t retirements() const { return retirements_.load(std::memory_order_acquire); }
 
+  // Lookups may read the cache until `until` (steady clock). time_point::min(): not now.
+  void trust_until(std::chrono::steady_clock::time_point until) {
+    trusted_until_.store(until.time_since_epoch().count(), std::memory_order_release);
+  }
+  bool trusted(std::chrono::steady_clock::time_point now) const {
+    return now.time_since_epoch().count() < trusted_until_.load(std::memory_order_acquire);
+  }
+
   std::size_t size() const {
     std::lock_guard lock(mutex_);
     return pending_.size();
@@ -82,6 +100,8 @@ class InvalidationLedger {
   std::uint64_t sequence_ = 0;
   std::atomic<bool> nonempty_{false};
   std::atomic<std::uint64_t> retirements_{0};
+  std::atomic<std::chrono::steady_clock::rep> trusted_until_{
+      std::numeric_limits<std::chrono::steady_clock::rep>::max()};
   metrics::Gauge& pending_gauge_;
 };
 

@@ -5,6 +5,7 @@
 // work centres and customers (created here, removed afterwards), so it does not depend
 // on the seed and can run repeatedly next to other data.
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <atomic>
 #include <boost/json/parse.hpp>
@@ -580,6 +581,56 @@ TEST_F(MesE2E, BadInputGetsTheEnvelopeAndChangesNothing) {
   EXPECT_EQ(status_of(number), "new");
 }
 
+TEST_F(MesE2E, DirectChangeShowsWithinOneSecondWhileTheListeningConnectionIsFrozen) {
+  const std::string c = customer("frozen");
+  const std::string number = create(c, wc_a_);
+  const std::string id = std::to_string(std::stoll(number.substr(4)));
+  const std::string mine = list_url(c);
+  settle();
+  EXPECT_EQ(status_of(number), "new");
+  std::string x;
+  EXPECT_EQ(listed_status(mine, number, &x), "new");
+  EXPECT_EQ(listed_status(mine, number, &x), "new");
+  ASSERT_EQ(x, "HIT");
+
+  // The listening backend freezes: its socket stays open and no error ever comes, so
+  // only the heartbeat can tell. Another system changes the order meanwhile; its
+  // notification is stuck in the frozen backend.
+  const int pid = stack_->on_io([&] { return stack_->listener().backend_pid(); });
+  ASSERT_GT(pid, 0);
+  ASSERT_EQ(::kill(pid, SIGSTOP), 0) << "the test must be able to signal the server (root)";
+  struct Thaw {
+    int pid;
+    ~Thaw() { ::kill(pid, SIGCONT); }
+  } thaw{pid};
+  sql_->exec("UPDATE orders SET status = 'cancelled' WHERE id = $1", {id});
+  const auto changed_at = Clock::now();
+  const bool seen = testing::wait_until(
+      [&] {
+        return status_of(number) == "cancelled" && listed_status(mine, number) == "cancelled";
+      },
+      1s);
+  EXPECT_TRUE(seen) << "with the listening connection frozen, a direct UPDATE was not visible "
+                       "within 1 s";
+  std::cout
+      << "[ direct change visible after "
+      << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - changed_at).count()
+      << " ms with the listener frozen; answered "
+      << cache_of(mes().request("GET", "/orders/" + number)) << " ]\n";
+
+  // The listener gives the frozen connection up, reconnects and resyncs; then the cache
+  // serves again.
+  ASSERT_TRUE(stack_->wait_for([&] { return stack_->listener().backend_pid() != pid; }, 10s));
+  EXPECT_TRUE(testing::wait_until(
+      [&] {
+        listed_status(mine, number, &x);
+        return x == "HIT";
+      },
+      10s))
+      << "the cache did not serve again after the listener reconnected";
+  EXPECT_EQ(listed_status(mine, number), "cancelled");
+}
+
 TEST_F(MesE2E, ResyncRetiresEveryListNamespace) {
   const std::string c = customer("resync");
   const std::string number = create(c, wc_a_);
@@ -597,8 +648,7 @@ TEST_F(MesE2E, ResyncRetiresEveryListNamespace) {
       std::to_string(stack_->on_io([&] { return stack_->listener().backend_pid(); }));
   sql_->exec("SELECT pg_terminate_backend($1::int)", {pid});
   ASSERT_TRUE(stack_->wait_for(
-      [&] { return stack_->listener().counts().resyncs > resyncs && stack_->listener().settled(); },
-      10s))
+      [&] { return stack_->listener().counts().resyncs > resyncs && stack_->feed_settled(); }, 10s))
       << "the listener did not reconnect and resync";
   for (const auto& v : views) EXPECT_EQ(cache_of(mes().request("GET", v)), "MISS") << v;
 }

@@ -43,7 +43,7 @@ bool log_failure(const char* what, const std::string& channel, std::exception_pt
 }  // namespace
 
 ChangeFeedListener::ChangeFeedListener(asio::any_io_executor ex, Options opts,
-                                       std::vector<ChangeFeed> feeds)
+                                       std::vector<ChangeFeed> feeds, TrustHandler on_trust)
     : state_(std::make_shared<State>()) {
   state_->feeds = std::move(feeds);
   // The write fence's channel (write_fence.hpp) is always listened to.
@@ -83,7 +83,10 @@ ChangeFeedListener::ChangeFeedListener(asio::any_io_executor ex, Options opts,
                          });
         }
       },
-      [state, ex] {
+      [state, ex, on_trust] {
+        // Reachable again: whatever was trusted while the server refused connections is
+        // trusted no more until the resync has retired what may have been missed.
+        if (on_trust) on_trust(Clock::time_point::min());
         spdlog::info(
             "change feeds: (re)listening; retiring what notifications may have been missed");
         for (auto& feed : state->feeds) {
@@ -97,6 +100,13 @@ ChangeFeedListener::ChangeFeedListener(asio::any_io_executor ex, Options opts,
                            ++state->counts.resyncs_handled;
                          });
         }
+      },
+      [state, on_trust](Clock::time_point sent) {
+        // Nothing is vouched for before the first resync, nor while a resync is still
+        // retiring what notifications may have been missed before a reconnect.
+        const Counts& c = state->counts;
+        if (on_trust && c.resyncs > 0 && c.resyncs_handled == c.resyncs)
+          on_trust(sent + trust_window);
       });
 }
 

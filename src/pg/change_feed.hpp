@@ -12,6 +12,16 @@
 // tell when every notification received so far has been handled (settled()), and
 // remembers the last payload per channel (a test's barrier NOTIFY). It also listens to
 // the write fence's channel (write_fence.hpp) and records what arrives there.
+// Trust: the owner's derived state (the cache) may be trusted only while the feed is known
+// to have delivered everything committed until shortly before. After each heartbeat of
+// the connection (pg/listener.hpp) answered once every resync had finished,
+// on_trust(sent + trust_window) says until when; no call means the trust lapses by
+// itself, so a silently dead connection stops the owner trusting within trust_window of
+// the last good heartbeat — well inside the contract's 1 s for direct database changes.
+// While the server refuses connections (it is down) the trust goes on (the contract
+// answers from the cache then); the moment it is reachable again (on resync) the trust
+// is withdrawn — on_trust(time_point::min()) — until the resync is done and a heartbeat
+// vouches again.
 // Metrics (pg/stats.hpp): notifications per channel, and the time from a notification's
 // receipt to the end of its feed's on_change (the retirement it causes).
 //
@@ -20,6 +30,7 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -46,7 +57,12 @@ class ChangeFeedListener {
     std::uint64_t resyncs_handled = 0;  // on_resync coroutines finished
   };
 
-  ChangeFeedListener(asio::any_io_executor ex, Options opts, std::vector<ChangeFeed> feeds);
+  using TrustHandler = std::function<void(std::chrono::steady_clock::time_point until)>;
+  // How long past a heartbeat's sending the owner may trust what the feed told it.
+  static constexpr std::chrono::milliseconds trust_window{600};
+
+  ChangeFeedListener(asio::any_io_executor ex, Options opts, std::vector<ChangeFeed> feeds,
+                     TrustHandler on_trust = {});
   ~ChangeFeedListener();
   ChangeFeedListener(const ChangeFeedListener&) = delete;
   ChangeFeedListener& operator=(const ChangeFeedListener&) = delete;

@@ -16,14 +16,17 @@
 
 namespace shopfloor::pg {
 
+using Clock = std::chrono::steady_clock;
+
 struct Listener::Impl : std::enable_shared_from_this<Listener::Impl> {
   Impl(asio::any_io_executor e, Options o, std::vector<std::string> ch, NotifyHandler n,
-       ResyncHandler r)
+       ResyncHandler r, AliveHandler a)
       : ex(std::move(e)),
         opts(std::move(o)),
         channels(std::move(ch)),
         on_notify(std::move(n)),
         on_resync(std::move(r)),
+        on_alive(std::move(a)),
         backoff_timer(ex) {}
 
   asio::any_io_executor ex;
@@ -31,6 +34,7 @@ struct Listener::Impl : std::enable_shared_from_this<Listener::Impl> {
   std::vector<std::string> channels;
   NotifyHandler on_notify;
   ResyncHandler on_resync;
+  AliveHandler on_alive;
   asio::steady_timer backoff_timer;
   Connection* conn = nullptr;  // the current loop's connection, for stop()
   unsigned generation = 0;     // bumped by stop(): loops of older generations exit
@@ -82,11 +86,17 @@ struct Listener::Impl : std::enable_shared_from_this<Listener::Impl> {
       backoff = backoff.count() == 0 ? self->opts.connect_backoff
                                      : std::min(backoff * 2, self->opts.connect_backoff_max);
 
+      const auto attempt = Clock::now();
       auto connected = co_await Connection::connect(self->ex, self->opts);
       if (stopped()) break;
       if (!connected) {
+        // Refused (an answer well within connect_timeout, not silence): the server is
+        // down. Say so, and try again soon, so that it is heard of soon once it is back.
+        const bool refused = Clock::now() - attempt < self->opts.connect_timeout / 2;
+        if (refused) backoff = std::min(backoff, std::chrono::milliseconds(heartbeat));
         spdlog::warn("pg listener: connect failed ({}); retrying in {} ms",
                      connected.error().message, backoff.count());
+        if (refused) self->call_alive(attempt);
         continue;
       }
       std::unique_ptr<Connection> conn = std::move(*connected);
@@ -111,27 +121,55 @@ struct Listener::Impl : std::enable_shared_from_this<Listener::Impl> {
                    self->channels.size(), conn->backend_pid());
       self->call_resync();
 
+      auto next_ping = Clock::now();
       while (!stopped()) {
-        auto batch = co_await conn->wait_notifications(idle_ping);
+        const auto now = Clock::now();
+        if (now >= next_ping) {
+          const bool alive = co_await ping(self, *conn, gen, now);
+          if (!alive) break;
+          next_ping = now + heartbeat;
+          continue;
+        }
+        auto batch = co_await conn->wait_notifications(
+            std::chrono::ceil<std::chrono::milliseconds>(next_ping - now));
         if (stopped()) break;
         if (!batch) {
           spdlog::warn("pg listener: connection lost ({}); reconnecting", batch.error().message);
           break;
         }
-        if (batch->empty()) {  // silent for idle_ping: make sure the link is alive
-          auto ping = co_await conn->query("SELECT 1");
-          if (stopped()) break;
-          if (!ping) {
-            spdlog::warn("pg listener: ping failed ({}); reconnecting", ping.error().message);
-            break;
-          }
-          continue;
-        }
-        for (const auto& n : *batch) {
-          if (stopped()) break;
-          self->call_notify(n);
-        }
+        self->deliver(*batch, gen);
       }
+    }
+  }
+
+  // One ping: "SELECT 1", then the notifications that arrived with its reply, then
+  // on_alive(sent). False (logged) when the connection must be made again.
+  static asio::awaitable<bool> ping(std::shared_ptr<Impl> self, Connection& conn, unsigned gen,
+                                    Clock::time_point sent) {
+    auto reply = co_await conn.query("SELECT 1", {}, heartbeat_timeout);
+    if (self->generation != gen) co_return false;
+    if (!reply) {
+      spdlog::warn("pg listener: heartbeat failed ({}); reconnecting", reply.error().message);
+      co_return false;
+    }
+    auto arrived = co_await conn.wait_notifications(std::chrono::milliseconds(0));
+    if (self->generation != gen) co_return false;
+    if (!arrived) {
+      spdlog::warn("pg listener: connection lost ({}); reconnecting", arrived.error().message);
+      co_return false;
+    }
+    self->deliver(*arrived, gen);
+    if (self->generation != gen) co_return false;
+    ListenerStats::instance().heartbeat_seconds.observe(
+        std::chrono::duration<double>(Clock::now() - sent).count());
+    self->call_alive(sent);
+    co_return true;
+  }
+
+  void deliver(const std::vector<Notification>& batch, unsigned gen) {
+    for (const auto& n : batch) {
+      if (generation != gen) return;
+      call_notify(n);
     }
   }
 
@@ -143,6 +181,17 @@ struct Listener::Impl : std::enable_shared_from_this<Listener::Impl> {
       spdlog::error("pg listener: on_resync threw: {}", e.what());
     } catch (...) {
       spdlog::error("pg listener: on_resync threw");
+    }
+  }
+
+  void call_alive(Clock::time_point sent) {
+    if (!on_alive) return;
+    try {
+      on_alive(sent);
+    } catch (const std::exception& e) {
+      spdlog::error("pg listener: on_alive threw: {}", e.what());
+    } catch (...) {
+      spdlog::error("pg listener: on_alive threw");
     }
   }
 
@@ -159,9 +208,10 @@ struct Listener::Impl : std::enable_shared_from_this<Listener::Impl> {
 };
 
 Listener::Listener(asio::any_io_executor ex, Options opts, std::vector<std::string> channels,
-                   NotifyHandler on_notify, ResyncHandler on_resync)
+                   NotifyHandler on_notify, ResyncHandler on_resync, AliveHandler on_alive)
     : impl_(std::make_shared<Impl>(std::move(ex), std::move(opts), std::move(channels),
-                                   std::move(on_notify), std::move(on_resync))) {}
+                                   std::move(on_notify), std::move(on_resync),
+                                   std::move(on_alive))) {}
 
 Listener::~Listener() {
   impl_->stop();

@@ -11,11 +11,22 @@
 // successful (re)connect + LISTEN — the first one included — it calls on_resync():
 // notifications sent while nobody listened are lost, so the owner must treat its
 // derived state as stale (e.g. reload or invalidate everything).
-// While idle it sends a "SELECT 1" every idle_ping to detect a dead link that
-// never reported an error.
+// Heartbeat: every `heartbeat` it sends a "SELECT 1" on the listening connection, busy
+// or idle. PostgreSQL sends a session the notifications committed before a statement
+// ahead of that statement's reply, so once the reply is in and the notifications that
+// came with it are delivered, every notification committed before the ping was sent has
+// reached on_notify: on_alive(sent) says so. A link that died without an error (a
+// frozen server, a lost network path) stops the on_alive calls at once, and fails the
+// ping after heartbeat_timeout, which reconnects. The owner bounds how long it trusts
+// derived state after the last on_alive (pg/change_feed.hpp).
+// on_alive(attempt) is also called after a connection attempt started at `attempt` was
+// refused (failed well within connect_timeout: refused, shutting down, starting up) —
+// the server was down, so nobody could commit through it — and while it stays so, the
+// next attempt follows after at most `heartbeat`, so that it is heard of soon once back.
+// An attempt that times out (silence: a lost path, a frozen host) vouches for nothing.
 //
-// Deadlines: connect is bounded by connect_timeout, LISTEN and the ping by
-// query_timeout. stop() (also run by the destructor) closes the connection and
+// Deadlines: connect is bounded by connect_timeout, LISTEN by query_timeout, the ping
+// by heartbeat_timeout. stop() (also run by the destructor) closes the connection and
 // cancels the backoff wait; no callback runs after stop(). A connect attempt
 // already in flight finishes in the background (at most connect_timeout) and is
 // then discarded.
@@ -45,12 +56,15 @@ class Listener {
  public:
   using NotifyHandler = std::function<void(std::string_view channel, std::string_view payload)>;
   using ResyncHandler = std::function<void()>;
+  using AliveHandler = std::function<void(std::chrono::steady_clock::time_point sent)>;
 
-  // How long the connection may stay silent before a "SELECT 1" checks it.
-  static constexpr std::chrono::seconds idle_ping{30};
+  // Interval between heartbeat pings, and how long one may take before the connection
+  // is given up and made again.
+  static constexpr std::chrono::milliseconds heartbeat{200};
+  static constexpr std::chrono::milliseconds heartbeat_timeout{2000};
 
   Listener(asio::any_io_executor ex, Options opts, std::vector<std::string> channels,
-           NotifyHandler on_notify, ResyncHandler on_resync);
+           NotifyHandler on_notify, ResyncHandler on_resync, AliveHandler on_alive = {});
   ~Listener();
   Listener(const Listener&) = delete;
   Listener& operator=(const Listener&) = delete;

@@ -1,6 +1,7 @@
 // Listener against the real PostgreSQL: delivery, resync after the server ends
-// its connection, stop().
+// its connection, the heartbeat (a frozen backend), stop().
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <utility>
@@ -111,19 +112,89 @@ TEST_F(ListenerTest, KeepsRetryingUntilTheServerIsReachable) {
     o.port = probe.local_endpoint().port();
   }
   o.connect_backoff = 50ms;
-  o.connect_backoff_max = 200ms;
+  o.connect_backoff_max = 1000ms;
   int resyncs = 0;
-  Listener listener(io_.get_executor(), o, {"sf_test_" + id_}, nullptr, [&] { ++resyncs; });
+  std::vector<Clock::time_point> refused;  // on_alive: a refusal says the server is down
+  Listener listener(
+      io_.get_executor(), o, {"sf_test_" + id_}, nullptr, [&] { ++resyncs; },
+      [&](Clock::time_point attempt) { refused.push_back(attempt); });
   listener.start();
-  run_for(io_, 700ms);
+  run_for(io_, 1000ms);
   EXPECT_EQ(resyncs, 0);
   EXPECT_FALSE(listener.listening());
+  // Refused attempts follow each other after at most `heartbeat` (not the doubling
+  // backoff), so the server is heard of soon once it is back.
+  ASSERT_GE(refused.size(), 3u);
+  for (std::size_t i = 1; i < refused.size(); ++i)
+    EXPECT_LT(refused[i] - refused[i - 1], Listener::heartbeat + 150ms);
   listener.stop();
   // Once stopped, nothing is left running: the io_context runs out of work.
   io_.restart();
   const auto start = Clock::now();
   io_.run_for(2s);
   EXPECT_LT(ms_since(start), 1000);
+}
+
+// SIGCONT for a frozen backend however the test ends.
+struct Thaw {
+  int pid;
+  ~Thaw() {
+    if (pid > 0) ::kill(pid, SIGCONT);
+  }
+};
+
+TEST_F(ListenerTest, HeartbeatsVouchForDeliveryAndStopWhenTheBackendFreezes) {
+  const std::string channel = "sf_test_heartbeat_" + id_;
+  Options sender_opts = opts_;
+  sender_opts.pool_size = 1;
+  Pool sender(io_.get_executor(), sender_opts);
+  std::vector<std::string> got;
+  std::vector<Clock::time_point> alive;  // the `sent` of each on_alive
+  int resyncs = 0;
+  Clock::time_point resynced_at;
+  Listener listener(
+      io_.get_executor(), opts_, {channel},
+      [&](std::string_view, std::string_view payload) { got.emplace_back(payload); },
+      [&] {
+        ++resyncs;
+        resynced_at = Clock::now();
+      },
+      [&](Clock::time_point sent) { alive.push_back(sent); });
+  listener.start();
+  ASSERT_TRUE(run_until([&] { return resyncs == 1 && alive.size() >= 2; }, 5s));
+
+  // A notification committed before a ping was sent is delivered before that ping's
+  // on_alive: vouching means delivered.
+  notify(sender, channel, "before");
+  const auto committed = Clock::now();
+  ASSERT_TRUE(run_until([&] { return !alive.empty() && alive.back() > committed; }, 5s));
+  ASSERT_EQ(got.size(), 1u) << "on_alive vouched for a ping sent after an undelivered commit";
+
+  // Heartbeats come every Listener::heartbeat, busy or idle.
+  const std::size_t before = alive.size();
+  run_for(io_, 1000ms);
+  EXPECT_GE(alive.size() - before, 3u);
+
+  // Freeze the backend: the socket stays open, nothing answers. No ping sent after the
+  // freeze may be vouched for, and the listener must give the connection up and make a new
+  // one within heartbeat_timeout (plus scheduling), then vouch again.
+  const int pid = listener.backend_pid();
+  ASSERT_GT(pid, 0);
+  ASSERT_EQ(::kill(pid, SIGSTOP), 0) << "the test must be able to signal the server (root)";
+  Thaw thaw{pid};
+  const auto frozen = Clock::now();
+  ASSERT_TRUE(run_until([&] { return resyncs == 2; }, Listener::heartbeat_timeout + 5s))
+      << "a frozen backend was never given up";
+  for (auto sent : alive) {
+    if (sent > frozen + 50ms && sent < resynced_at)
+      ADD_FAILURE() << "a ping sent to the frozen backend was vouched for";
+  }
+  EXPECT_NE(listener.backend_pid(), pid);
+  const std::size_t after_reconnect = alive.size();
+  ASSERT_TRUE(run_until([&] { return alive.size() > after_reconnect; }, 5s));
+  notify(sender, channel, "after");
+  ASSERT_TRUE(run_until([&] { return got.size() == 2; }, 5s));
+  EXPECT_EQ(got.back(), "after");
 }
 
 TEST_F(ListenerTest, StopEndsAllWorkAndTheListenerCanStartAgain) {

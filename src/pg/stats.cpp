@@ -41,6 +41,9 @@ ListenerStats& ListenerStats::instance() {
                 "1 while the change-feed connection is LISTENing, else 0."),
         r.counter("shopfloor_listener_resyncs_total",
                   "Change-feed (re)connects; each retires what notifications may have missed."),
+        r.histogram("shopfloor_listener_heartbeat_duration_seconds",
+                    "From sending a heartbeat on the change-feed connection to having delivered "
+                    "every notification committed before it: the delivery lag of the feed."),
     };
   }();
   return stats;

@@ -56,6 +56,7 @@ struct PoolStats {
 struct ListenerStats {
   metrics::Gauge& connected;
   metrics::Counter& resyncs;
+  metrics::Histogram& heartbeat_seconds;
 
   static ListenerStats& instance();
   static metrics::Counter& notifications(const std::string& channel);

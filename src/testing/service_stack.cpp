@@ -35,13 +35,11 @@ ServiceStack::ServiceStack(const std::function<void(app::Config&)>& adjust)
   shard_ =
       std::make_unique<app::Shard>(config_, std::make_shared<cache::InvalidationLedger>(), health_);
   shard_->start();  // binds now; nothing runs until the thread does
-  std::vector<pg::ChangeFeed> feeds = shard_->change_feeds();
-  for (const auto& f : feeds) {
+  for (const auto& f : shard_->change_feeds()) {
     if (std::find(channels_.begin(), channels_.end(), f.channel) == channels_.end())
       channels_.push_back(f.channel);
   }
-  listener_ = std::make_unique<pg::ChangeFeedListener>(shard_->ioc.get_executor(), config_.db,
-                                                       std::move(feeds));
+  listener_ = shard_->change_feed_listener();
   thread_ = std::thread([this] { shard_->ioc.run(); });
 
   const bool up =
@@ -50,13 +48,18 @@ ServiceStack::ServiceStack(const std::function<void(app::Config&)>& adjust)
         listener_->start();
         return true;
       }) &&
-      wait_for([this] { return listener_->listening() && listener_->settled(); }, 10s);
+      wait_for([this] { return feed_settled(); }, 10s);
   if (!up) {
     stop();
     throw std::runtime_error(
-        "the stack did not connect to Redis, listen on PostgreSQL and finish its first resync "
-        "within 10 s each");
+        "the stack did not connect to Redis, listen on PostgreSQL, finish its first resync and "
+        "heartbeat within 10 s each");
   }
+}
+
+bool ServiceStack::feed_settled() {
+  return listener_->listening() && listener_->settled() &&
+         shard_->engine.ledger().trusted(std::chrono::steady_clock::now());
 }
 
 ServiceStack::~ServiceStack() {

@@ -14,10 +14,11 @@
 //
 // Readiness: the constructor returns once Redis is connected (when the cache is
 // enabled), and only then starts the change-feed listener and waits until it listens
-// and its first resync has finished: the first resync's retirements, made while Redis
-// is still connecting, would be deferred to the ledger and turn the first lookups into
-// BYPASS (correct, but noise for tests that count HIT and MISS). It throws, naming what
-// is missing or late (settings, servers); a fixture turns that into GTEST_FAIL.
+// and its first resync has finished and a heartbeat vouched for the cache (until then
+// lookups bypass it: pg/change_feed.hpp "Trust"): the first resync's retirements, made
+// while Redis is still connecting, would be deferred to the ledger and turn the first
+// lookups into BYPASS (correct, but noise for tests that count HIT and MISS). It throws, naming
+// what is missing or late (settings, servers); a fixture turns that into GTEST_FAIL.
 //
 // Thread-safety: test-only. Every object of the shard lives on the stack's io thread;
 // the test thread reaches them only through on_io(), run_io(), wait_for() and sql(),
@@ -98,6 +99,9 @@ class ServiceStack {
   app::Shard& shard() { return *shard_; }
   redis::Client& redis() { return shard_->redis; }
   pg::ChangeFeedListener& listener() { return *listener_; }
+  // On the io thread: the listener listens, has handled every notification and resync
+  // it received, and a heartbeat since vouches for the cache (lookups read it again).
+  bool feed_settled();
 
   // Runs f on the io thread and returns its value (bounded wait).
   template <class F>
