@@ -13,6 +13,8 @@
 #   scripts/devenv.sh redis-crash      kill -9, leaving whatever dump.rdb exists
 #   scripts/devenv.sh redis-start-with-data   start and load that dump.rdb (a restart
 #                                     "with its data"); redis-start discards it
+#   scripts/devenv.sh lb-start [N]   N `shopfloor serve` instances (default 3) behind nginx
+#                                     on these servers; lb-stop, lb-status (scripts/lb.sh)
 #   scripts/devenv.sh destroy        stop and delete everything under the run dir
 #
 # Settings (environment): SHOPFLOOR_RUN_DIR, SHOPFLOOR_PG_PORT (55432),
@@ -252,6 +254,7 @@ case "${1:-}" in
   redis-stop) redis_stop ;;
   pg-start) pg_start ;;
   pg-stop) pg_stop ;;
-  destroy) redis_stop || true; pg_stop || true; rm -rf "$RUN" ;;
+  lb-start|lb-stop|lb-status) exec "$ROOT/scripts/lb.sh" "${1#lb-}" "${@:2}" ;;
+  destroy) "$ROOT/scripts/lb.sh" stop || true; redis_stop || true; pg_stop || true; rm -rf "$RUN" ;;
   *) sed -n '2,16p' "$0" >&2; exit 2 ;;
 esac
