@@ -14,6 +14,8 @@
 #   scripts/devenv.sh redis-start-with-data   start and load that dump.rdb (a restart
 #                                     "with its data"); redis-start discards it
 #   scripts/devenv.sh destroy        stop and delete everything under the run dir
+#   scripts/devenv.sh cluster-start|cluster-stop|cluster-status   a 3+3 Redis Cluster
+#                                     (scripts/devenv-cluster.sh)
 #
 # Settings (environment): SHOPFLOOR_RUN_DIR, SHOPFLOOR_PG_PORT (55432),
 # SHOPFLOOR_REDIS_TLS_PORT (56379).
@@ -253,5 +255,6 @@ case "${1:-}" in
   pg-start) pg_start ;;
   pg-stop) pg_stop ;;
   destroy) redis_stop || true; pg_stop || true; rm -rf "$RUN" ;;
-  *) sed -n '2,16p' "$0" >&2; exit 2 ;;
+  cluster-*) source "$ROOT/scripts/devenv-cluster.sh" "$1" ;;
+  *) sed -n '2,18p' "$0" >&2; exit 2 ;;
 esac

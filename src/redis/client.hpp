@@ -51,6 +51,10 @@ namespace shopfloor::redis {
 
 namespace asio = boost::asio;
 
+namespace detail {
+class Cluster;
+}
+
 class Client {
  public:
   Client(asio::any_io_executor ex, Options opts);
@@ -112,6 +116,12 @@ class Client {
   const Options& options() const;
 
  private:
+  friend class detail::Cluster;
+  // Cluster mode drives one standalone Client per primary through this: `count`
+  // commands already formatted in `bytes`, their replies in order, one deadline.
+  asio::awaitable<boost::system::result<std::vector<Reply>>> exec(
+      std::string bytes, std::size_t count, std::chrono::steady_clock::time_point deadline);
+
   struct Impl;
   std::shared_ptr<Impl> impl_;
 };
