@@ -203,8 +203,9 @@ asio::awaitable<void> Cluster::refresh_loop(std::shared_ptr<Cluster> self) {
       stats.cluster_refreshes.inc();
       if (failing) spdlog::info("redis: cluster topology known again");
       failing = false;
-    } else if (!self->slots_.empty() || self->started_) {
+    } else if (!self->slots_.empty()) {  // (before the first map: the seeds connecting)
       stats.cluster_refresh_failures.inc();
+      if (!failing) spdlog::warn("redis: no cluster node answered CLUSTER SLOTS; retrying");
       failing = true;
     }
     // Spacing: a burst of MOVED replies costs one refresh. A request during this wait
@@ -228,10 +229,10 @@ asio::awaitable<bool> Cluster::refresh_once(std::shared_ptr<Cluster> self) {
   }
   if (candidates.empty()) co_return false;
   // Not always the first: a primary that answers with an old map would win every time.
-  std::rotate(candidates.begin(),
-              candidates.begin() + static_cast<std::ptrdiff_t>(self->next_primary_ %
-                                                               candidates.size()),
-              candidates.end());
+  std::rotate(
+      candidates.begin(),
+      candidates.begin() + static_cast<std::ptrdiff_t>(self->next_primary_ % candidates.size()),
+      candidates.end());
   for (const auto& node : candidates) {
     const auto deadline = Clock::now() + self->opts_.connect_timeout;
     auto r = co_await node->client->exec(Command("CLUSTER", "SLOTS").bytes(), 1, deadline);
@@ -258,7 +259,8 @@ asio::awaitable<boost::system::result<std::vector<Reply>>> Cluster::route(
   const std::optional<std::uint16_t> slot =
       key ? std::optional<std::uint16_t>(cluster::key_slot(*key)) : std::nullopt;
   std::shared_ptr<Node> ask;
-  for (int redirects = 0;; ) {
+  int tryagain = 0;
+  for (int redirects = 0;;) {
     if (self->stopped_) {
       stats.command_error(make_error_code(error::closed)).inc();
       co_return make_error_code(error::closed);
@@ -320,12 +322,15 @@ asio::awaitable<boost::system::result<std::vector<Reply>>> Cluster::route(
       continue;
     }
     if (last.is_error_code("TRYAGAIN")) {
-      // A multi-key command while its slot migrates: the keys are on both sides for now.
-      ++redirects;
+      // A multi-key command while its slot migrates: its keys are on both sides until the
+      // migration has moved them all. Asked again after 1, 2, 4 ... 32 ms, as long as the
+      // deadline allows (not counted as a redirection: nothing is wrong with the map).
       stats.cluster_tryagain.inc();
       ask = nullptr;
+      const auto pause = std::chrono::milliseconds(1 << std::min(tryagain++, 5));
+      if (Clock::now() + pause >= deadline) co_return r;
       asio::steady_timer wait(self->ex_);
-      wait.expires_after(std::chrono::milliseconds(1));
+      wait.expires_after(pause);
       co_await wait.async_wait(kUseTuple);
       continue;
     }
@@ -359,8 +364,8 @@ asio::awaitable<boost::system::result<Reply>> Cluster::eval(std::shared_ptr<Clus
   // This node has not loaded the script (a new primary, a restart, SCRIPT FLUSH): load it
   // there and retry in one round trip.
   spdlog::debug("redis: NOSCRIPT on a cluster node; loading the script and retrying");
-  auto second = co_await route(self, Command("SCRIPT", "LOAD", body).bytes(), 1,
-                               std::move(evalsha), deadline);
+  auto second = co_await route(self, Command("SCRIPT", "LOAD", body).bytes(), 1, std::move(evalsha),
+                               deadline);
   if (!second) co_return second.error();
   const std::size_t answer = (*second)[0].is_error() ? 0 : 1;
   if ((*second)[answer].is_error()) ClientStats::instance().command_error_reply.inc();

@@ -11,9 +11,10 @@
 // Routing: by the slot of the command's key (cluster_protocol.hpp); a keyless command
 // goes to a ready primary, round robin. A MOVED reply updates the slot and is followed;
 // ASK is followed with ASKING + the command on the target (ASKING applies to one
-// command); TRYAGAIN (a multi-key command during a slot's migration) is retried after
-// a millisecond. At most kMaxRedirects of those per command, all within its one
-// deadline; then the last error reply is the answer. A command for a primary whose
+// command). At most kMaxRedirects of those per command, within its one deadline; then
+// the last error reply is the answer. TRYAGAIN (a multi-key command whose keys are on
+// both sides of a migrating slot) is asked again after 1, 2, 4 ... 32 ms until the
+// deadline, whose passing answers it. A command for a primary whose
 // connections are all down fails at once with not_connected (the map is refreshed),
 // except on a node met moments ago (a redirection target, a new primary), which is
 // waited for within the deadline.

@@ -22,9 +22,9 @@ constexpr auto kCrcTable = make_crc_table();
 
 // Commands that carry no key (or whose argv[1] is not one): any node answers them.
 constexpr std::array<std::string_view, 22> kKeyless{
-    "PING",   "INFO",    "SCRIPT",   "CLUSTER", "SCAN",   "CLIENT",   "CONFIG", "DBSIZE",
-    "ECHO",   "TIME",    "COMMAND",  "ACL",     "AUTH",   "SELECT",   "HELLO",  "FLUSHALL",
-    "FLUSHDB", "KEYS",   "PUBLISH",  "DEBUG",   "WAIT",   "RANDOMKEY"};
+    "PING",    "INFO", "SCRIPT",  "CLUSTER", "SCAN", "CLIENT",   "CONFIG", "DBSIZE",
+    "ECHO",    "TIME", "COMMAND", "ACL",     "AUTH", "SELECT",   "HELLO",  "FLUSHALL",
+    "FLUSHDB", "KEYS", "PUBLISH", "DEBUG",   "WAIT", "RANDOMKEY"};
 
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -154,8 +154,8 @@ std::optional<std::vector<SlotRange>> parse_cluster_slots(const Reply& reply,
     const Reply& first = range.elements[0];
     const Reply& last = range.elements[1];
     const Reply& node = range.elements[2];
-    if (!first.is_integer() || !last.is_integer() || first.integer < 0 ||
-        last.integer >= kSlots || first.integer > last.integer) {
+    if (!first.is_integer() || !last.is_integer() || first.integer < 0 || last.integer >= kSlots ||
+        first.integer > last.integer) {
       return std::nullopt;
     }
     if (!node.is_array() || node.elements.size() < 2 || !node.elements[0].is_string() ||

@@ -59,7 +59,6 @@ struct SlotRange {
 };
 // A CLUSTER SLOTS reply asked of `from` (an empty or "?" host means from's host).
 // nullopt when it is not a well-formed reply.
-std::optional<std::vector<SlotRange>> parse_cluster_slots(const Reply& reply,
-                                                          const Endpoint& from);
+std::optional<std::vector<SlotRange>> parse_cluster_slots(const Reply& reply, const Endpoint& from);
 
 }  // namespace shopfloor::redis::cluster

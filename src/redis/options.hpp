@@ -14,7 +14,10 @@
 
 namespace shopfloor::redis {
 
-struct Endpoint { std::string host; std::uint16_t port = 6379; };
+struct Endpoint {
+  std::string host;
+  std::uint16_t port = 6379;
+};
 enum class Mode { standalone, cluster, sentinel };
 
 struct Options {
