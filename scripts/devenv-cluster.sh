@@ -23,9 +23,13 @@ CLUSTER_NODES=6
 
 cluster_node_port() { echo $((CLUSTER_PORT + $1)); }
 cluster_node_dir() { echo "$CD/node$1"; }
-cluster_node_pid() {
-  local d; d=$(cluster_node_dir "$1")
-  [ -s "$d/redis.pid" ] && kill -0 "$(cat "$d/redis.pid")" 2>/dev/null && cat "$d/redis.pid"
+cluster_node_pid() {  # the node's pid while it runs (a killed node not yet reaped does not)
+  local d pid; d=$(cluster_node_dir "$1")
+  [ -s "$d/redis.pid" ] || return 1
+  pid=$(cat "$d/redis.pid")
+  kill -0 "$pid" 2>/dev/null || return 1
+  [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ] || return 1
+  echo "$pid"
 }
 cluster_cli() {  # cluster_cli INDEX ARGS...: as the admin user, over TLS
   local i=$1; shift
@@ -118,8 +122,13 @@ cluster_start() {
   local i running=0
   for i in $(seq 0 $((CLUSTER_NODES - 1))); do cluster_node_pid "$i" >/dev/null && running=1; done
   # No node up: a new, empty cluster (a cache starts empty). Some up: restart the others,
-  # which rejoin from their nodes.conf (a killed primary comes back as a replica).
-  [ $running = 1 ] || rm -rf "$CD"
+  # which rejoin from their nodes.conf (a killed primary comes back as a replica) — on
+  # the ports the cluster was created with.
+  if [ $running = 1 ] && [ "$(cat "$CD/port" 2>/dev/null)" != "$CLUSTER_PORT" ]; then
+    log "the cluster in $CD runs on ports from $(cat "$CD/port" 2>/dev/null), not $CLUSTER_PORT: set SHOPFLOOR_REDIS_CLUSTER_PORT or cluster-stop first"
+    return 1
+  fi
+  [ $running = 1 ] || { rm -rf "$CD"; mkdir -p "$CD"; echo "$CLUSTER_PORT" >"$CD/port"; }
   for i in $(seq 0 $((CLUSTER_NODES - 1))); do cluster_start_node "$i" || return 1; done
   if [ $running = 0 ]; then
     local addrs=()

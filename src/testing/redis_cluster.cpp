@@ -26,6 +26,7 @@ redis::Options redis_cluster_options() {
 
 std::vector<std::uint16_t> redis_cluster_ports() {
   std::vector<std::uint16_t> ports;
+  ports.reserve(6);
   for (const auto& n : redis_cluster_options().nodes) ports.push_back(n.port);
   return ports;
 }
@@ -56,7 +57,7 @@ ClusterAdmin::ClusterAdmin(boost::asio::io_context& io) : io_(io) {
           if (!c->connected()) return false;
         return true;
       },
-      std::chrono::seconds(3));
+      std::chrono::seconds(2));
   bool any = false;
   for (auto& [port, c] : clients_) any = any || c->connected();
   if (!any) throw std::runtime_error("no node of the Redis cluster answers the admin user");
