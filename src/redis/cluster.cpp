@@ -43,6 +43,7 @@ Cluster::~Cluster() {
 void Cluster::start() {
   if (started_ || stopped_) return;
   started_ = true;
+  started_at_ = Clock::now();
   for (const auto& seed : seeds_) node_for(seed);
   asio::co_spawn(ex_, refresh_loop(shared_from_this()), [](std::exception_ptr e) {
     log_exception("redis", "cluster topology refresh", e);
@@ -258,6 +259,16 @@ asio::awaitable<boost::system::result<std::vector<Reply>>> Cluster::route(
   const auto key = cluster::command_key(command);
   const std::optional<std::uint16_t> slot =
       key ? std::optional<std::uint16_t>(cluster::key_slot(*key)) : std::nullopt;
+  if (self->slots_.empty() && Clock::now() - self->started_at_ < 2 * self->opts_.connect_timeout) {
+    // Just started: the map is moments away (seeds connecting, CLUSTER SLOTS). Worth the
+    // wait within the deadline, so that the first commands (a change feed's retirement
+    // at start-up) are not refused for it.
+    asio::steady_timer wait(self->ex_);
+    while (self->slots_.empty() && !self->stopped_ && Clock::now() < deadline) {
+      wait.expires_after(std::chrono::milliseconds(1));
+      co_await wait.async_wait(kUseTuple);
+    }
+  }
   std::shared_ptr<Node> ask;
   int tryagain = 0;
   for (int redirects = 0;;) {

@@ -17,7 +17,8 @@
 // deadline, whose passing answers it. A command for a primary whose
 // connections are all down fails at once with not_connected (the map is refreshed),
 // except on a node met moments ago (a redirection target, a new primary), which is
-// waited for within the deadline.
+// waited for within the deadline; so is the first map, for commands sent within
+// 2 x connect_timeout of start().
 //
 // Scripts: EVALSHA goes to the key's node; on NOSCRIPT, SCRIPT LOAD + EVALSHA are sent
 // to that node in one write, so every node loads the scripts it is asked to run.
@@ -113,6 +114,7 @@ class Cluster : public std::enable_shared_from_this<Cluster> {
   std::vector<std::shared_ptr<Node>> primaries_;        // distinct, in name order
   std::size_t next_primary_ = 0;
   bool started_ = false;
+  Clock::time_point started_at_;
   bool stopped_ = false;
   bool refresh_wanted_ = false;
   asio::steady_timer refresh_timer_;
