@@ -16,6 +16,8 @@
 #   scripts/devenv.sh lb-start [N]   N `shopfloor serve` instances (default 3) behind nginx
 #                                     on these servers; lb-stop, lb-status (scripts/lb.sh)
 #   scripts/devenv.sh destroy        stop and delete everything under the run dir
+#   scripts/devenv.sh cluster-start|cluster-stop|cluster-status   a 3+3 Redis Cluster
+#                                     (scripts/devenv-cluster.sh)
 #
 # Settings (environment): SHOPFLOOR_RUN_DIR, SHOPFLOOR_PG_PORT (55432),
 # SHOPFLOOR_REDIS_TLS_PORT (56379).
@@ -256,5 +258,6 @@ case "${1:-}" in
   pg-stop) pg_stop ;;
   lb-start|lb-stop|lb-status) exec "$ROOT/scripts/lb.sh" "${1#lb-}" "${@:2}" ;;
   destroy) "$ROOT/scripts/lb.sh" stop || true; redis_stop || true; pg_stop || true; rm -rf "$RUN" ;;
-  *) sed -n '2,16p' "$0" >&2; exit 2 ;;
+  cluster-*) source "$ROOT/scripts/devenv-cluster.sh" "$1" ;;
+  *) sed -n '2,20p' "$0" >&2; exit 2 ;;
 esac

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh Debian 12 machine: installs what is missing,
 # builds (Debug, AddressSanitizer + UndefinedBehaviorSanitizer), starts the private
-# PostgreSQL and Redis (TLS, ACL), applies the migrations and runs every CTest test:
-# unit tests in parallel, then the tests that need the servers one at a time (some
-# of them stop and restart a server).
+# PostgreSQL and Redis (TLS, ACL) and, for the cluster tests, a Redis Cluster, applies
+# the migrations and runs every CTest test: unit tests in parallel, then the tests that
+# need the servers one at a time (some of them stop and restart a server).
 #
 # Format (clang-format) is checked first and fails the run at once; clang-tidy runs
 # after the build (scripts/lint.sh says what and why).
@@ -41,7 +41,9 @@ bash scripts/devenv.sh start
 source "${SHOPFLOOR_RUN_DIR:-$ROOT/.run}/env.sh"
 export SHOPFLOOR_SQL_DIR=$ROOT/sql
 export SHOPFLOOR_BIN=$BUILD/src/app/shopfloor
-stop_servers() { [ "${SHOPFLOOR_KEEP_SERVERS:-0}" = 1 ] || bash scripts/devenv.sh stop; }
+stop_servers() {
+  [ "${SHOPFLOOR_KEEP_SERVERS:-0}" = 1 ] || { bash scripts/devenv.sh cluster-stop; bash scripts/devenv.sh stop; }
+}
 trap stop_servers EXIT
 
 step "migrate"
@@ -51,6 +53,15 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1
 FILTER=()
 [ -n "${SHOPFLOOR_TEST_FILTER:-}" ] && FILTER=(-R "$SHOPFLOOR_TEST_FILTER")
+
+# The tests labelled cluster run against a 3 + 3 Redis Cluster (scripts/devenv-cluster.sh),
+# started only when the filter selects one of them.
+if ! ctest --test-dir "$BUILD" -N -L cluster "${FILTER[@]}" | grep -q "Total Tests: 0"; then
+  step "start the Redis Cluster"
+  bash scripts/devenv.sh cluster-start
+  # shellcheck disable=SC1091
+  source "${SHOPFLOOR_RUN_DIR:-$ROOT/.run}/cluster-env.sh"
+fi
 
 step "unit tests"
 rc=0

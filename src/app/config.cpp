@@ -11,6 +11,8 @@
 #include <sstream>
 #include <thread>
 
+#include "redis/cluster_protocol.hpp"
+
 namespace shopfloor::app {
 namespace {
 
@@ -150,6 +152,8 @@ Kind every_cache(T cache::Policy::*member, long long lo, long long hi, std::stri
 using S = std::string&;
 using M = milliseconds&;
 
+std::string trim(std::string s);
+
 const std::vector<Setting>& settings() {
   static const std::vector<Setting> table = {
       {"SHOPFLOOR_THREADS",
@@ -214,6 +218,63 @@ const std::vector<Setting>& settings() {
        millis([](Config& c) -> M { return c.db.query_timeout; })},
       {"SHOPFLOOR_DB_ACQUIRE_TIMEOUT_MS", "Longest wait for a free pooled connection.", false,
        millis([](Config& c) -> M { return c.db.acquire_timeout; })},
+      {"SHOPFLOOR_REDIS_MODE",
+       "standalone (one server), cluster (a Redis Cluster found through SHOPFLOOR_REDIS_NODES) "
+       "or sentinel (the primary named SHOPFLOOR_REDIS_SENTINEL_MASTER, found through the "
+       "Sentinels in SHOPFLOOR_REDIS_NODES).",
+       false,
+       {[](Config& c, const std::string& v) -> std::optional<std::string> {
+          if (v == "standalone") {
+            c.redis.mode = redis::Mode::standalone;
+          } else if (v == "cluster") {
+            c.redis.mode = redis::Mode::cluster;
+          } else if (v == "sentinel") {
+            c.redis.mode = redis::Mode::sentinel;
+          } else {
+            return "one of: standalone, cluster, sentinel";
+          }
+          return std::nullopt;
+        },
+        [](Config& c) {
+          switch (c.redis.mode) {
+            case redis::Mode::cluster:
+              return std::string("cluster");
+            case redis::Mode::sentinel:
+              return std::string("sentinel");
+            case redis::Mode::standalone:
+              break;
+          }
+          return std::string("standalone");
+        }}},
+      {"SHOPFLOOR_REDIS_NODES",
+       "Comma-separated host:port list: the cluster's seed nodes (any primary or replica) or "
+       "the Sentinels. Empty: SHOPFLOOR_REDIS_HOST:SHOPFLOOR_REDIS_PORT.",
+       false,
+       {[](Config& c, const std::string& v) -> std::optional<std::string> {
+          std::vector<redis::Endpoint> nodes;
+          std::string_view rest = v;
+          while (!rest.empty()) {
+            const auto comma = rest.find(',');
+            std::string item = trim(std::string(rest.substr(0, comma)));
+            rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+            if (item.empty()) continue;
+            auto endpoint = redis::cluster::parse_endpoint(item);
+            if (!endpoint || endpoint->host.empty()) {
+              return "comma-separated host:port entries (\"" + item + "\" is not one)";
+            }
+            nodes.push_back(std::move(*endpoint));
+          }
+          c.redis.nodes = std::move(nodes);
+          return std::nullopt;
+        },
+        [](Config& c) {
+          std::string out;
+          out.reserve(c.redis.nodes.size() * 24);
+          for (const auto& n : c.redis.nodes) {
+            out += (out.empty() ? "" : ",") + redis::cluster::to_string(n);
+          }
+          return out.empty() ? std::string("(none)") : out;
+        }}},
       {"SHOPFLOOR_REDIS_HOST", "Redis/Valkey host.", false,
        text([](Config& c) -> S { return c.redis.host; })},
       {"SHOPFLOOR_REDIS_PORT", "Redis/Valkey port (the TLS port when TLS is on).", false,
@@ -316,10 +377,23 @@ std::string trim(std::string s) {
 // ignores them; any other unknown SHOPFLOOR_* name is a typo and stops start-up.
 // A name ending in '_' is a prefix.
 constexpr const char* kToolNames[] = {
-    "SHOPFLOOR_PG_PORT", "SHOPFLOOR_REDIS_TLS_PORT", "SHOPFLOOR_RUN_DIR",        "SHOPFLOOR_DEVENV",
-    "SHOPFLOOR_BIN",     "SHOPFLOOR_SEED_ORDERS",    "SHOPFLOOR_BUILD_DIR",      "SHOPFLOOR_JOBS",
-    "SHOPFLOOR_TIDY",    "SHOPFLOOR_KEEP_SERVERS",   "SHOPFLOOR_SCREENSHOT_DIR", "SHOPFLOOR_TEST_",
-    "SHOPFLOOR_BENCH_",  "SHOPFLOOR_FRESH_RUN_",     "SHOPFLOOR_CONSOLE_",       "SHOPFLOOR_LB_",
+    "SHOPFLOOR_PG_PORT",
+    "SHOPFLOOR_REDIS_TLS_PORT",
+    "SHOPFLOOR_RUN_DIR",
+    "SHOPFLOOR_DEVENV",
+    "SHOPFLOOR_BIN",
+    "SHOPFLOOR_SEED_ORDERS",
+    "SHOPFLOOR_BUILD_DIR",
+    "SHOPFLOOR_JOBS",
+    "SHOPFLOOR_TIDY",
+    "SHOPFLOOR_KEEP_SERVERS",
+    "SHOPFLOOR_SCREENSHOT_DIR",
+    "SHOPFLOOR_TEST_",
+    "SHOPFLOOR_BENCH_",
+    "SHOPFLOOR_FRESH_RUN_",
+    "SHOPFLOOR_CONSOLE_",
+    "SHOPFLOOR_REDIS_CLUSTER_PORT",
+    "SHOPFLOOR_LB_",
 };
 
 bool tool_name(std::string_view name) {

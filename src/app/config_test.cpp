@@ -97,6 +97,28 @@ TEST(Config, BadValuesNameTheSettingButNeverASecret) {
   EXPECT_FALSE(load_config(env({{"SHOPFLOOR_LOG_FORMAT", "xml"}})));
 }
 
+TEST(Config, RedisModeAndNodes) {
+  auto c = load_config(env({{"SHOPFLOOR_REDIS_MODE", "cluster"},
+                            {"SHOPFLOOR_REDIS_NODES", "127.0.0.1:7000, [::1]:7001,node-3:7002"}}));
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->redis.mode, redis::Mode::cluster);
+  ASSERT_EQ(c->redis.nodes.size(), 3u);
+  EXPECT_EQ(c->redis.nodes[1].host, "::1");
+  EXPECT_EQ(c->redis.nodes[2].port, 7002);
+  auto standalone = load_config(env({}));
+  ASSERT_TRUE(standalone);
+  EXPECT_EQ(standalone->redis.mode, redis::Mode::standalone);
+  EXPECT_TRUE(standalone->redis.nodes.empty());
+  for (const char* bad : {"127.0.0.1", "a:0", "a:b", ":7000", "a:7000,b"}) {
+    auto n = load_config(env({{"SHOPFLOOR_REDIS_NODES", bad}}));
+    ASSERT_FALSE(n) << bad;
+    EXPECT_EQ(n.error().message.rfind("SHOPFLOOR_REDIS_NODES", 0), 0u) << n.error().message;
+  }
+  auto mode = load_config(env({{"SHOPFLOOR_REDIS_MODE", "clustered"}}));
+  ASSERT_FALSE(mode);
+  EXPECT_EQ(mode.error().message.rfind("SHOPFLOOR_REDIS_MODE", 0), 0u);
+}
+
 TEST(Config, MalformedNumbersNameTheSetting) {
   for (const char* name : {"SHOPFLOOR_THREADS", "SHOPFLOOR_DB_POOL_SIZE", "SHOPFLOOR_DB_PORT",
                            "SHOPFLOOR_CACHE_TIMEOUT_MS", "SHOPFLOOR_HTTP_BODY_LIMIT"}) {

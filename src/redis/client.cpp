@@ -14,6 +14,7 @@
 #include <exception>
 #include <random>
 
+#include "redis/cluster.hpp"
 #include "redis/connection.hpp"
 #include "redis/stats.hpp"
 #include "redis/transport.hpp"
@@ -58,6 +59,10 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
   Impl(asio::any_io_executor executor, Options o)
       : ex(std::move(executor)), opts(std::move(o)), rng(std::random_device{}()) {
     if (opts.connections == 0) opts.connections = 1;
+    if (opts.mode == Mode::cluster) {
+      cluster = std::make_shared<detail::Cluster>(ex, opts);
+      return;
+    }
     for (std::size_t i = 0; i < opts.connections; ++i) slots.push_back(std::make_unique<Slot>(ex));
   }
 
@@ -75,6 +80,8 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
   std::uint64_t server_changes = 0;
   std::minstd_rand rng;
   error_code last_error;
+  // Mode::cluster: the router; then `slots` stay empty and every call goes to it.
+  std::shared_ptr<detail::Cluster> cluster;
 
   std::chrono::milliseconds timeout_or_default(std::chrono::milliseconds t) const {
     return t.count() > 0 ? t : opts.command_timeout;
@@ -87,6 +94,7 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
   // connection.
   std::shared_ptr<Connection> pick() {
     const std::size_t n = slots.size();
+    if (n == 0) return nullptr;  // cluster mode: the router's node clients carry commands
     if (auto& last = slots[last_slot]->connection; last && last->ready() && last->gathering()) {
       return last;
     }
@@ -105,6 +113,10 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
   void start() {
     if (started || stopped) return;
     started = true;
+    if (cluster) {
+      cluster->start();
+      return;
+    }
     if (opts.tls) {
       std::string why;
       tls = detail::make_tls_context(opts, why);
@@ -126,6 +138,7 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
   void stop() {
     if (stopped) return;
     stopped = true;
+    if (cluster) cluster->stop();
     for (auto& slot : slots) {
       if (slot->connection) slot->connection->close(make_error_code(error::closed));
       slot->backoff.cancel();
@@ -256,6 +269,10 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
     co_return std::move(replies->front());
   }
 
+  static asio::awaitable<boost::system::result<Reply>> dispatch(std::shared_ptr<Impl> self,
+                                                                std::string bytes,
+                                                                std::chrono::milliseconds timeout);
+
   static asio::awaitable<boost::system::result<Reply>> exec_script(
       std::shared_ptr<Impl> self, std::string evalsha, std::string body,
       std::chrono::milliseconds timeout) {
@@ -296,6 +313,7 @@ void Client::stop() {
 }
 
 bool Client::connected() const {
+  if (impl_->cluster) return impl_->cluster->connected();
   for (auto& slot : impl_->slots) {
     if (slot->connection && slot->connection->ready()) return true;
   }
@@ -303,6 +321,7 @@ bool Client::connected() const {
 }
 
 error_code Client::last_error() const {
+  if (impl_->cluster) return impl_->cluster->last_error();
   return impl_->last_error;
 }
 
@@ -311,33 +330,55 @@ const Options& Client::options() const {
 }
 
 const std::string& Client::server_id() const {
+  if (impl_->cluster) return impl_->cluster->server_id();
   return impl_->server_id;
 }
 std::uint64_t Client::server_changes() const {
+  if (impl_->cluster) return impl_->cluster->server_changes();
   return impl_->server_changes;
 }
 void Client::on_server_change(std::function<void(const std::string&)> callback) {
-  impl_->on_server_change = std::move(callback);
+  if (impl_->cluster) {
+    impl_->cluster->on_server_change(std::move(callback));
+  } else {
+    impl_->on_server_change = std::move(callback);
+  }
 }
 
 void Client::on_reconnect(std::function<void()> callback) {
-  impl_->on_reconnect = std::move(callback);
+  if (impl_->cluster) {
+    impl_->cluster->on_reconnect(std::move(callback));
+  } else {
+    impl_->on_reconnect = std::move(callback);
+  }
+}
+
+asio::awaitable<boost::system::result<std::vector<Reply>>> Client::exec(
+    std::string bytes, std::size_t count, std::chrono::steady_clock::time_point deadline) {
+  return Impl::exec(impl_, std::move(bytes), count, deadline);
+}
+
+// Every command goes through here: the router in cluster mode, the connections otherwise.
+asio::awaitable<boost::system::result<Reply>> Client::Impl::dispatch(
+    std::shared_ptr<Impl> self, std::string bytes, std::chrono::milliseconds timeout) {
+  if (self->cluster) return detail::Cluster::command(self->cluster, std::move(bytes), timeout);
+  return exec_one(std::move(self), std::move(bytes), timeout);
 }
 
 asio::awaitable<boost::system::result<Reply>> Client::command(
     std::initializer_list<std::string_view> args, std::chrono::milliseconds timeout) {
   // Not a coroutine: the arguments are formatted now, while they are alive.
-  return Impl::exec_one(impl_, format_command(std::span(args.begin(), args.size())), timeout);
+  return Impl::dispatch(impl_, format_command(std::span(args.begin(), args.size())), timeout);
 }
 
 asio::awaitable<boost::system::result<Reply>> Client::command(std::vector<std::string> args,
                                                               std::chrono::milliseconds timeout) {
-  return Impl::exec_one(impl_, format_command(std::span<const std::string>(args)), timeout);
+  return Impl::dispatch(impl_, format_command(std::span<const std::string>(args)), timeout);
 }
 
 asio::awaitable<boost::system::result<Reply>> Client::command(Command command,
                                                               std::chrono::milliseconds timeout) {
-  return Impl::exec_one(impl_, std::move(command).bytes(), timeout);
+  return Impl::dispatch(impl_, std::move(command).bytes(), timeout);
 }
 
 asio::awaitable<boost::system::result<Reply>> Client::eval(const Script& script,
@@ -353,6 +394,9 @@ asio::awaitable<boost::system::result<Reply>> Client::eval(const Script& script,
   argv.push_back(numkeys);
   for (const auto& k : keys) argv.push_back(k);
   for (const auto& a : args) argv.push_back(a);
+  if (impl_->cluster) {
+    return detail::Cluster::eval(impl_->cluster, format_command(argv), script.body(), timeout);
+  }
   return Impl::exec_script(impl_, format_command(argv), script.body(), timeout);
 }
 

@@ -25,6 +25,15 @@
 //     cancellation slot is emitted (e.g. awaitable operators, a cancelled
 //     co_spawn); the command may still execute on the server.
 //
+// Modes (Options::mode): standalone is the above, for one server. cluster talks to a
+// Redis Cluster: it learns the slot map from the seed nodes (CLUSTER SLOTS), keeps the
+// connections above per primary, sends each command to the primary of its key's slot
+// (the key: argv[1], or the first key of EVAL/EVALSHA; keyless commands such as PING,
+// INFO or SCRIPT LOAD go to any primary), follows MOVED and ASK within the command's
+// deadline and refreshes the map in the background (cluster.hpp has the details).
+// connected() then means "the map is known and a primary is reachable"; server_id() is
+// a digest of every primary's run_id. The interface is the same in every mode.
+//
 // Thread-safety: none. Create, call and destroy a Client on its executor's
 // thread only (one Client per io_context thread, "shard"). The destructor
 // calls stop(); background work then finishes on the executor.
@@ -50,6 +59,10 @@
 namespace shopfloor::redis {
 
 namespace asio = boost::asio;
+
+namespace detail {
+class Cluster;
+}
 
 class Client {
  public:
@@ -112,6 +125,12 @@ class Client {
   const Options& options() const;
 
  private:
+  friend class detail::Cluster;
+  // Cluster mode drives one standalone Client per primary through this: `count`
+  // commands already formatted in `bytes`, their replies in order, one deadline.
+  asio::awaitable<boost::system::result<std::vector<Reply>>> exec(
+      std::string bytes, std::size_t count, std::chrono::steady_clock::time_point deadline);
+
   struct Impl;
   std::shared_ptr<Impl> impl_;
 };

@@ -10,12 +10,27 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace shopfloor::redis {
 
+struct Endpoint {
+  std::string host;
+  std::uint16_t port = 6379;
+};
+enum class Mode { standalone, cluster, sentinel };
+
 struct Options {
+  Mode mode = Mode::standalone;
+  // cluster: seed nodes (any reachable primary or replica); sentinel: the Sentinels.
+  // Empty: {host, port}.
+  std::vector<Endpoint> nodes;
+  // sentinel: the monitored primary's name. Default "shopfloor".
+  std::string sentinel_master = "shopfloor";
+
   // Server address: a host name or an IP literal, resolved on every connect.
-  // Default: "127.0.0.1", 6379.
+  // Default: "127.0.0.1", 6379. TLS, credentials, db and timeouts below apply to every
+  // node of a cluster too (db must be 0 there: a cluster has database 0 only).
   std::string host = "127.0.0.1";
   std::uint16_t port = 6379;
 

@@ -17,6 +17,13 @@ constexpr const char* kConnectionErrors = "shopfloor_redis_connection_errors_tot
 constexpr const char* kConnectionErrorsHelp =
     "Redis connection attempts that failed and ready connections that were lost, by kind.";
 
+constexpr const char* kRedirects = "shopfloor_redis_cluster_redirects_total";
+constexpr const char* kRedirectsHelp =
+    "Redis Cluster redirections followed: MOVED, ASK, TRYAGAIN (a slot being migrated).";
+constexpr const char* kRefreshes = "shopfloor_redis_cluster_topology_refreshes_total";
+constexpr const char* kRefreshesHelp =
+    "Redis Cluster slot maps asked (CLUSTER SLOTS) and applied (ok) or not obtained (failed).";
+
 // Every kind, in the order of the counters below.
 constexpr std::array<const char*, 10> kKinds{
     "timeout", "not_connected",    "connection_lost", "protocol", "auth_failed",
@@ -98,6 +105,11 @@ ClientStats& ClientStats::instance() {
         r.counter("shopfloor_redis_command_timeouts_total",
                   "Redis commands whose deadline passed before the reply."),
         *families().command[9],
+        r.counter(kRedirects, kRedirectsHelp, {{"kind", "moved"}}),
+        r.counter(kRedirects, kRedirectsHelp, {{"kind", "ask"}}),
+        r.counter(kRedirects, kRedirectsHelp, {{"kind", "tryagain"}}),
+        r.counter(kRefreshes, kRefreshesHelp, {{"result", "ok"}}),
+        r.counter(kRefreshes, kRefreshesHelp, {{"result", "failed"}}),
     };
   }();
   return stats;

@@ -11,6 +11,11 @@
 //   shopfloor_redis_command_timeouts_total          commands whose deadline passed first
 //   shopfloor_redis_command_errors_total{kind}      commands that got no reply for another
 //                                                   reason, or an error reply (kind="reply")
+//   shopfloor_redis_cluster_redirects_total{kind}   cluster mode: MOVED, ASK or TRYAGAIN
+//                                                   replies followed (kind moved|ask|tryagain)
+//   shopfloor_redis_cluster_topology_refreshes_total{result}  cluster mode: CLUSTER SLOTS
+//                                                   asked and applied (ok) or not obtained
+//                                                   from any node (failed)
 //
 // kind of a command: not_connected (not sent), connection_lost, protocol, closed
 // (stop() was called), cancelled (the caller gave up), io (anything else), reply (the
@@ -32,6 +37,11 @@ struct ClientStats {
   metrics::Histogram& command_seconds;
   metrics::Counter& command_timeouts;
   metrics::Counter& command_error_reply;
+  metrics::Counter& cluster_moved;
+  metrics::Counter& cluster_ask;
+  metrics::Counter& cluster_tryagain;
+  metrics::Counter& cluster_refreshes;
+  metrics::Counter& cluster_refresh_failures;
 
   // The counter of `ec`'s kind (not for error::timeout on commands: command_timeouts).
   metrics::Counter& command_error(const boost::system::error_code& ec);
