@@ -23,7 +23,7 @@ make_tls() {
   mkdir -p "$TLS"; chmod 700 "$TLS"
   log "creating a local CA and the Redis server certificate in $TLS"
   (
-    cd "$TLS"; umask 077
+    cd "$TLS" || exit 1; umask 077
     openssl req -x509 -new -nodes -newkey rsa:2048 -sha256 -days 3650 \
       -subj "/CN=Shopfloor local CA" -keyout ca.key -out ca.crt 2>/dev/null
     openssl req -new -nodes -newkey rsa:2048 -subj "/CN=localhost" \

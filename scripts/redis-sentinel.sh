@@ -16,7 +16,9 @@
 #                                $RUN/sentinel/env.sh by start)
 #   devenv.sh sentinel-primary   the port of the current primary (asks the Sentinels)
 #   devenv.sh sentinel-failover  SENTINEL FAILOVER, then wait for the new primary
-#   devenv.sh sentinel-crash-primary   kill -9 the current primary
+#   devenv.sh sentinel-crash-primary   kill -9 the current primary; prints its name
+#   devenv.sh sentinel-wait-settled    wait until every process runs, the replica is in
+#                                sync and every Sentinel agrees (after a fault test)
 #   devenv.sh sentinel-crash-<node>    kill -9 one process: node-a node-b s1 s2 s3
 #   devenv.sh sentinel-start-<node>    start it again (a data node rejoins as a replica
 #                                of the current primary; the Sentinels keep it there)
@@ -200,12 +202,32 @@ crash_node() {
   while kill -0 "$pid" 2>/dev/null; do sleep 0.02; done
 }
 
+crash_primary() {
+  local p n; p=$(current_primary)
+  for n in node-a node-b; do
+    if [ "$(port_of "$n")" = "$p" ]; then crash_node "$n"; echo "$n"; return 0; fi
+  done
+  log "no node listens on the primary's port $p"; return 1
+}
+
 # Until every Sentinel sees the replica and both peers (a failover needs a majority of
-# them to agree, and a replica to promote).
+# them to agree, and a replica to promote), all name the same primary, and the replica
+# is in sync with it.
 wait_settled() {
-  local s port info
-  for _ in $(seq 1 150); do
+  local s port info primary replica
+  for _ in $(seq 1 200); do
     local ok=1
+    primary=$(current_primary || true)
+    [ -n "$primary" ] || ok=0
+    for s in "${SENTINELS[@]}"; do
+      pid_of "$s" >/dev/null || ok=0
+      [ "$(cli "$(port_of "$s")" SENTINEL GET-MASTER-ADDR-BY-NAME "$MASTER" 2>/dev/null | sed -n 2p)" = "$primary" ] || ok=0
+    done
+    if [ $ok = 1 ]; then
+      replica=$BASE; [ "$primary" = "$BASE" ] && replica=$((BASE + 1))
+      cli "$primary" ROLE 2>/dev/null | head -1 | grep -qx master || ok=0
+      cli "$replica" INFO replication 2>/dev/null | grep -q '^master_link_status:up' || ok=0
+    fi
     for s in "${SENTINELS[@]}"; do
       port=$(port_of "$s")
       info=$(cli "$port" SENTINEL MASTER "$MASTER" 2>/dev/null | paste - - | tr '\t' ' ')
@@ -288,8 +310,9 @@ case "${1:-}" in
   env) print_env ;;
   primary) current_primary ;;
   failover) failover ;;
-  crash-primary) p=$(current_primary); for n in node-a node-b; do [ "$(port_of $n)" = "$p" ] && crash_node $n; done ;;
+  crash-primary) crash_primary ;;
+  wait-settled) wait_settled ;;
   crash-*) crash_node "${1#crash-}" ;;
   start-*) start_node "${1#start-}" ;;
-  *) sed -n '2,25p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,27p' "$0" >&2; exit 2 ;;
 esac

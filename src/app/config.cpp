@@ -218,6 +218,51 @@ const std::vector<Setting>& settings() {
        text([](Config& c) -> S { return c.redis.host; })},
       {"SHOPFLOOR_REDIS_PORT", "Redis/Valkey port (the TLS port when TLS is on).", false,
        port([](Config& c) -> std::uint16_t& { return c.redis.port; })},
+      {"SHOPFLOOR_REDIS_MODE",
+       "standalone (one server), cluster (a Redis Cluster found from SHOPFLOOR_REDIS_NODES) or "
+       "sentinel (the primary found through the Sentinels in SHOPFLOOR_REDIS_NODES).",
+       false,
+       {[](Config& c, const std::string& v) -> std::optional<std::string> {
+          if (v == "standalone") {
+            c.redis.mode = redis::Mode::standalone;
+          } else if (v == "cluster") {
+            c.redis.mode = redis::Mode::cluster;
+          } else if (v == "sentinel") {
+            c.redis.mode = redis::Mode::sentinel;
+          } else {
+            return "one of: standalone, cluster, sentinel";
+          }
+          return std::nullopt;
+        },
+        [](Config& c) {
+          switch (c.redis.mode) {
+            case redis::Mode::cluster:
+              return std::string("cluster");
+            case redis::Mode::sentinel:
+              return std::string("sentinel");
+            case redis::Mode::standalone:
+              break;
+          }
+          return std::string("standalone");
+        }}},
+      {"SHOPFLOOR_REDIS_NODES",
+       "Comma-separated host:port list: cluster seed nodes, or the Sentinels.",
+       false,
+       {[](Config& c, const std::string& v) -> std::optional<std::string> {
+          std::string error;
+          if (!redis::parse_endpoints(v, c.redis.nodes, error)) return error;
+          return std::nullopt;
+        },
+        [](Config& c) {
+          std::string list;
+          for (const auto& n : c.redis.nodes) {
+            list += (list.empty() ? "" : ",") + n.host + ":" + std::to_string(n.port);
+          }
+          return list;
+        }},
+       "(SHOPFLOOR_REDIS_HOST:PORT)"},
+      {"SHOPFLOOR_REDIS_SENTINEL_MASTER", "sentinel mode: the name the Sentinels monitor.", false,
+       text([](Config& c) -> S { return c.redis.sentinel_master; })},
       {"SHOPFLOOR_REDIS_TLS", "Connect with TLS (certificate and host name verified).", false,
        boolean([](Config& c) -> bool& { return c.redis.tls; })},
       {"SHOPFLOOR_REDIS_CA_FILE", "CA certificate(s) that sign the server certificate.", false,
@@ -316,10 +361,22 @@ std::string trim(std::string s) {
 // ignores them; any other unknown SHOPFLOOR_* name is a typo and stops start-up.
 // A name ending in '_' is a prefix.
 constexpr const char* kToolNames[] = {
-    "SHOPFLOOR_PG_PORT", "SHOPFLOOR_REDIS_TLS_PORT", "SHOPFLOOR_RUN_DIR",        "SHOPFLOOR_DEVENV",
-    "SHOPFLOOR_BIN",     "SHOPFLOOR_SEED_ORDERS",    "SHOPFLOOR_BUILD_DIR",      "SHOPFLOOR_JOBS",
-    "SHOPFLOOR_TIDY",    "SHOPFLOOR_KEEP_SERVERS",   "SHOPFLOOR_SCREENSHOT_DIR", "SHOPFLOOR_TEST_",
-    "SHOPFLOOR_BENCH_",  "SHOPFLOOR_FRESH_RUN_",     "SHOPFLOOR_CONSOLE_",
+    "SHOPFLOOR_PG_PORT",
+    "SHOPFLOOR_REDIS_TLS_PORT",
+    "SHOPFLOOR_RUN_DIR",
+    "SHOPFLOOR_DEVENV",
+    "SHOPFLOOR_BIN",
+    "SHOPFLOOR_SEED_ORDERS",
+    "SHOPFLOOR_BUILD_DIR",
+    "SHOPFLOOR_JOBS",
+    "SHOPFLOOR_TIDY",
+    "SHOPFLOOR_KEEP_SERVERS",
+    "SHOPFLOOR_SCREENSHOT_DIR",
+    "SHOPFLOOR_TEST_",
+    "SHOPFLOOR_BENCH_",
+    "SHOPFLOOR_FRESH_RUN_",
+    "SHOPFLOOR_CONSOLE_",
+    "SHOPFLOOR_REDIS_SENTINEL_PORT",
 };
 
 bool tool_name(std::string_view name) {

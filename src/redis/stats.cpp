@@ -98,6 +98,9 @@ ClientStats& ClientStats::instance() {
         r.counter("shopfloor_redis_command_timeouts_total",
                   "Redis commands whose deadline passed before the reply."),
         *families().command[9],
+        r.counter("shopfloor_redis_failovers_followed_total",
+                  "Sentinel mode: Redis connections that reached the primary at a new address "
+                  "(a failover followed)."),
     };
   }();
   return stats;

@@ -11,6 +11,8 @@
 //   shopfloor_redis_command_timeouts_total          commands whose deadline passed first
 //   shopfloor_redis_command_errors_total{kind}      commands that got no reply for another
 //                                                   reason, or an error reply (kind="reply")
+//   shopfloor_redis_failovers_followed_total        sentinel mode: a connection reached a
+//                                                   primary at another address than before
 //
 // kind of a command: not_connected (not sent), connection_lost, protocol, closed
 // (stop() was called), cancelled (the caller gave up), io (anything else), reply (the
@@ -32,6 +34,7 @@ struct ClientStats {
   metrics::Histogram& command_seconds;
   metrics::Counter& command_timeouts;
   metrics::Counter& command_error_reply;
+  metrics::Counter& failovers_followed;
 
   // The counter of `ec`'s kind (not for error::timeout on commands: command_timeouts).
   metrics::Counter& command_error(const boost::system::error_code& ec);

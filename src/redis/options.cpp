@@ -1,0 +1,42 @@
+// parse_endpoints: the node lists of cluster and sentinel mode.
+#include "redis/options.hpp"
+
+#include <charconv>
+
+namespace shopfloor::redis {
+
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+bool parse_endpoints(std::string_view text, std::vector<Endpoint>& out, std::string& error) {
+  out.clear();
+  if (trim(text).empty()) return true;
+  while (true) {
+    const auto comma = text.find(',');
+    const std::string_view entry = trim(text.substr(0, comma));
+    const auto colon = entry.rfind(':');
+    if (colon == std::string_view::npos || colon == 0 || colon + 1 == entry.size()) {
+      error = "'" + std::string(entry) + "' is not host:port";
+      return false;
+    }
+    unsigned port = 0;
+    const std::string_view digits = entry.substr(colon + 1);
+    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+    if (ec != std::errc() || end != digits.data() + digits.size() || port == 0 || port > 65535) {
+      error = "'" + std::string(entry) + "': the port must be 1..65535";
+      return false;
+    }
+    out.push_back(Endpoint{std::string(entry.substr(0, colon)), static_cast<std::uint16_t>(port)});
+    if (comma == std::string_view::npos) return true;
+    text.remove_prefix(comma + 1);
+  }
+}
+
+}  // namespace shopfloor::redis
