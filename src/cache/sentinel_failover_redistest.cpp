@@ -30,29 +30,6 @@ long long info_number(const std::string& info, const char* field) {
   return v.empty() ? -1 : std::stoll(v);
 }
 
-// Re-enables the replication user on a node however the test ends.
-class ReplicationCut {
- public:
-  ReplicationCut(SentinelTopology& topology, std::uint16_t primary)
-      : topology_(topology), primary_(primary) {
-    topology_.admin(primary_, {"ACL", "SETUSER", "replication", "off"});
-    topology_.admin(primary_, {"CLIENT", "KILL", "TYPE", "replica"});
-  }
-  ~ReplicationCut() {
-    try {
-      topology_.admin(primary_, {"ACL", "SETUSER", "replication", "on"});
-    } catch (const std::exception&) {
-      // The node may be gone; a fresh start regenerates its configuration.
-    }
-  }
-  ReplicationCut(const ReplicationCut&) = delete;
-  ReplicationCut& operator=(const ReplicationCut&) = delete;
-
- private:
-  SentinelTopology& topology_;
-  std::uint16_t primary_;
-};
-
 TEST(RedisSentinelFailover, APromotedReplicaThatMissedARetirementServesNothingFromBeforeIt) {
   std::optional<SentinelTopology> topo;
   try {
@@ -95,13 +72,7 @@ TEST(RedisSentinelFailover, APromotedReplicaThatMissedARetirementServesNothingFr
       5s, 50ms));
 
   {
-    ReplicationCut cut(topology, primary);
-    ASSERT_TRUE(testing::wait_until(
-        [&] {
-          const auto r = topology.admin(replica, {"INFO", "replication"}).str;
-          return redis::detail::info_field(r, "master_link_status") == "down";
-        },
-        5s, 50ms));
+    topology.cut_replication();
 
     database = "new";
     ASSERT_TRUE(testing::run(io, cache.retire_namespace("ns"))) << "the write's retirement";

@@ -32,6 +32,13 @@ SentinelTopology::~SentinelTopology() {
     std::lock_guard lock(mutex_);
     crashed.swap(crashed_);
   }
+  for (const std::uint16_t p : cut_) {
+    try {
+      admin(p, {"ACL", "SETUSER", "replication", "on"});
+    } catch (const std::exception&) {
+      // Crashed: its restart regenerates the configuration.
+    }
+  }
   try {
     for (const auto& process : crashed) devenv("start-" + process);
     devenv("wait-settled");
@@ -132,6 +139,21 @@ std::string SentinelTopology::crash_primary() {
 
 std::string SentinelTopology::failover() {
   return devenv("failover");
+}
+
+void SentinelTopology::cut_replication() {
+  const std::uint16_t primary = primary_port();
+  const std::uint16_t replica = replica_port();
+  cut_.push_back(primary);
+  admin(primary, {"ACL", "SETUSER", "replication", "off"});
+  admin(primary, {"CLIENT", "KILL", "TYPE", "replica"});
+  const bool down = wait_until(
+      [&] {
+        const auto info = admin(replica, {"INFO", "replication"});
+        return redis::detail::info_field(info.str, "master_link_status") == "down";
+      },
+      5s, 50ms);
+  if (!down) throw std::runtime_error("the replica still reports its link to the primary up");
 }
 
 }  // namespace shopfloor::testing

@@ -55,6 +55,11 @@ class SentinelTopology {
   std::string crash_primary();
   // SENTINEL FAILOVER; returns the new primary's port once the Sentinels name it.
   std::string failover();
+  // Cuts the replica off the current primary: the replication user disabled there and
+  // the replica's connection killed, then waits until the replica reports its link
+  // down. Writes acknowledged by the primary from now on are not replicated (a
+  // promoted replica will not have them). The destructor re-enables the user.
+  void cut_replication();
 
  private:
   std::string devenv(const std::string& action) const;  // its stdout; throws on failure
@@ -62,6 +67,7 @@ class SentinelTopology {
   std::uint16_t base_;
   mutable std::mutex mutex_;
   std::vector<std::string> crashed_;
+  std::vector<std::uint16_t> cut_;
 };
 
 }  // namespace shopfloor::testing
