@@ -33,7 +33,11 @@ bool parse_endpoints(std::string_view text, std::vector<Endpoint>& out, std::str
       error = "'" + std::string(entry) + "': the port must be 1..65535";
       return false;
     }
-    out.push_back(Endpoint{std::string(entry.substr(0, colon)), static_cast<std::uint16_t>(port)});
+    std::string_view host = entry.substr(0, colon);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') {  // [IPv6]:port
+      host = host.substr(1, host.size() - 2);
+    }
+    out.push_back(Endpoint{std::string(host), static_cast<std::uint16_t>(port)});
     if (comma == std::string_view::npos) return true;
     text.remove_prefix(comma + 1);
   }
