@@ -3,7 +3,9 @@
 # builds (Debug, AddressSanitizer + UndefinedBehaviorSanitizer), starts the private
 # PostgreSQL and Redis (TLS, ACL) and, for the cluster tests, a Redis Cluster, applies
 # the migrations and runs every CTest test: unit tests in parallel, then the tests that
-# need the servers one at a time (some of them stop and restart a server).
+# need the servers one at a time (some of them stop and restart a server), then the
+# tests labelled `sentinel` against the Redis Sentinel topology
+# (scripts/redis-sentinel.sh), started for them and stopped after.
 #
 # Format (clang-format) is checked first and fails the run at once; clang-tidy runs
 # after the build (scripts/lint.sh says what and why).
@@ -42,7 +44,8 @@ source "${SHOPFLOOR_RUN_DIR:-$ROOT/.run}/env.sh"
 export SHOPFLOOR_SQL_DIR=$ROOT/sql
 export SHOPFLOOR_BIN=$BUILD/src/app/shopfloor
 stop_servers() {
-  [ "${SHOPFLOOR_KEEP_SERVERS:-0}" = 1 ] || { bash scripts/devenv.sh cluster-stop; bash scripts/devenv.sh stop; }
+  [ "${SHOPFLOOR_KEEP_SERVERS:-0}" = 1 ] || {
+    bash scripts/devenv.sh sentinel-stop; bash scripts/devenv.sh cluster-stop; bash scripts/devenv.sh stop; }
 }
 trap stop_servers EXIT
 
@@ -67,6 +70,13 @@ step "unit tests"
 rc=0
 ctest --test-dir "$BUILD" -L unit -j "$JOBS" --output-on-failure "${FILTER[@]}" || rc=1
 step "integration tests (real PostgreSQL and Redis)"
-ctest --test-dir "$BUILD" -LE unit -j 1 --output-on-failure "${FILTER[@]}" || rc=1
+ctest --test-dir "$BUILD" -LE 'unit|sentinel' -j 1 --output-on-failure "${FILTER[@]}" || rc=1
+if ! ctest --test-dir "$BUILD" -N -L sentinel "${FILTER[@]}" | grep -q '^Total Tests: 0$'; then
+  step "Redis Sentinel tests (primary, replica, 3 Sentinels)"
+  bash scripts/devenv.sh sentinel-start
+  # shellcheck disable=SC1091
+  source "${SHOPFLOOR_RUN_DIR:-$ROOT/.run}/sentinel/env.sh"
+  ctest --test-dir "$BUILD" -L sentinel -j 1 --output-on-failure "${FILTER[@]}" || rc=1
+fi
 step "done: $([ $rc = 0 ] && echo PASSED || echo FAILED)"
 exit $rc

@@ -246,39 +246,28 @@ const std::vector<Setting>& settings() {
           }
           return std::string("standalone");
         }}},
-      {"SHOPFLOOR_REDIS_NODES",
-       "Comma-separated host:port list: the cluster's seed nodes (any primary or replica) or "
-       "the Sentinels. Empty: SHOPFLOOR_REDIS_HOST:SHOPFLOOR_REDIS_PORT.",
-       false,
-       {[](Config& c, const std::string& v) -> std::optional<std::string> {
-          std::vector<redis::Endpoint> nodes;
-          std::string_view rest = v;
-          while (!rest.empty()) {
-            const auto comma = rest.find(',');
-            std::string item = trim(std::string(rest.substr(0, comma)));
-            rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-            if (item.empty()) continue;
-            auto endpoint = redis::cluster::parse_endpoint(item);
-            if (!endpoint || endpoint->host.empty()) {
-              return "comma-separated host:port entries (\"" + item + "\" is not one)";
-            }
-            nodes.push_back(std::move(*endpoint));
-          }
-          c.redis.nodes = std::move(nodes);
-          return std::nullopt;
-        },
-        [](Config& c) {
-          std::string out;
-          out.reserve(c.redis.nodes.size() * 24);
-          for (const auto& n : c.redis.nodes) {
-            out += (out.empty() ? "" : ",") + redis::cluster::to_string(n);
-          }
-          return out.empty() ? std::string("(none)") : out;
-        }}},
       {"SHOPFLOOR_REDIS_HOST", "Redis/Valkey host.", false,
        text([](Config& c) -> S { return c.redis.host; })},
       {"SHOPFLOOR_REDIS_PORT", "Redis/Valkey port (the TLS port when TLS is on).", false,
        port([](Config& c) -> std::uint16_t& { return c.redis.port; })},
+      {"SHOPFLOOR_REDIS_NODES",
+       "Comma-separated host:port list: the cluster's seed nodes (any primary or replica) or "
+       "the Sentinels.",
+       false,
+       {[](Config& c, const std::string& v) -> std::optional<std::string> {
+          std::string error;
+          if (!redis::parse_endpoints(v, c.redis.nodes, error)) return error;
+          return std::nullopt;
+        },
+        [](Config& c) {
+          std::string list;
+          list.reserve(c.redis.nodes.size() * 24);
+          for (const auto& n : c.redis.nodes) list += (list.empty() ? "" : ",") + redis::cluster::to_string(n);
+          return list;
+        }},
+       "(SHOPFLOOR_REDIS_HOST:PORT)"},
+      {"SHOPFLOOR_REDIS_SENTINEL_MASTER", "sentinel mode: the name the Sentinels monitor.", false,
+       text([](Config& c) -> S { return c.redis.sentinel_master; })},
       {"SHOPFLOOR_REDIS_TLS", "Connect with TLS (certificate and host name verified).", false,
        boolean([](Config& c) -> bool& { return c.redis.tls; })},
       {"SHOPFLOOR_REDIS_CA_FILE", "CA certificate(s) that sign the server certificate.", false,
@@ -394,6 +383,7 @@ constexpr const char* kToolNames[] = {
     "SHOPFLOOR_CONSOLE_",
     "SHOPFLOOR_REDIS_CLUSTER_PORT",
     "SHOPFLOOR_LB_",
+    "SHOPFLOOR_REDIS_SENTINEL_PORT",
 };
 
 bool tool_name(std::string_view name) {

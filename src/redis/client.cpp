@@ -1,5 +1,7 @@
 // redis::Client: connection slots with a supervisor coroutine each (connect,
-// serve, back off, reconnect), round-robin dispatch and EVALSHA/NOSCRIPT.
+// serve, back off, reconnect), round-robin dispatch and EVALSHA/NOSCRIPT. In
+// sentinel mode every connect first asks the Sentinels where the primary is
+// (redis/sentinel.hpp), and a SentinelWatch drops the connections when it moves.
 #include "redis/client.hpp"
 
 #include <spdlog/spdlog.h>
@@ -16,6 +18,7 @@
 
 #include "redis/cluster.hpp"
 #include "redis/connection.hpp"
+#include "redis/sentinel.hpp"
 #include "redis/stats.hpp"
 #include "redis/transport.hpp"
 
@@ -51,6 +54,7 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
     explicit Slot(asio::any_io_executor ex) : backoff(ex) {}
     std::shared_ptr<Connection> connection;
     asio::steady_timer backoff;
+    Endpoint endpoint;        // where `connection` goes (sentinel mode: the primary found)
     bool ever_ready = false;  // on_reconnect fires only after a first success
     bool failing = false;     // a failure was logged at warn since the last success
     unsigned failures = 0;    // consecutive failed attempts, for the backoff
@@ -82,6 +86,32 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
   error_code last_error;
   // Mode::cluster: the router; then `slots` stay empty and every call goes to it.
   std::shared_ptr<detail::Cluster> cluster;
+  // sentinel mode: the subscription to +switch-master, and the primary the newest
+  // connection reached (empty before the first).
+  std::shared_ptr<detail::SentinelWatch> watch;
+  Endpoint primary;
+
+  bool sentinel() const { return opts.mode == Mode::sentinel; }
+
+  // Sentinel mode: every data connection goes to one primary. Closes the connections
+  // (ready or still connecting) that go elsewhere; their supervisors reconnect through
+  // the Sentinels. Commands waiting on them fail with connection_lost: a write sent to
+  // a demoted primary must not look acknowledged.
+  void drop_connections_not_to(const Endpoint& to, const Connection* except) {
+    for (auto& slot : slots) {
+      if (slot->connection && slot->connection.get() != except && slot->endpoint != to) {
+        slot->connection->close(make_error_code(error::connection_lost));
+      }
+    }
+  }
+
+  // A Sentinel announced a new primary.
+  void follow(const Endpoint& to) {
+    if (stopped) return;
+    spdlog::warn("redis: Sentinel switched '{}' to {}:{}; reconnecting there", opts.sentinel_master,
+                 to.host, to.port);
+    drop_connections_not_to(to, nullptr);
+  }
 
   std::chrono::milliseconds timeout_or_default(std::chrono::milliseconds t) const {
     return t.count() > 0 ? t : opts.command_timeout;
@@ -128,6 +158,13 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
         return;
       }
     }
+    if (sentinel()) {
+      std::weak_ptr<Impl> weak = weak_from_this();
+      watch = std::make_shared<detail::SentinelWatch>(ex, opts, tls, [weak](const Endpoint& to) {
+        if (auto self = weak.lock()) self->follow(to);
+      });
+      watch->start();
+    }
     for (std::size_t i = 0; i < slots.size(); ++i) {
       asio::co_spawn(ex, supervise(shared_from_this(), i), [](std::exception_ptr e) {
         detail::log_exception("redis", "connection supervisor", e);
@@ -139,6 +176,7 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
     if (stopped) return;
     stopped = true;
     if (cluster) cluster->stop();
+    if (watch) watch->stop();
     for (auto& slot : slots) {
       if (slot->connection) slot->connection->close(make_error_code(error::closed));
       slot->backoff.cancel();
@@ -147,23 +185,44 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
 
   static asio::awaitable<void> supervise(std::shared_ptr<Impl> self, std::size_t index) {
     Slot& slot = *self->slots[index];
-    const Options& o = self->opts;
+    // Where this attempt connects: the configured server, or in sentinel mode the
+    // primary the Sentinels name now.
+    Options o = self->opts;
     while (!self->stopped) {
-      auto connection = std::make_shared<Connection>(self->ex, o, self->tls, index);
-      slot.connection = connection;
       std::string why;
-      auto ec = co_await connection->connect(why);
-      if (self->stopped) break;
+      error_code ec;
+      std::shared_ptr<Connection> connection;
+      if (self->sentinel()) {
+        slot.connection.reset();
+        auto where = co_await detail::discover_primary(self->ex, self->opts, self->tls, why);
+        if (self->stopped) break;
+        if (where) {
+          o.host = where->host;
+          o.port = where->port;
+        } else {
+          ec = where.error();
+        }
+      }
+      if (!ec) {
+        connection = std::make_shared<Connection>(self->ex, o, self->tls, index, self->sentinel());
+        slot.connection = connection;
+        slot.endpoint = Endpoint{o.host, o.port};
+        ec = co_await connection->connect(why);
+        if (self->stopped) break;
+      }
       if (ec) {
         self->last_error = ec;
         ClientStats::instance().connection_error(ec).inc();
+        // Without a connection the Sentinels were asked and none answered.
+        const std::string target = connection ? o.host + ":" + std::to_string(o.port)
+                                              : "primary '" + o.sentinel_master + "'";
         if (!slot.failing) {
-          spdlog::warn("redis: connection {} to {}:{} failed ({}): {}; retrying with backoff",
-                       index, o.host, o.port, ec.message(), why);
+          spdlog::warn("redis: connection {} to {} failed ({}): {}; retrying with backoff", index,
+                       target, ec.message(), why);
           slot.failing = true;
         } else {
-          spdlog::debug("redis: connection {} to {}:{} failed again ({}): {}", index, o.host,
-                        o.port, ec.message(), why);
+          spdlog::debug("redis: connection {} to {} failed again ({}): {}", index, target,
+                        ec.message(), why);
         }
         slot.backoff.expires_after(detail::reconnect_delay(self->opts, slot.failures++, self->rng));
         co_await slot.backoff.async_wait(kUseTuple);
@@ -177,6 +236,15 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
       }
       slot.failing = false;
       slot.failures = 0;
+      if (self->sentinel() && slot.endpoint != self->primary) {
+        if (!self->primary.host.empty()) {
+          ClientStats::instance().failovers_followed.inc();
+          spdlog::warn("redis: the primary '{}' moved from {}:{} to {}:{}", o.sentinel_master,
+                       self->primary.host, self->primary.port, o.host, o.port);
+        }
+        self->primary = slot.endpoint;
+        self->drop_connections_not_to(slot.endpoint, connection.get());
+      }
       // Still before this connection carries its first command (no suspension since
       // connect() made it ready): whoever keys data by server learns of a new one first.
       if (o.identify_server && connection->server_id() != self->server_id) {
@@ -254,6 +322,20 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
     if (ec) {
       stats.command_error(ec).inc();
       co_return ec;
+    }
+    if (self->sentinel()) {
+      for (const Reply& reply : replies) {
+        if (!reply.is_error_code("READONLY")) continue;
+        // The node became a replica (a failover this client has not heard of):
+        // reconnect through the Sentinels. The reply itself is the caller's answer.
+        for (const auto& slot : self->slots) {
+          if (slot->connection != connection) continue;
+          spdlog::warn("redis: {}:{} answered READONLY: it is a replica now; rediscovering",
+                       slot->endpoint.host, slot->endpoint.port);
+        }
+        connection->close(make_error_code(error::connection_lost));
+        break;
+      }
     }
     stats.command_seconds.observe(std::chrono::duration<double>(Clock::now() - sent).count());
     co_return std::move(replies);

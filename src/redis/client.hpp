@@ -11,6 +11,15 @@
 // connect_timeout and is re-established in the background with exponential
 // backoff and jitter whenever it fails.
 //
+// Modes (Options::mode): standalone, one server at {host, port}; sentinel, the
+// primary found through the Sentinels in Options::nodes before every connect
+// (SENTINEL GET-MASTER-ADDR-BY-NAME, each Sentinel in order within
+// connect_timeout), accepted only if ROLE says master. A subscription to
+// +switch-master on one Sentinel, and a READONLY error reply, close every
+// connection so they reconnect to the new primary; all connections go to one
+// primary. With identify_server the new primary's run_id makes server_id()
+// change after a failover (redis/sentinel.hpp).
+//
 // The client never waits for a connection: with none ready a command fails at
 // once with error::not_connected, so a cache in front of a database can fail
 // open. Results:

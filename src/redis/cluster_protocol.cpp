@@ -101,19 +101,6 @@ std::optional<std::string_view> command_key(std::string_view command) {
   return argv[1];
 }
 
-std::optional<Endpoint> parse_endpoint(std::string_view text) {
-  const auto colon = text.rfind(':');
-  if (colon == std::string_view::npos || colon + 1 == text.size()) return std::nullopt;
-  std::string_view host = text.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  const auto port = to_integer(text.substr(colon + 1));
-  if (!port || *port < 1 || *port > 65535) return std::nullopt;
-  if (host.find_first_of(" \t,") != std::string_view::npos) return std::nullopt;
-  return Endpoint{std::string(host), static_cast<std::uint16_t>(*port)};
-}
-
 std::string to_string(const Endpoint& endpoint) {
   const bool v6 = endpoint.host.find(':') != std::string::npos;
   return (v6 ? "[" + endpoint.host + "]" : endpoint.host) + ":" + std::to_string(endpoint.port);

@@ -36,9 +36,8 @@ std::uint16_t key_slot(std::string_view key);
 // by the rule above; nullopt for a keyless command or bytes that are not one command.
 std::optional<std::string_view> command_key(std::string_view command);
 
-// "host:port" (the host may be an IPv6 literal: the port follows the last ':', and
-// "[::1]:6379" is accepted). nullopt when malformed, the port is 0 or > 65535.
-std::optional<Endpoint> parse_endpoint(std::string_view text);
+// "host:port": redis::parse_endpoint (options.hpp).
+using redis::parse_endpoint;
 std::string to_string(const Endpoint& endpoint);
 
 // A MOVED or ASK error reply: "MOVED 3999 127.0.0.1:6381". An empty host means the host

@@ -39,11 +39,12 @@ struct Watchdog {
   bool expired = false;
 };
 
-enum class HandshakeStep { auth, select, setname, identify };
+enum class HandshakeStep { auth, select, setname, identify, role };
 
 asio::awaitable<error_code> handshake(Transport& transport, ReplyReader& reader,
                                       const Options& opts, std::string_view client_name,
-                                      std::string& detail, std::string* server_id) {
+                                      std::string& detail, std::string* server_id,
+                                      bool require_primary) {
   if (auto ec = co_await transport.connect(opts)) {
     detail = "connect to " + opts.host + ":" + std::to_string(opts.port) + ": " + ec.message();
     co_return ec;
@@ -75,6 +76,11 @@ asio::awaitable<error_code> handshake(Transport& transport, ReplyReader& reader,
     std::string_view args[] = {"INFO", "server"};
     append_command(out, args);
     steps.push_back(HandshakeStep::identify);
+  }
+  if (require_primary) {
+    std::string_view args[] = {"ROLE"};
+    append_command(out, args);
+    steps.push_back(HandshakeStep::role);
   }
   if (steps.empty()) co_return error_code{};
 
@@ -141,6 +147,19 @@ asio::awaitable<error_code> handshake(Transport& transport, ReplyReader& reader,
         if (server_id) *server_id = std::move(id);
         break;
       }
+      case HandshakeStep::role: {
+        // ROLE: an array whose first element is "master", "slave" or "sentinel".
+        const bool primary = r.is_array() && !r.elements.empty() &&
+                             r.elements.front().is_string() && r.elements.front().str == "master";
+        if (!primary) {
+          detail =
+              opts.host + ":" + std::to_string(opts.port) + " is not a primary (ROLE: " +
+              (r.is_array() && !r.elements.empty() ? to_string(r.elements.front()) : to_string(r)) +
+              ")";
+          co_return make_error_code(error::handshake_failed);
+        }
+        break;
+      }
     }
   }
   co_return error_code{};
@@ -165,7 +184,8 @@ std::string info_field(std::string_view info, std::string_view field) {
 
 asio::awaitable<error_code> establish(Transport& transport, ReplyReader& reader,
                                       const Options& opts, std::string_view client_name,
-                                      std::string& detail, std::string* server_id) {
+                                      std::string& detail, std::string* server_id,
+                                      bool require_primary) {
   auto watch = std::make_shared<Watchdog>();
   asio::steady_timer watchdog(co_await asio::this_coro::executor, opts.connect_timeout);
   // The handler may run after this coroutine returned (it was already queued
@@ -177,7 +197,8 @@ asio::awaitable<error_code> establish(Transport& transport, ReplyReader& reader,
   });
   error_code ec;
   try {
-    ec = co_await handshake(transport, reader, opts, client_name, detail, server_id);
+    ec = co_await handshake(transport, reader, opts, client_name, detail, server_id,
+                            require_primary);
   } catch (...) {
     watch->done = true;
     throw;
@@ -195,11 +216,12 @@ asio::awaitable<error_code> establish(Transport& transport, ReplyReader& reader,
 // ------------------------------------------------------------------ Connection
 
 Connection::Connection(asio::any_io_executor ex, const Options& opts,
-                       std::shared_ptr<TlsContext> tls, std::size_t id)
+                       std::shared_ptr<TlsContext> tls, std::size_t id, bool require_primary)
     : ex_(ex),
       opts_(opts),
       tls_(std::move(tls)),
       id_(id),
+      require_primary_(require_primary),
       dead_after_(2 * opts.connect_timeout),
       writer_wakeup_(ex),
       deadline_timer_(ex) {}
@@ -209,7 +231,8 @@ Connection::~Connection() = default;
 asio::awaitable<error_code> Connection::connect(std::string& detail) {
   state_ = State::connecting;
   transport_ = make_transport(ex_, opts_.tls ? tls_ : nullptr);
-  auto ec = co_await establish(*transport_, reader_, opts_, opts_.client_name, detail, &server_id_);
+  auto ec = co_await establish(*transport_, reader_, opts_, opts_.client_name, detail, &server_id_,
+                               require_primary_);
   if (state_ == State::closed) co_return close_reason_;  // close() during the handshake
   if (ec) {
     close(ec);

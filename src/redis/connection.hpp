@@ -94,11 +94,11 @@ class ReplyHandler {
 // auth_failed, handshake_failed (SELECT or INFO rejected, no run_id),
 // connection_lost, protocol, timeout. `detail` receives a log-safe description
 // (never the password). Bytes after the handshake replies stay in `reader`.
-asio::awaitable<boost::system::error_code> establish(Transport& transport, ReplyReader& reader,
-                                                     const Options& opts,
-                                                     std::string_view client_name,
-                                                     std::string& detail,
-                                                     std::string* server_id = nullptr);
+// With `require_primary`, ROLE follows and a node that is not a master (a replica,
+// perhaps a demoted primary a Sentinel still announced) fails with handshake_failed.
+asio::awaitable<boost::system::error_code> establish(
+    Transport& transport, ReplyReader& reader, const Options& opts, std::string_view client_name,
+    std::string& detail, std::string* server_id = nullptr, bool require_primary = false);
 
 // The value of `field` in an INFO reply ("run_id:abc..." lines); empty when absent.
 std::string info_field(std::string_view info, std::string_view field);
@@ -115,9 +115,9 @@ void log_exception(std::string_view component, std::string_view what, std::excep
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  // `id` names the connection in logs.
+  // `id` names the connection in logs. `require_primary`: see establish().
   Connection(asio::any_io_executor ex, const Options& opts, std::shared_ptr<TlsContext> tls,
-             std::size_t id);
+             std::size_t id, bool require_primary = false);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -188,6 +188,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string server_id_;
   std::shared_ptr<TlsContext> tls_;
   std::size_t id_;
+  bool require_primary_;
   Clock::duration dead_after_;
 
   State state_ = State::idle;

@@ -9,30 +9,43 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace shopfloor::redis {
 
+// A node's address: a host name or an IP literal, and a port.
 struct Endpoint {
   std::string host;
   std::uint16_t port = 6379;
+  friend bool operator==(const Endpoint&, const Endpoint&) = default;
 };
+
+// How the server is found: see Options::mode.
 enum class Mode { standalone, cluster, sentinel };
 
 struct Options {
+  // Server address: a host name or an IP literal, resolved on every connect.
+  // Default: "127.0.0.1", 6379. TLS, credentials, db and timeouts below apply to every
+  // node of a cluster too (db must be 0 there: a cluster has database 0 only).
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 6379;
+
+  // How the server is found:
+  //   standalone: {host, port} is the server;
+  //   cluster: a Redis Cluster, discovered from `nodes`;
+  //   sentinel: `nodes` are Redis Sentinels, asked in order for the address of the
+  //     primary named `sentinel_master` before every connect; the client follows
+  //     their +switch-master announcements (redis/sentinel.hpp).
+  // Default: standalone.
   Mode mode = Mode::standalone;
   // cluster: seed nodes (any reachable primary or replica); sentinel: the Sentinels.
   // Empty: {host, port}.
   std::vector<Endpoint> nodes;
   // sentinel: the monitored primary's name. Default "shopfloor".
   std::string sentinel_master = "shopfloor";
-
-  // Server address: a host name or an IP literal, resolved on every connect.
-  // Default: "127.0.0.1", 6379. TLS, credentials, db and timeouts below apply to every
-  // node of a cluster too (db must be 0 there: a cluster has database 0 only).
-  std::string host = "127.0.0.1";
-  std::uint16_t port = 6379;
 
   // TLS: when true the server certificate is verified against ca_file (or the
   // system store when empty) and its name against server_name. cert_file and
@@ -43,7 +56,8 @@ struct Options {
   std::string cert_file;
   std::string key_file;
   // Name sent as SNI and checked against the certificate (DNS name or IP).
-  // Default: empty, meaning `host`.
+  // Default: empty, meaning the host connected to. TLS, user, password and the
+  // timeouts apply to every node, the Sentinels included.
   std::string server_name;
 
   // ACL credentials for AUTH. Empty user with a password sends the legacy
@@ -83,5 +97,14 @@ struct Options {
   // needs +info. Default: false.
   bool identify_server = false;
 };
+
+// Parses one "host:port" ("[IPv6]:port"; an empty host is allowed: a MOVED reply's
+// "the node you asked"); nullopt when malformed.
+std::optional<Endpoint> parse_endpoint(std::string_view text);
+
+// Parses "host:port,host:port,..." (SHOPFLOOR_REDIS_NODES): spaces around entries are
+// ignored, an empty text is an empty list. On a malformed entry returns false and says
+// which in `error` (`out` is then unspecified).
+bool parse_endpoints(std::string_view text, std::vector<Endpoint>& out, std::string& error);
 
 }  // namespace shopfloor::redis

@@ -110,6 +110,9 @@ ClientStats& ClientStats::instance() {
         r.counter(kRedirects, kRedirectsHelp, {{"kind", "tryagain"}}),
         r.counter(kRefreshes, kRefreshesHelp, {{"result", "ok"}}),
         r.counter(kRefreshes, kRefreshesHelp, {{"result", "failed"}}),
+        r.counter("shopfloor_redis_failovers_followed_total",
+                  "Sentinel mode: Redis connections that reached the primary at a new address "
+                  "(a failover followed)."),
     };
   }();
   return stats;

@@ -16,6 +16,8 @@
 //   shopfloor_redis_cluster_topology_refreshes_total{result}  cluster mode: CLUSTER SLOTS
 //                                                   asked and applied (ok) or not obtained
 //                                                   from any node (failed)
+//   shopfloor_redis_failovers_followed_total        sentinel mode: a connection reached a
+//                                                   primary at another address than before
 //
 // kind of a command: not_connected (not sent), connection_lost, protocol, closed
 // (stop() was called), cancelled (the caller gave up), io (anything else), reply (the
@@ -42,6 +44,7 @@ struct ClientStats {
   metrics::Counter& cluster_tryagain;
   metrics::Counter& cluster_refreshes;
   metrics::Counter& cluster_refresh_failures;
+  metrics::Counter& failovers_followed;
 
   // The counter of `ec`'s kind (not for error::timeout on commands: command_timeouts).
   metrics::Counter& command_error(const boost::system::error_code& ec);
