@@ -19,8 +19,11 @@
 #            listener or other clients), PostgreSQL rows read per request (tup_returned +
 #            tup_fetched), Redis bytes sent per request (INFO stats
 #            total_net_output_bytes, as the admin user), the service's own database loads per request
-#            (cache misses + bypasses, from /metrics; writes not included), and the
-#            cached mix as a fraction of nginx.
+#            (cache misses + bypasses, from /metrics; writes not included), the
+#            service's CPU per request (user + system time of the process, /proc), Redis
+#            commands and Redis CPU per request (INFO total_commands_processed,
+#            used_cpu_user + used_cpu_sys: the per-request costs docs/SCALING.md starts
+#            from), and the cached mix as a fraction of nginx.
 #
 # Needs a Release build of `shopfloor` (default build/release/src/app/shopfloor;
 # SHOPFLOOR_BIN overrides), the local servers
@@ -61,10 +64,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-psql_q() {
-  PGPASSWORD=$(cat "$SHOPFLOOR_DB_PASSWORD_FILE") psql -X -At -h "$SHOPFLOOR_DB_HOST" \
-    -p "$SHOPFLOOR_DB_PORT" -U "$SHOPFLOOR_DB_USER" -d "$SHOPFLOOR_DB_NAME" -c "$1"
-}
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 
 ORDERS=$(psql_q "SELECT count(*) FROM orders")
 [ "$ORDERS" -ge 200000 ] || { echo "need >= 200,000 orders (shopfloor seed --orders 1000000); have $ORDERS" >&2; exit 1; }
@@ -113,11 +114,13 @@ start_server() {  # $1: cache enabled (true|false)
 
 pg_xacts() { psql_q "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()"; }
 pg_rows() { psql_q "SELECT tup_returned + tup_fetched FROM pg_stat_database WHERE datname = current_database()"; }
-redis_out_bytes() {
+redis_info() {  # redis_info FIELD...: the fields' values from INFO, summed
   redis-cli --tls --cacert "$SHOPFLOOR_REDIS_CA_FILE" -h "$SHOPFLOOR_REDIS_HOST" -p "$SHOPFLOOR_REDIS_PORT" \
     --user "$SHOPFLOOR_TEST_REDIS_ADMIN_USER" --pass "$(cat "$SHOPFLOOR_TEST_REDIS_ADMIN_PASSWORD_FILE")" \
-    --no-auth-warning INFO stats | awk -F: '/^total_net_output_bytes/ { gsub("\r", "", $2); print $2 }'
+    --no-auth-warning INFO all | awk -F: -v want=" $* " '
+      { gsub("\r", "", $2) } index(want, " " $1 " ") { sum += $2 } END { printf "%.6f\n", sum }'
 }
+redis_out_bytes() { redis_info total_net_output_bytes | cut -d. -f1; }
 
 # Lookups of the MES caches answered without a database load of their own, and all
 # lookups, from /metrics: hits plus lookups that joined another's load ("coalesced"),
@@ -137,9 +140,11 @@ cache_counts() {
 # (mes_mix.lua, writes only, MES_MIX_DELAY_MS); its count is reported after the row.
 run_wrk() {
   local label=$1 writes=$2 url=${3:-http://127.0.0.1:$PORT} script=${4:-$ROOT/bench/mes_mix.lua}
-  local x0 x1 r0 r1 b0 b1 h0 t0 l0 h1 t1 l1 wpid=
+  local x0 x1 r0 r1 b0 b1 h0 t0 l0 h1 t1 l1 c0 c1 k0 k1 u0 u1 wpid=
   sleep 1.2  # let pg_stat_database catch up (backends report at most once a second)
   x0=$(pg_xacts); r0=$(pg_rows); b0=$(redis_out_bytes || echo 0)
+  c0=$(service_cpu); k0=$(redis_info total_commands_processed || echo 0)
+  u0=$(redis_info used_cpu_user used_cpu_sys || echo 0)
   read -r h0 t0 l0 < <(cache_counts 2>/dev/null || echo "0 0 0")
   if [ -n "${BENCH_WRITERS:-}" ]; then
     MES_MIX_WRITE_PERCENT=100 MES_MIX_THREADS=1 MES_MIX_DELAY_MS=$((BENCH_WRITERS * 1000 / 50)) \
@@ -152,6 +157,8 @@ run_wrk() {
   [ -z "$wpid" ] || wait "$wpid" || true
   sleep 1.2
   x1=$(pg_xacts); r1=$(pg_rows); b1=$(redis_out_bytes || echo 0)
+  c1=$(service_cpu); k1=$(redis_info total_commands_processed || echo 0)
+  u1=$(redis_info used_cpu_user used_cpu_sys || echo 0)
   read -r h1 t1 l1 < <(cache_counts 2>/dev/null || echo "0 0 0")
   local line
   line=$(grep '^RESULT' "$WORK/wrk.out" || true)
@@ -166,7 +173,8 @@ run_wrk() {
   # shellcheck disable=SC2154
   awk -v label="$label" -v n="$requests" -v us="$duration_us" -v p50="$p50_us" -v p99="$p99_us" \
       -v bad="$non2xx" -v sock="$socket_errors" -v dx=$((x1 - x0)) -v dh=$((h1 - h0)) -v dt=$((t1 - t0)) \
-      -v dl=$((l1 - l0)) -v dr=$((r1 - r0)) -v db=$((b1 - b0)) -v wn="$wn" '
+      -v dl=$((l1 - l0)) -v dr=$((r1 - r0)) -v db=$((b1 - b0)) -v wn="$wn" \
+      -v c0="$c0" -v c1="$c1" -v k0="$k0" -v k1="$k1" -v u0="$u0" -v u1="$u1" '
     BEGIN {
       rps = n / (us / 1e6);
       hit = dt > 0 ? sprintf("%.3f", dh / dt) : "-";
@@ -174,7 +182,11 @@ run_wrk() {
       rpr = n > 0 ? sprintf("%.1f", dr / (n + wn)) : "-";
       bpr = n > 0 && db > 0 ? sprintf("%.0f", db / (n + wn)) : "-";
       lpr = dt > 0 && n > 0 ? sprintf("%.3f", dl / n) : "-";
-      printf "| %-37s | %7.0f | %6.2f | %7.2f | %5s | %9.3f | %8s | %8s | %9s | %6d |\n", label, rps, p50 / 1000, p99 / 1000, hit, tpr, rpr, bpr, lpr, bad + sock;
+      all = n + wn;
+      cpu = all > 0 ? sprintf("%.0f", (c1 - c0) * 1e6 / all) : "-";
+      cmd = all > 0 && k1 > k0 ? sprintf("%.2f", (k1 - k0) / all) : "-";
+      rcpu = all > 0 && u1 > u0 ? sprintf("%.1f", (u1 - u0) * 1e6 / all) : "-";
+      printf "| %-37s | %7.0f | %6.2f | %7.2f | %5s | %9.3f | %8s | %8s | %9s | %6d | %7s | %7s | %8s |\n", label, rps, p50 / 1000, p99 / 1000, hit, tpr, rpr, bpr, lpr, bad + sock, cpu, cmd, rcpu;
     }' | tee -a "$WORK/table"
   [ -z "$wpid" ] || awk -v n="$wn" -v d="$DURATION" 'BEGIN { printf "  (beside it: %d status changes, %.1f/s)\n", n, n / d }'
   echo "$requests $duration_us" >"$WORK/last"
@@ -183,8 +195,8 @@ run_wrk() {
 rps_of_last() { awk '{ printf "%.0f", $1 / ($2 / 1e6) }' "$WORK/last"; }
 
 echo "MES mix: $ORDERS orders, wrk -t2 -c$CONNECTIONS, ${DURATION} s per phase, server $(basename "$BIN")"
-echo "| phase                                 |   req/s | p50 ms |  p99 ms |   hit | pg tx/req | rows/req | Redis B/req | loads/req | errors |"
-echo "|---------------------------------------|---------|--------|---------|-------|-----------|----------|-------------|-----------|--------|"
+echo "| phase                                 |   req/s | p50 ms |  p99 ms |   hit | pg tx/req | rows/req | Redis B/req | loads/req | errors | svc CPU µs/req | Redis cmd/req | Redis CPU µs/req |"
+echo "|---------------------------------------|---------|--------|---------|-------|-----------|----------|-------------|-----------|--------|---------|---------|----------|"
 
 start_server true
 DURATION_SAVED=$DURATION; DURATION=$WARMUP

@@ -34,10 +34,8 @@ stop_server() {
 }
 trap 'stop_server; rm -rf "$WORK"' EXIT
 
-psql_q() {
-  PGPASSWORD=$(cat "$SHOPFLOOR_DB_PASSWORD_FILE") psql -X -At -h "$SHOPFLOOR_DB_HOST" \
-    -p "$SHOPFLOOR_DB_PORT" -U "$SHOPFLOOR_DB_USER" -d "$SHOPFLOOR_DB_NAME" -c "$1"
-}
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 
 # Products by BOM depth (sub-assembly levels), then by the BOM lines their explosion
 # visits (the same order as bench/pricing_calculator_bench.cpp's "deepest").
@@ -65,6 +63,7 @@ start_server() {  # $1: cache enabled (true|false)
 }
 
 # wrk's latency figure in milliseconds ("950.00us", "1.20ms", "1.05s").
+
 to_ms() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'; }
 
 # Runs wrk; prints "rps p50_ms p99_ms non_2xx".
@@ -97,12 +96,16 @@ echo "# deepest BOM: $DEEPEST ($DEEPEST_LEVELS sub-assembly levels)"
 start_server true
 run_wrk 2 64 "$WARMUP" -s "$ROOT/bench/pricing_mix.lua" >/dev/null
 read -r h0 m0 b0 r0 < <(cache_counts)
+on_cpu0=$(service_cpu)
 read -r on_rps on_p50 on_p99 on_bad < <(run_wrk 2 64 "$DURATION" -s "$ROOT/bench/pricing_mix.lua")
+on_cpu1=$(service_cpu)
 read -r h1 m1 b1 r1 < <(cache_counts)
 stop_server
 
 start_server false
+off_cpu0=$(service_cpu); read -r _ _ _ off_r0 < <(cache_counts)
 read -r off_rps off_p50 off_p99 off_bad < <(run_wrk 2 64 "$DURATION" -s "$ROOT/bench/pricing_mix.lua")
+off_cpu1=$(service_cpu); read -r _ _ _ off_r1 < <(cache_counts)
 printf '{"product_sku":"%s","quantity":120}\n' "$DEEPEST" >"$WORK/deepest"
 read -r one_rps one_p50 one_p99 one_bad < <(PRICING_MIX_BODIES=$WORK/deepest run_wrk 1 1 5 -s "$ROOT/bench/pricing_mix.lua")
 stop_server
@@ -113,4 +116,6 @@ printf '%-22s %12s %9s %9s %8s  %s\n' cache_on "$on_rps" "$on_p50" "$on_p99" "$o
   "calculated $((misses + bypass)) of $requests requests (cache reads $hits hit, $misses miss, $bypass bypass)"
 printf '%-22s %12s %9s %9s %8s  %s\n' cache_off "$off_rps" "$off_p50" "$off_p99" "$off_bad" "every request calculated"
 printf '%-22s %12s %9s %9s %8s  %s\n' deepest_uncached_c1 "$one_rps" "$one_p50" "$one_p99" "$one_bad" "$DEEPEST x 120, cache off, 1 connection"
+per_request() { awk -v a="$1" -v b="$2" -v n="$3" 'BEGIN { if (n > 0) printf "%.1f", (b - a) * 1e6 / n; else print "-" }'; }
+echo "service CPU per request (user + system, µs): cache on $(per_request "$on_cpu0" "$on_cpu1" $((r1 - r0))), cache off $(per_request "$off_cpu0" "$off_cpu1" $((off_r1 - off_r0)))"
 echo "cache_on/cache_off throughput: $(awk -v a="$on_rps" -v b="$off_rps" 'BEGIN { r = (b > 0) ? a / b : 0; printf "%.1fx", r }')"

@@ -262,7 +262,8 @@ const std::vector<Setting>& settings() {
         [](Config& c) {
           std::string list;
           list.reserve(c.redis.nodes.size() * 24);
-          for (const auto& n : c.redis.nodes) list += (list.empty() ? "" : ",") + redis::cluster::to_string(n);
+          for (const auto& n : c.redis.nodes)
+            list += (list.empty() ? "" : ",") + redis::cluster::to_string(n);
           return list;
         }},
        "(SHOPFLOOR_REDIS_HOST:PORT)"},

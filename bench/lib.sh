@@ -1,0 +1,12 @@
+# Shell helpers of the benchmarks that drive `shopfloor serve` themselves (mes_mix.sh,
+# pricing_mix.sh). Source it after .run/env.sh; the caller sets PID to the server's pid.
+# shellcheck shell=bash
+
+# One query on the benchmark's database as the service's role; prints the rows unaligned.
+psql_q() {
+  PGPASSWORD=$(cat "$SHOPFLOOR_DB_PASSWORD_FILE") psql -X -At -h "$SHOPFLOOR_DB_HOST" \
+    -p "$SHOPFLOOR_DB_PORT" -U "$SHOPFLOOR_DB_USER" -d "$SHOPFLOOR_DB_NAME" -c "$1"
+}
+
+# CPU seconds (user + system) the server process ($PID) has used.
+service_cpu() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.6f\n", ($14 + $15) / hz }' "/proc/$PID/stat"; }
