@@ -13,6 +13,8 @@
 #   scripts/devenv.sh redis-crash      kill -9, leaving whatever dump.rdb exists
 #   scripts/devenv.sh redis-start-with-data   start and load that dump.rdb (a restart
 #                                     "with its data"); redis-start discards it
+#   scripts/devenv.sh redis-freeze|redis-thaw   SIGSTOP / SIGCONT: a hung server whose
+#                                     connections stay open (fault tests)
 #   scripts/devenv.sh destroy        stop and delete everything under the run dir
 #
 # Settings (environment): SHOPFLOOR_RUN_DIR, SHOPFLOOR_PG_PORT (55432),
@@ -249,9 +251,11 @@ case "${1:-}" in
   redis-start-with-data) redis_start keep-data ;;
   redis-snapshot) redis_cli SAVE >/dev/null ;;
   redis-crash) pid=$(redis_pid) && kill -9 "$pid" && while kill -0 "$pid" 2>/dev/null; do sleep 0.02; done ;;
+  redis-freeze) pid=$(redis_pid) && kill -STOP "$pid" ;;
+  redis-thaw) if pid=$(redis_pid); then kill -CONT "$pid"; fi ;;
   redis-stop) redis_stop ;;
   pg-start) pg_start ;;
   pg-stop) pg_stop ;;
   destroy) redis_stop || true; pg_stop || true; rm -rf "$RUN" ;;
-  *) sed -n '2,16p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,18p' "$0" >&2; exit 2 ;;
 esac
