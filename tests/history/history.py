@@ -238,6 +238,15 @@ def failure_kind(op, status, body):
     return f"{op}:{status if status else body}"
 
 
+def sql_failure_kind(op, ex):
+    msg = str(ex)
+    for needle, kind in (("connection to server", "refused"), ("terminating", "terminated"),
+                         ("timeout", "timeout"), ("server closed", "closed")):
+        if needle in msg:
+            return f"{op}:{kind}"
+    return f"{op}:{msg[:60]}"
+
+
 class Order:
     """The owner's model of one order; attempts hold the checker's facts."""
 
@@ -505,7 +514,7 @@ class Run:
             outcome = "ok"
         except SqlError as ex:
             outcome = "unknown"
-            self.history.fail(f"{kind}:{str(ex)[:40]}")
+            self.history.fail(sql_failure_kind(kind, ex))
         t1 = now()
         self.record_attempt(o, o.version + 1, nxt, t0, t1, outcome, True)
         if outcome == "ok":
@@ -537,7 +546,7 @@ class Run:
                                       f"'{self.material}'; SELECT version FROM price_list_version")
                 version, outcome = int(rows[-1][0]), "ok"
             except SqlError as ex:
-                self.history.fail(f"price_sql:{str(ex)[:40]}")
+                self.history.fail(sql_failure_kind("price_sql", ex))
         else:
             st, _, resp = h.request(rnd.choice(self.pricing), "PUT", f"/materials/{self.material}",
                                     dict(price=price))
@@ -712,12 +721,16 @@ class Checker:
     def __init__(self, run):
         self.run = run
         self.violations = []
+        self.stale = set()  # the reads with at least one violation
+        self.by_rule = collections.Counter()
         self.checked = collections.Counter()
         # per tag: attempts sorted by version; creation facts
         self.chain = run.chain
         self.creations = run.creations
 
     def bad(self, rule, read, msg):
+        self.stale.add(id(read))
+        self.by_rule[rule] += 1
         self.violations.append(dict(rule=rule, read=read["path"], port=read["port"],
                                     t0=round(read["t0"], 4), t1=round(read["t1"], 4), msg=msg))
 
@@ -994,7 +1007,8 @@ def main():
             writes_by_kind=dict(collections.Counter(w["kind"] for w in h.writes)),
             failed_requests=sum(h.failures.values()), failed_by_kind=dict(h.failures),
             x_cache=dict(h.cache), faults=dict(run.fault_counts),
-            stale_reads=len(violations), violations=violations[:50], harness_errors=errors,
+            stale_reads=len(checker.stale), violations_by_rule=dict(checker.by_rule),
+            violations=violations[:50], harness_errors=errors,
             serve_exit_codes=rcs)
         if args.soak:
             report["soak"] = soak_verdict(run.samples, 0, settle)
