@@ -88,10 +88,12 @@ Exit status 0 when every check passed; the figures are printed as one JSON objec
 """
 
 import argparse
+import array
 import collections
 import http.client
 import json
 import os
+import pickle
 import random
 import signal
 import subprocess
@@ -603,14 +605,38 @@ class Run:
         st, hdrs, resp = h.request(port, method, path, body)
         t1 = now()
         if st == 200 or (op == "order" and st == 404):
-            self.history.add_read(dict(kind=op, t0=t0, t1=t1, status=st, body=resp, path=path,
-                                       port=port, **extra))
+            self.history.add_read(dict(kind=op, t0=t0, t1=t1, status=st, path=path, port=port,
+                                       **extra, **self.digest(op, resp)))
             with self.history.lock:
                 self.history.cache[f"{op}:{hdrs.get('x-cache', '-')}"] += 1
         elif st in (0, 500, 502, 503, 504):
             self.history.fail(failure_kind(f"{method} {op}", st, resp))
         else:
             raise RuntimeError(f"{method} {path}: {st} {resp}")
+
+    def digest(self, op, b):
+        """What the checker needs of an answer (a long run keeps hundreds of thousands)."""
+        if b is None:
+            return {}
+        if op == "order":
+            return dict(v=len(b.get("history", [])), st=b.get("status"))
+        if op in ("list", "customer_list"):
+            mine = array.array("q")
+            foreign = []
+            prefix = f"hist-{self.rid}-"
+            for item in b.get("items", []):
+                if item.get("customer", "").startswith(prefix):
+                    mine.append(int(item["quantity"]) * 8 + ALL_STATUSES.index(item["status"]))
+                else:
+                    foreign.append(item.get("number"))
+            return dict(items=mine, foreign=foreign, total=b.get("total"))
+        if op == "dashboard":
+            ip = 0
+            for w in b.get("by_work_center", []):
+                if w.get("work_center") == self.wc:
+                    ip = w.get("in_progress")
+            return dict(by_status=b.get("by_status", {}), in_progress=ip)
+        return dict(materials=b["breakdown"]["materials"], version=b.get("price_list_version", 0))
 
     # ------------------------------------------------------------ faults
     def faults(self):
@@ -717,16 +743,42 @@ class Run:
 
 
 # ---------------------------------------------------------------- the checker
+def excluded(a):
+    return a["outcome"] == "failed" or a.get("resolved") == "not_applied"
+
+
 class Checker:
+    """Checks every read against the rules of the header.
+
+    A sweep over the reads in start order keeps every order's required version (the
+    highest one visible before the read's start) and the number of orders per required
+    status, overall and per customer. Only the orders with a write attempt that started
+    before the read's end and was not visible at its start ("affected") get their whole
+    window computed; for the others the window is their required state alone."""
+
     def __init__(self, run):
         self.run = run
         self.violations = []
         self.stale = set()  # the reads with at least one violation
         self.by_rule = collections.Counter()
         self.checked = collections.Counter()
-        # per tag: attempts sorted by version; creation facts
         self.chain = run.chain
         self.creations = run.creations
+        att = [(a["t0"], tag, a) for tag, lst in run.chain.items() for a in lst
+               if not excluded(a)]
+        att.sort(key=lambda x: x[0])
+        self.attempts = att
+        self.att_t0 = [x[0] for x in att]
+        vis = [(a["visible_by"], tag, a) for tag, lst in run.chain.items() for a in lst
+               if a["visible_by"] < INF]
+        vis.sort(key=lambda x: x[0])
+        self.vis = vis
+        self.req = {}  # tag -> (version, status)
+        self.req_count = collections.Counter()
+        self.req_cust = collections.defaultdict(dict)  # customer -> {tag: status}
+        self.active = {}  # id(attempt) -> (tag, attempt): started, not visible yet
+        self.ai = self.vi = 0
+        self.affected = {}
 
     def bad(self, rule, read, msg):
         self.stale.add(id(read))
@@ -744,142 +796,186 @@ class Checker:
                 req = a["version"]
         allowed = collections.defaultdict(set)
         for a in attempts:
-            if a["t0"] >= e or a["outcome"] == "failed" or a.get("resolved") == "not_applied":
+            if a["t0"] >= e or excluded(a):
                 continue
             if req is not None and a["version"] < req:
                 continue
             allowed[a["version"]].add(a["status"])
         return req is not None, bool(allowed), req, allowed
 
-    def statuses_of(self, allowed):
-        out = set()
-        for v in allowed.values():
-            out |= v
-        return out
+    def advance(self, r):
+        """Moves the sweep to read r; sets self.affected = {tag: its window}."""
+        s, e = r["t0"], r["t1"]
+        while self.ai < len(self.attempts) and self.attempts[self.ai][0] < s:
+            _, tag, a = self.attempts[self.ai]
+            self.active[id(a)] = (tag, a)
+            self.ai += 1
+        while self.vi < len(self.vis) and self.vis[self.vi][0] < s:
+            _, tag, a = self.vis[self.vi]
+            self.vi += 1
+            self.active.pop(id(a), None)
+            old = self.req.get(tag)
+            if old is None or a["version"] > old[0]:
+                customer = self.creations[tag]["customer"]
+                if old is not None:
+                    self.req_count[old[1]] -= 1
+                self.req[tag] = (a["version"], a["status"])
+                self.req_count[a["status"]] += 1
+                self.req_cust[customer][tag] = a["status"]
+        tags = set()
+        for key, (tag, a) in list(self.active.items()):
+            old = self.req.get(tag)
+            if old is not None and a["version"] <= old[0]:
+                del self.active[key]  # superseded by a visible later version
+            else:
+                tags.add(tag)
+        k = self.ai
+        while k < len(self.attempts) and self.attempts[k][0] < e:
+            tags.add(self.attempts[k][1])
+            k += 1
+        self.affected = {t: self.order_window(t, r) for t in tags}
+
+    def window(self, tag):
+        """(must_exist, may_exist, allowed statuses, required version) for the current read."""
+        w = self.affected.get(tag)
+        if w is not None:
+            statuses = set()
+            for v in w[3].values():
+                statuses |= v
+            return w[0], w[1], statuses, w[2]
+        req = self.req.get(tag)
+        if req is None:
+            return False, False, set(), None
+        return True, True, {req[1]}, req[0]
+
+    def bounds(self, customer=None):
+        """(lo, hi) Counters per status over the run's orders (of one customer)."""
+        if customer is None:
+            lo = collections.Counter(self.req_count)
+        else:
+            lo = collections.Counter(self.req_cust[customer].values())
+        hi = collections.Counter(lo)
+        for tag in self.affected:
+            if customer is not None and self.creations[tag]["customer"] != customer:
+                continue
+            req = self.req.get(tag)
+            if req is not None:
+                lo[req[1]] -= 1
+                hi[req[1]] -= 1
+            must, may, st, _ = self.window(tag)
+            if must and len(st) == 1:
+                lo[next(iter(st))] += 1
+            if may:
+                for x in st:
+                    hi[x] += 1
+        return lo, hi
+
+    def filtered_bounds(self, filt, customer=None):
+        """(must, may): orders required in / possibly in a list filtered by filt."""
+        lo, hi = self.bounds(customer)
+        fs = ALL_STATUSES if filt is None else filt
+        must = sum(lo[x] for x in fs)
+        may = sum(hi[x] for x in fs)
+        # An affected order whose allowed statuses all pass counts once in must; bounds()
+        # counted only single-status ones: add the multi-status ones here.
+        for tag in self.affected:
+            if customer is not None and self.creations[tag]["customer"] != customer:
+                continue
+            m, _, st, _ = self.window(tag)
+            if m and len(st) > 1 and st <= set(fs):
+                must += 1
+            if len(st) > 1:  # hi counted it once per passing status
+                may -= max(0, len(st & set(fs)) - 1)
+        return must, may
 
     def check_order(self, r):
         tag = self.run.number_to_tag.get(r["number"])
-        must, may, req, allowed = self.order_window(tag, r)
+        must, _, req, allowed = self.order_window(tag, r)
         if r["status"] == 404:
             if must:
-                self.bad(1, r, f"404 but the order's creation was acknowledged before")
+                self.bad(1, r, "404 but the order's creation was acknowledged before")
             return
-        b = r["body"]
-        v = len(b.get("history", []))
+        v = r["v"]
         if v not in allowed:
-            self.bad(1, r, f"version {v} (status {b.get('status')}), required {req}, possible "
+            self.bad(1, r, f"version {v} (status {r['st']}), required {req}, possible "
                            f"{sorted(allowed)}")
-        elif b.get("status") not in allowed[v]:
-            self.bad(1, r, f"version {v} with status {b.get('status')}, expected {allowed[v]}")
-
-    def my_tag(self, item):
-        c = item.get("customer", "")
-        if not c.startswith(f"hist-{self.run.rid}-"):
-            return None
-        return int(item["quantity"])
-
-    def list_bounds(self, r, filt, customer=None):
-        must = may = 0
-        for tag, c in self.creations.items():
-            if customer is not None and c["customer"] != customer:
-                continue
-            m_exist, may_exist, _, allowed = self.order_window(tag, r)
-            st = self.statuses_of(allowed)
-            passing = st if filt is None else st & set(filt)
-            if m_exist and passing == st and st:
-                must += 1
-            if may_exist and passing:
-                may += 1
-        return must, may
+        elif r["st"] not in allowed[v]:
+            self.bad(1, r, f"version {v} with status {r['st']}, expected {allowed[v]}")
 
     def check_items(self, r, filt, customer=None):
         seen = set()
-        for item in r["body"].get("items", []):
-            tag = self.my_tag(item)
-            if tag is None:
-                if customer is not None:
-                    self.bad(3, r, f"item {item.get('number')} of another customer")
-                continue
+        if customer is not None and r["foreign"]:
+            self.bad(3, r, f"items of other customers: {r['foreign'][:5]}")
+        for code in r["items"]:
+            tag, status = code // 8, ALL_STATUSES[code % 8]
             seen.add(tag)
             if tag not in self.chain:
-                self.bad(2, r, f"item {item.get('number')}: no such creation attempt")
+                self.bad(2, r, f"item tag {tag}: no such creation attempt")
                 continue
-            _, may_exist, req, allowed = self.order_window(tag, r)
-            st = self.statuses_of(allowed)
-            if item.get("status") not in st:
-                self.bad(2, r, f"{item.get('number')} status {item.get('status')}, allowed "
-                               f"{sorted(st)} (required version {req})")
-            if filt is not None and item.get("status") not in filt:
-                self.bad(2, r, f"{item.get('number')} status {item.get('status')} not in {filt}")
+            _, _, st, req = self.window(tag)
+            if status not in st:
+                self.bad(2, r, f"order tag {tag} status {status}, allowed {sorted(st)} "
+                               f"(required version {req})")
+            if filt is not None and status not in filt:
+                self.bad(2, r, f"order tag {tag} status {status} not in {filt}")
         return seen
 
     def check_customer_list(self, r):
         filt, customer = r["filter"], r["customer"]
         seen = self.check_items(r, filt, customer)
-        for tag, c in self.creations.items():
-            if c["customer"] != customer:
-                continue
-            m_exist, _, req, allowed = self.order_window(tag, r)
-            st = self.statuses_of(allowed)
-            if m_exist and st and (filt is None or st <= set(filt)) and tag not in seen:
+        fs = set(ALL_STATUSES if filt is None else filt)
+        candidates = set(self.req_cust[customer]) | {
+            t for t in self.affected if self.creations[t]["customer"] == customer}
+        for tag in candidates:
+            must, _, st, req = self.window(tag)
+            if must and st <= fs and tag not in seen:
                 self.bad(3, r, f"order tag {tag} (required version {req}, statuses {sorted(st)}) "
                                "missing")
-        lo, hi = self.list_bounds(r, filt, customer)
-        total = r["body"].get("total")
+        lo, hi = self.filtered_bounds(filt, customer)
+        total = r["total"]
         if not lo <= total <= hi:
             self.bad(3, r, f"total {total} not in [{lo}, {hi}]")
 
     def check_list(self, r):
         filt = r["filter"]
         self.check_items(r, filt)
-        base = sum(n for s, n in self.run.baseline.items() if filt is None or s in filt)
-        lo, hi = self.list_bounds(r, filt)
-        total = r["body"].get("total")
+        base = sum(n for x, n in self.run.baseline.items() if filt is None or x in filt)
+        lo, hi = self.filtered_bounds(filt)
+        total = r["total"]
         if not base + lo <= total <= base + hi:
             self.bad(4, r, f"total {total} not in [{base + lo}, {base + hi}]")
 
     def check_dashboard(self, r):
-        by = r["body"].get("by_status", {})
-        lo = collections.Counter()
-        hi = collections.Counter()
-        for tag in self.creations:
-            m_exist, may_exist, _, allowed = self.order_window(tag, r)
-            st = self.statuses_of(allowed)
-            if m_exist and len(st) == 1:
-                lo[next(iter(st))] += 1
-            if may_exist:
-                for s in st:
-                    hi[s] += 1
-        for s in ALL_STATUSES:
-            b = self.run.baseline[s]
-            if not b + lo[s] <= by.get(s, -1) <= b + hi[s]:
-                self.bad(5, r, f"by_status.{s} = {by.get(s)} not in [{b + lo[s]}, {b + hi[s]}]")
-        ip = 0
-        for w in r["body"].get("by_work_center", []):
-            if w.get("work_center") == self.run.wc:
-                ip = w.get("in_progress")
+        by = r["by_status"]
+        lo, hi = self.bounds()
+        for x in ALL_STATUSES:
+            b = self.run.baseline[x]
+            if not b + lo[x] <= by.get(x, -1) <= b + hi[x]:
+                self.bad(5, r, f"by_status.{x} = {by.get(x)} not in [{b + lo[x]}, {b + hi[x]}]")
+        ip = r["in_progress"]
         if not lo["in_production"] <= ip <= hi["in_production"]:
             self.bad(5, r, f"{self.run.wc} in_progress {ip} not in [{lo['in_production']}, "
                            f"{hi['in_production']}]")
 
     def check_calculation(self, r):
         s, e = r["t0"], r["t1"]
-        b = r["body"]
         q = r["quantity"]
-        kop = round(float(b["breakdown"]["materials"]) * 100)
+        kop = round(float(r["materials"]) * 100)
         req = max((p for p in self.run.prices if p["visible_by"] < s), key=lambda p: p["t0"])
         allowed = {req["price"]} | {p["price"] for p in self.run.prices
                                     if p["t0"] < e and p["visible_by"] >= s}
         if kop % q or kop // q not in allowed:
-            self.bad(6, r, f"materials {b['breakdown']['materials']} for quantity {q}: price "
+            self.bad(6, r, f"materials {r['materials']} for quantity {q}: price "
                            f"{kop / q / 100:.2f}, required {req['price'] / 100:.2f}, allowed "
                            f"{sorted(x / 100 for x in allowed)}")
-        if b.get("price_list_version", 0) < req["version"]:
-            self.bad(6, r, f"price_list_version {b.get('price_list_version')} < "
+        if r["version"] < req["version"]:
+            self.bad(6, r, f"price_list_version {r['version']} < "
                            f"{req['version']}")
 
     def check(self):
-        for r in self.run.history.reads:
+        for r in sorted(self.run.history.reads, key=lambda r: r["t0"]):
+            if r["kind"] in ("customer_list", "list", "dashboard"):
+                self.advance(r)
             getattr(self, "check_" + r["kind"])(r)
             self.checked[r["kind"]] += 1
         return self.violations
@@ -938,6 +1034,7 @@ def main():
     ap.add_argument("--soak", action="store_true")
     ap.add_argument("--workdir", default="/tmp")
     ap.add_argument("--report")
+    ap.add_argument("--save-history", help="pickle the recorded history to this file")
     ap.add_argument("--min-ops", type=int, default=0, help="fail below this many operations")
     args = ap.parse_args()
     ports = [int(p) for p in args.ports.split(",")]
@@ -997,8 +1094,16 @@ def main():
             settle["t"] -= soak_start
         rcs = run.stop_servers()
         run.restore_servers()
+        if args.save_history:
+            with open(args.save_history, "wb") as f:
+                pickle.dump(dict(rid=run.rid, wc=run.wc, chain=dict(run.chain),
+                                 creations=run.creations, number_to_tag=run.number_to_tag,
+                                 prices=run.prices, baseline=run.baseline,
+                                 reads=run.history.reads), f)
+        t_check = now()
         checker = Checker(run)
         violations = checker.check()
+        log(f"checked {len(run.history.reads)} reads in {now() - t_check:.1f} s")
         h = run.history
         report = dict(
             run=run.rid, seed=args.seed, duration_s=round(elapsed, 1), operations=h.ops,
