@@ -78,10 +78,12 @@ INCRs come back); Redis restarted empty; the LISTEN backends killed
 
 --soak: also samples every 10 s each serve process's VmRSS, open fds, and its TCP
 connections to PostgreSQL and Redis (its sockets in /proc/net/tcp), plus the servers'
-counts (pg_stat_activity of application_name 'shopfloor', Redis CLIENT LIST of user
+counts (pg_stat_activity of the services' role, psql excluded; Redis CLIENT LIST of user
 shopfloor). Passes when each process's RSS after the first 5 minutes stays <= 110% of its
-RSS at 5 minutes, and fds and connections after the load and faults have settled equal
-those at the start (after a warm-up, idle).
+RSS at 5 minutes, and fds and connections at the end equal those at the start. Pools
+connect lazily and a PostgreSQL restart empties them, so both are counted after the same
+warm-up (20 s of load without faults, then 10 s idle): before the run, and after it once
+the servers are back and 10 s have passed.
 
 Exit status 0 when every check passed; the figures are printed as one JSON object
 (--report FILE writes it too).
@@ -285,6 +287,7 @@ class Run:
         self.fault_counts = collections.Counter()
         self.samples = []
         self.procs = []
+        self.errors = []
 
     def take_tag(self, customer):
         with self.tag_lock:
@@ -687,6 +690,25 @@ class Run:
         devenv(self.env, "start")
 
     # ------------------------------------------------------------ soak sampling
+    def guarded(self, fn, *a):
+        try:
+            fn(*a)
+        except Exception as ex:  # noqa: BLE001 - any harness error fails the run
+            self.errors.append(repr(ex))
+            self.stop.set()
+
+    def warm_up(self):
+        """20 s of load without faults, then 10 s idle: every pool holds what that load
+        opened (pools connect lazily, and a PostgreSQL restart empties them)."""
+        self.deadline = now() + 20
+        warm = [threading.Thread(target=self.guarded, args=(self.client, i))
+                for i in range(self.args.threads)]
+        for t in warm:
+            t.start()
+        for t in warm:
+            t.join()
+        time.sleep(10)
+
     def sample(self):
         pg_port, redis_port = int(self.env.db["port"]), int(self.env.redis_port)
         remote = {}
@@ -982,6 +1004,22 @@ class Checker:
 
 
 # ---------------------------------------------------------------- main
+def scan_logs(workdir):
+    """The serve logs' 5xx answers other than 503, and their error lines (first 20)."""
+    out = []
+    for i in range(3):
+        try:
+            f = open(os.path.join(workdir, f"serve{i}.log"), errors="replace")
+        except OSError:
+            continue
+        with f:
+            for line in f:
+                if (" status=5" in line and " status=503 " not in line) or " error " in line:
+                    if len(out) < 20:
+                        out.append(f"serve{i}: {line.strip()[:400]}")
+    return out
+
+
 def soak_verdict(samples, start_t, settle_sample):
     out = dict(ok=True, problems=[])
     if not samples:
@@ -1052,48 +1090,39 @@ def main():
         soak_start = None
         if args.soak:
             # Warm-up: every pool and connection opened, then idle, then the first sample.
-            run.deadline = now() + 20
-            warm = [threading.Thread(target=run.client, args=(i,)) for i in range(args.threads)]
-            for t in warm:
-                t.start()
-            for t in warm:
-                t.join()
-            time.sleep(10)
+            run.warm_up()
             soak_start = now()
             s = run.sample()
             s["t"] -= soak_start
             run.samples.append(s)
         t_start = now()
         run.deadline = t_start + args.duration
-        errors = []
-
-        def guarded(fn, *a):
-            try:
-                fn(*a)
-            except Exception as ex:  # noqa: BLE001 - any harness error fails the run
-                errors.append(repr(ex))
-                run.stop.set()
+        errors = run.errors
 
         jobs = [(run.client, i) for i in range(args.threads)]
         if not args.no_faults:
             jobs.append((run.faults,))
         if args.soak:
             jobs.append((run.sampler, soak_start))
-        threads = [threading.Thread(target=guarded, args=j, daemon=True) for j in jobs]
+        threads = [threading.Thread(target=run.guarded, args=j, daemon=True) for j in jobs]
         for t in threads:
             t.start()
-        for t in threads:
+        for t in threads[:-1] if args.soak else threads:
             t.join(timeout=max(1, run.deadline - now() + 120))
         run.stop.set()
         elapsed = now() - t_start
         settle = None
         if args.soak:
+            threads[-1].join()
             run.restore_servers()
-            time.sleep(20)  # reconnects, breaker probes, listener resync
+            time.sleep(10)  # reconnects, breaker probes, listener resync
+            run.stop.clear()
+            run.warm_up()  # the same as before the first sample: pools refilled, then idle
             settle = run.sample()
             settle["t"] -= soak_start
         rcs = run.stop_servers()
         run.restore_servers()
+        server_errors = scan_logs(args.workdir)
         if args.save_history:
             with open(args.save_history, "wb") as f:
                 pickle.dump(dict(rid=run.rid, wc=run.wc, chain=dict(run.chain),
@@ -1112,7 +1141,7 @@ def main():
             writes_by_kind=dict(collections.Counter(w["kind"] for w in h.writes)),
             failed_requests=sum(h.failures.values()), failed_by_kind=dict(h.failures),
             x_cache=dict(h.cache), faults=dict(run.fault_counts),
-            stale_reads=len(checker.stale), violations_by_rule=dict(checker.by_rule),
+            server_errors=server_errors, stale_reads=len(checker.stale), violations_by_rule=dict(checker.by_rule),
             violations=violations[:50], harness_errors=errors,
             serve_exit_codes=rcs)
         if args.soak:
