@@ -12,7 +12,7 @@
 # ASan build of scripts/test.sh; build/release is scripts/run.sh's). Ports: the servers'
 # SHOPFLOOR_PG_PORT / SHOPFLOOR_REDIS_TLS_PORT, HTTP from SHOPFLOOR_TEST_HISTORY_BASE_PORT.
 # The JSON report is written to history-report.json in the build folder (--report FILE
-# to change it).
+# to change it); the serve logs are kept (the folder is printed at the end).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=$ROOT/build/test
@@ -24,4 +24,6 @@ bash "$ROOT/scripts/devenv.sh" start
 source "${SHOPFLOOR_RUN_DIR:-$ROOT/.run}/env.sh"
 export SHOPFLOOR_SQL_DIR=$ROOT/sql
 "$BIN" migrate
-exec bash "$ROOT/tests/history_e2etest.sh" "$BIN" --report "$BUILD/history-report.json" "$@"
+# Long runs keep the serve logs (a finding needs them).
+SHOPFLOOR_TEST_HISTORY_KEEP=${SHOPFLOOR_TEST_HISTORY_KEEP:-1} \
+  exec bash "$ROOT/tests/history_e2etest.sh" "$BIN" --report "$BUILD/history-report.json" "$@"

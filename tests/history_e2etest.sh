@@ -6,7 +6,8 @@
 # recorded history. This script only picks the 9 HTTP ports: the first free ones from
 # SHOPFLOOR_TEST_HISTORY_BASE_PORT (default 24860, below the ephemeral range). Extra
 # arguments go to history.py (--duration, --soak, --report, ...); CTest runs the 60 s
-# version, scripts/history.sh the long run and the soak.
+# version, scripts/history.sh the long run and the soak. SHOPFLOOR_TEST_HISTORY_KEEP=1 keeps
+# the serve logs (the folder is printed) even when the run passes.
 #
 #   tests/history_e2etest.sh BIN [history.py args...]
 set -euo pipefail
@@ -30,5 +31,5 @@ if [ "$rc" -ne 0 ]; then
     [ -s "$f" ] && { echo "---- last lines of $f"; tail -n 15 "$f"; }
   done
 fi
-rm -rf "$WORK"
+if [ "${SHOPFLOOR_TEST_HISTORY_KEEP:-0}" = 1 ]; then say "serve logs kept in $WORK"; else rm -rf "$WORK"; fi
 exit "$rc"

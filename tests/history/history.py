@@ -320,8 +320,9 @@ class Run:
             c = self.customers[k % len(self.customers)]
             tag = self.take_tag(c)
             values.append(f"('{c}', '{self.product}', {tag}, '{self.wc}', '2099-12-31')")
-        rows = psql(e, "INSERT INTO orders (customer, product_sku, quantity, work_center, due_date) "
-                       "VALUES " + ", ".join(values) + " RETURNING id, number, customer, quantity")
+        rows = psql(e, "INSERT INTO orders (customer, product_sku, quantity, work_center, "
+                       "due_date) VALUES " + ", ".join(values) +
+                    " RETURNING id, number, customer, quantity")
         for k, (oid, number, customer, qty) in enumerate(rows):
             tag = int(qty)
             o = Order(tag, customer, number, int(oid))
@@ -1141,7 +1142,8 @@ def main():
             writes_by_kind=dict(collections.Counter(w["kind"] for w in h.writes)),
             failed_requests=sum(h.failures.values()), failed_by_kind=dict(h.failures),
             x_cache=dict(h.cache), faults=dict(run.fault_counts),
-            server_errors=server_errors, stale_reads=len(checker.stale), violations_by_rule=dict(checker.by_rule),
+            server_errors=server_errors, stale_reads=len(checker.stale),
+            violations_by_rule=dict(checker.by_rule),
             violations=violations[:50], harness_errors=errors,
             serve_exit_codes=rcs)
         if args.soak:
