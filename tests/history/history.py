@@ -64,10 +64,13 @@ Rules (a violation of any is a stale or wrong read; the first are "stale"):
   6. Calculation: materials / quantity is the price of the latest price write visible
      before R.start, or of a write that started before R.end and was not visible yet; its
      price_list_version is >= the one that write answered.
-These bounds only hold for a state some snapshot of the database could have had within
-[R.start, R.end] after every required write, so legal concurrency is never flagged; and a
+Every state that a snapshot of the database taken within [R.start, R.end], after every
+required write, could show satisfies these rules, so legal concurrency is never flagged; a
 value cached before a required write (an old status, a missing order, an old count or
-price) always falls outside them. Failed requests (5xx, time-outs, connection errors) are
+price) always falls outside them — except that a total or a count is one number for many
+orders: an order shown stale can be hidden by another order's write in flight at that
+moment, counted in the other direction. A stale cached answer is served to many reads, and
+most of them have no such write in flight. Failed requests (5xx, time-outs, connection errors) are
 allowed and counted by kind; a 2xx with wrong data never is.
 
 Faults (a cycle, repeated): Redis SIGSTOP for 2 s then SIGCONT (devenv redis-freeze /
