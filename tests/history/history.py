@@ -94,6 +94,7 @@ Exit status 0 when every check passed; the figures are printed as one JSON objec
 
 import argparse
 import array
+import bisect
 import collections
 import gc
 import http.client
@@ -806,6 +807,7 @@ class Checker:
         self.active = {}  # id(attempt) -> (tag, attempt): started, not visible yet
         self.ai = self.vi = 0
         self.affected = {}
+        self.price_t0 = [p["t0"] for p in run.prices]  # increasing: one writer
 
     def bad(self, rule, read, msg):
         self.stale.add(id(read))
@@ -985,19 +987,24 @@ class Checker:
                            f"{hi['in_production']}]")
 
     def check_calculation(self, r):
+        # One writer: price writes are sequential, so every write before the required one
+        # is superseded by it, and only the later ones can be in flight.
         s, e = r["t0"], r["t1"]
         q = r["quantity"]
         kop = round(float(r["materials"]) * 100)
-        req = max((p for p in self.run.prices if p["visible_by"] < s), key=lambda p: p["t0"])
-        allowed = {req["price"]} | {p["price"] for p in self.run.prices
-                                    if p["t0"] < e and p["visible_by"] >= s}
+        prices = self.run.prices
+        i = bisect.bisect_left(self.price_t0, s) - 1
+        while prices[i]["visible_by"] >= s:
+            i -= 1
+        req = prices[i]
+        end = bisect.bisect_left(self.price_t0, e)
+        allowed = {req["price"]} | {p["price"] for p in prices[i + 1:end] if not excluded(p)}
         if kop % q or kop // q not in allowed:
             self.bad(6, r, f"materials {r['materials']} for quantity {q}: price "
                            f"{kop / q / 100:.2f}, required {req['price'] / 100:.2f}, allowed "
                            f"{sorted(x / 100 for x in allowed)}")
         if r["version"] < req["version"]:
-            self.bad(6, r, f"price_list_version {r['version']} < "
-                           f"{req['version']}")
+            self.bad(6, r, f"price_list_version {r['version']} < {req['version']}")
 
     def check(self):
         for r in sorted(self.run.history.reads, key=lambda r: r["t0"]):
