@@ -13,6 +13,8 @@
 #   scripts/devenv.sh redis-crash      kill -9, leaving whatever dump.rdb exists
 #   scripts/devenv.sh redis-start-with-data   start and load that dump.rdb (a restart
 #                                     "with its data"); redis-start discards it
+#   scripts/devenv.sh redis-freeze|redis-thaw   SIGSTOP / SIGCONT: a hung server whose
+#                                     connections stay open (fault tests)
 #   scripts/devenv.sh lb-start [N]   N `shopfloor serve` instances (default 3) behind nginx
 #                                     on these servers; lb-stop, lb-status (scripts/lb.sh)
 #   scripts/devenv.sh sentinel-start|sentinel-stop|...  primary + replica + 3 Sentinels
@@ -205,6 +207,8 @@ case "${1:-}" in
   redis-start-with-data) redis_start keep-data ;;
   redis-snapshot) redis_cli SAVE >/dev/null ;;
   redis-crash) pid=$(redis_pid) && kill -9 "$pid" && while kill -0 "$pid" 2>/dev/null; do sleep 0.02; done ;;
+  redis-freeze) pid=$(redis_pid) && kill -STOP "$pid" ;;
+  redis-thaw) if pid=$(redis_pid); then kill -CONT "$pid"; fi ;;
   redis-stop) redis_stop ;;
   pg-start) pg_start ;;
   pg-stop) pg_stop ;;
@@ -212,5 +216,5 @@ case "${1:-}" in
   cluster-*) source "$ROOT/scripts/devenv-cluster.sh" "$1" ;;
   sentinel-*) exec bash "$ROOT/scripts/redis-sentinel.sh" "${1#sentinel-}" ;;
   destroy) "$ROOT/scripts/lb.sh" stop || true; redis_stop || true; pg_stop || true; rm -rf "$RUN" ;;
-  *) sed -n '2,22p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,24p' "$0" >&2; exit 2 ;;
 esac
