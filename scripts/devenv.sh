@@ -216,5 +216,5 @@ case "${1:-}" in
   cluster-*) source "$ROOT/scripts/devenv-cluster.sh" "$1" ;;
   sentinel-*) exec bash "$ROOT/scripts/redis-sentinel.sh" "${1#sentinel-}" ;;
   destroy) "$ROOT/scripts/lb.sh" stop || true; redis_stop || true; pg_stop || true; rm -rf "$RUN" ;;
-  *) sed -n '2,24p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,27p' "$0" >&2; exit 2 ;;
 esac
