@@ -41,7 +41,7 @@ def free_base(start=58100, span=40, tries=40):
 
 
 def env_file():
-    run = os.environ.get("SHOPFLOOR_RUN_DIR", os.path.join(ROOT, ".run"))
+    run = os.environ.get("SHOPFLOOR_RUN_DIR") or os.path.join(ROOT, ".run")
     values = {}
     with open(os.path.join(run, "env.sh")) as f:
         for line in f:

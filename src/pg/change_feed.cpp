@@ -60,6 +60,9 @@ ChangeFeedListener::ChangeFeedListener(asio::any_io_executor ex, Options opts,
   // The callbacks hold the state, not `this`: a coroutine may finish after the
   // ChangeFeedListener is gone (stop() does not wait for running feeds).
   auto state = state_;
+  // Its own name in pg_stat_activity: operators (and the fault tests) tell the change
+  // feed's connection from the pool's.
+  opts.application_name += "-listener";
   listener_ = std::make_unique<Listener>(
       ex, std::move(opts), std::move(channels),
       [state, ex](std::string_view channel, std::string_view payload) {

@@ -6,7 +6,8 @@
 // every (re)connect of the listening connection — notifications sent while nobody
 // listened are lost, so it must retire everything the channel could have told about.
 //
-// ChangeFeedListener owns a pg::Listener on the feeds' channels and spawns each feed's
+// ChangeFeedListener owns a pg::Listener on the feeds' channels (its connection's
+// application_name is the pool's plus "-listener", e.g. shopfloor-listener) and spawns each feed's
 // coroutine on the listener's executor, in arrival order (they may overlap: each runs
 // to its own end). It counts what it delivered and what has finished, so a caller can
 // tell when every notification received so far has been handled (settled()), and

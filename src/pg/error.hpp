@@ -37,7 +37,9 @@ struct Error {
     return {Kind::query, std::move(sqlstate), std::move(message)};
   }
 
-  // unavailable and timeout → ProblemKind::unavailable (503), query → internal (500).
+  // unavailable and timeout → ProblemKind::unavailable (503); query → unavailable when its
+  // SQLSTATE says the server could not do it now (shutting down, connection lost,
+  // resources, serialization failure, deadlock), else internal (500).
   // The Problem's message is generic: server messages can quote data and stay in logs.
   Problem to_problem() const;
 };

@@ -19,6 +19,14 @@ TEST(PgError, MapsToProblemKinds) {
   EXPECT_EQ(p.kind, ProblemKind::internal);
   EXPECT_EQ(p.message.find("duplicate"), std::string::npos) << "server text stays in logs";
   EXPECT_EQ(to_string(q), "query 23505: duplicate key value violates unique constraint \"x\"");
+  // The server cannot do it now (a restart, a lost connection, a deadlock): 503, retry.
+  for (const char* state :
+       {"57P01", "57P02", "57P03", "08006", "08P01", "53300", "40001", "40P01", "55P03"}) {
+    EXPECT_EQ(Error::query(state, "x").to_problem().kind, ProblemKind::unavailable) << state;
+  }
+  for (const char* state : {"42P01", "22P02", "57P04", "23503", ""}) {
+    EXPECT_EQ(Error::query(state, "x").to_problem().kind, ProblemKind::internal) << state;
+  }
 }
 
 TEST(PgError, ValueOfAFailedResultThrows) {

@@ -677,10 +677,11 @@ class Run:
             elif f == "listener_kill":
                 try:
                     rows = psql(e, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                                   "WHERE query ILIKE 'LISTEN%' AND pid <> pg_backend_pid()")
+                                   "WHERE application_name LIKE '%-listener' "
+                                   "AND pid <> pg_backend_pid()")
                     ok = int(rows[0][0]) >= 3
                     if not ok:
-                        log(f"listener_kill: only {rows[0][0]} LISTEN backends")
+                        log(f"listener_kill: only {rows[0][0]} change-feed (-listener) backends")
                 except SqlError as ex:
                     ok = False
                     log(f"listener_kill: {ex}")
