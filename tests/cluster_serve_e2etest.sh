@@ -25,30 +25,9 @@ free_ports 3 "$BASE_PORT"
 MES=${PORTS[0]} PRICING=${PORTS[1]} SHOP=${PORTS[2]}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/shopfloor-cluster-test.XXXXXX")
 SERVE_PID=
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  if [ -n "$SERVE_PID" ] && kill -0 "$SERVE_PID" 2>/dev/null; then
-    kill -TERM "$SERVE_PID" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$SERVE_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$SERVE_PID" 2>/dev/null || true
-    wait "$SERVE_PID" 2>/dev/null || true
-  fi
-  if [ "$rc" -ne 0 ] && [ -s "$WORK/serve.log" ]; then
-    echo "---- last lines of serve.log"; tail -n 30 "$WORK/serve.log"
-  fi
-  rm -rf "$WORK"
-  if [ "$rc" -eq 0 ]; then say "PASSED"; else say "FAILED (exit $rc)"; fi
-  exit "$rc"
-}
-trap cleanup EXIT
+trap serve_test_cleanup EXIT
 trap 'fail "interrupted"' INT TERM
 
-sql() {
-  PGPASSWORD=$(cat "$SHOPFLOOR_DB_PASSWORD_FILE") timeout 20 psql -X -qtA -v ON_ERROR_STOP=1 \
-    -h "${SHOPFLOOR_DB_HOST:-127.0.0.1}" -p "$SHOPFLOOR_DB_PORT" -U "${SHOPFLOOR_DB_USER:-shopfloor}" \
-    -d "${SHOPFLOOR_DB_NAME:-shopfloor}" -c "$1"
-}
 sql "INSERT INTO products (sku, name, category) VALUES ('SF-CLUSTER-E2E', 'cluster e2e', 'test')
        ON CONFLICT DO NOTHING;
      INSERT INTO work_centers (code, name) VALUES ('WC-CLUSTER-E2E', 'cluster e2e')

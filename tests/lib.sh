@@ -1,5 +1,6 @@
 # Shell helpers of the tests that drive `shopfloor serve` themselves (fresh_run_e2etest.sh,
-# metrics_e2etest.sh). Source it after setting ME (the test's name, prefixed to its lines).
+# metrics_e2etest.sh, cluster_serve_e2etest.sh). Source it after setting ME (the test's
+# name, prefixed to its lines).
 # shellcheck shell=bash
 
 say() { echo "$ME: $*"; }
@@ -35,3 +36,30 @@ http() {  # http METHOD PORT PATH [curl args...]: sets CODE and BODY
 }
 
 serve_alive() { kill -0 "$SERVE_PID" 2>/dev/null || fail "shopfloor serve exited (its log below)"; }
+
+# The EXIT trap of a test that starts `shopfloor serve` itself (pid in SERVE_PID, log in
+# $WORK/serve.log): stops it (SIGTERM, then SIGKILL after 10 s), shows the log's end when
+# the test failed, removes WORK and says PASSED or FAILED.
+serve_test_cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  if [ -n "${SERVE_PID:-}" ] && kill -0 "$SERVE_PID" 2>/dev/null; then
+    kill -TERM "$SERVE_PID" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$SERVE_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$SERVE_PID" 2>/dev/null || true
+    wait "$SERVE_PID" 2>/dev/null || true
+  fi
+  if [ "$rc" -ne 0 ] && [ -s "$WORK/serve.log" ]; then
+    echo "---- last lines of serve.log"; tail -n 30 "$WORK/serve.log"
+  fi
+  rm -rf "$WORK"
+  if [ "$rc" -eq 0 ]; then say "PASSED"; else say "FAILED (exit $rc)"; fi
+  exit "$rc"
+}
+
+# One statement on the test database as the services' role; rows unaligned.
+sql() {
+  PGPASSWORD=$(cat "$SHOPFLOOR_DB_PASSWORD_FILE") timeout 20 psql -X -qtA -v ON_ERROR_STOP=1 \
+    -h "${SHOPFLOOR_DB_HOST:-127.0.0.1}" -p "$SHOPFLOOR_DB_PORT" -U "${SHOPFLOOR_DB_USER:-shopfloor}" \
+    -d "${SHOPFLOOR_DB_NAME:-shopfloor}" -c "$1"
+}

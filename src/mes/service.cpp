@@ -3,6 +3,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -131,22 +132,32 @@ awaitable<bool> Context::retire_everything() {
   std::vector<std::string> namespaces{list_namespace_all()};
   for (Status s : kAllStatuses) namespaces.push_back(list_namespace_for_status(s));
   // Customer and work-centre namespaces need their names; the database may be briefly
-  // unreachable (this runs right after the listener reconnected): try a few times.
-  for (int attempt = 1; attempt <= 5; ++attempt) {
+  // unreachable (this runs right after the listener reconnected, e.g. while PostgreSQL
+  // restarts). Until they are read this resync is not finished, so the change feed
+  // vouches for nothing and every lookup of the process bypasses the cache
+  // (pg/change_feed.hpp "Trust"): the lists filtered by those names are never served
+  // unretired. Tried for up to ~30 s, then given up with an error.
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  for (int attempt = 1;; ++attempt) {
     auto names = co_await repo.names();
     if (names) {
       for (const auto& c : names->customers) namespaces.push_back(list_namespace_for_customer(c));
       for (const auto& w : names->work_centers)
         namespaces.push_back(list_namespace_for_work_center(w));
+      if (attempt > 1) spdlog::info("mes: customer and work centre names read (try {})", attempt);
       break;
     }
-    if (attempt == 5) {
+    if (std::chrono::steady_clock::now() > give_up) {
       spdlog::error(
           "mes: cannot read customer and work centre names; lists filtered by them may stay "
           "stale until their TTL");
       break;
     }
-    co_await sleep_for(std::chrono::milliseconds(100 * attempt));
+    if (attempt == 1)
+      spdlog::warn(
+          "mes: cannot read customer and work centre names yet; retrying (lookups "
+          "bypass the cache meanwhile)");
+    co_await sleep_for(std::chrono::milliseconds(std::min(100 * attempt, 1000)));
   }
   auto delivered = std::make_shared<bool>(true);
   std::vector<awaitable<void>> tasks;

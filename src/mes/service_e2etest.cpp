@@ -631,6 +631,43 @@ TEST_F(MesE2E, DirectChangeShowsWithinOneSecondWhileTheListeningConnectionIsFroz
   EXPECT_EQ(listed_status(mine, number), "cancelled");
 }
 
+TEST_F(MesE2E, UntilAResyncHasReadTheNamesItMustRetireLookupsBypassTheCache) {
+  const std::string c = customer("names");
+  const std::string number = create(c, wc_a_);
+  const std::string mine = list_url(c);
+  settle();
+  std::string x;
+  listed_status(mine, number, &x);
+  listed_status(mine, number, &x);
+  ASSERT_EQ(x, "HIT");
+
+  // Another session holds the customers table: the resync after the listener's
+  // reconnect cannot read the customer names, so it cannot retire the customer lists
+  // yet, and the cache must not be trusted meanwhile.
+  SqlSession holder;
+  holder.exec("BEGIN");
+  holder.exec("LOCK TABLE customers IN ACCESS EXCLUSIVE MODE");
+  const int pid = stack_->on_io([&] { return stack_->listener().backend_pid(); });
+  sql_->exec("SELECT pg_terminate_backend($1::int)", {std::to_string(pid)});
+  ASSERT_TRUE(stack_->wait_for(
+      [&] {
+        const int now = stack_->listener().backend_pid();
+        return now != 0 && now != pid && stack_->listener().listening();
+      },
+      10s));
+  std::this_thread::sleep_for(std::chrono::milliseconds(
+      2 * pg::ChangeFeedListener::trust_window.count()));  // a trust given before has lapsed
+  EXPECT_EQ(listed_status(mine, number, &x), "new");
+  EXPECT_EQ(x, "BYPASS") << "a list was served from the cache before the resync retired it";
+  EXPECT_FALSE(stack_->on_io([&] { return stack_->feed_settled(); }));
+
+  holder.exec("ROLLBACK");
+  ASSERT_TRUE(stack_->wait_for([&] { return stack_->feed_settled(); }, 15s))
+      << "the resync did not finish once the names could be read";
+  EXPECT_EQ(listed_status(mine, number, &x), "new");
+  EXPECT_EQ(x, "MISS") << "the customer's list was not retired by the resync";
+}
+
 TEST_F(MesE2E, ResyncRetiresEveryListNamespace) {
   const std::string c = customer("resync");
   const std::string number = create(c, wc_a_);
