@@ -33,20 +33,7 @@ sql "INSERT INTO products (sku, name, category) VALUES ('SF-CLUSTER-E2E', 'clust
      INSERT INTO work_centers (code, name) VALUES ('WC-CLUSTER-E2E', 'cluster e2e')
        ON CONFLICT DO NOTHING" >/dev/null || fail "test rows not inserted"
 
-SHOPFLOOR_REDIS_MODE=cluster SHOPFLOOR_REDIS_NODES=$SHOPFLOOR_TEST_REDIS_CLUSTER_NODES \
-  SHOPFLOOR_MES_PORT=$MES SHOPFLOOR_PRICING_PORT=$PRICING SHOPFLOOR_SHOP_PORT=$SHOP \
-  SHOPFLOOR_THREADS=2 "$BIN" serve >"$WORK/serve.log" 2>&1 &
-SERVE_PID=$!
-deadline=$((SECONDS + 20))
-while :; do
-  serve_alive
-  http GET "$MES" /health
-  if [ "$CODE" = 200 ] && grep -q '"db":"up"' <<<"$BODY" && grep -q '"cache":"up"' <<<"$BODY"; then
-    break
-  fi
-  [ "$SECONDS" -lt "$deadline" ] || fail "/health not db+cache up within 20 s: $CODE $BODY"
-  sleep 0.2
-done
+serve_until_up SHOPFLOOR_REDIS_MODE=cluster SHOPFLOOR_REDIS_NODES="$SHOPFLOOR_TEST_REDIS_CLUSTER_NODES"
 say "serve up on $MES/$PRICING/$SHOP, cache on the cluster $SHOPFLOOR_TEST_REDIS_CLUSTER_NODES"
 
 AUTH=(-H "Authorization: Bearer $(cat "$SHOPFLOOR_ADMIN_TOKEN_FILE")")

@@ -35,6 +35,25 @@ http() {  # http METHOD PORT PATH [curl args...]: sets CODE and BODY
   BODY=${out%$'\n'*}
 }
 
+# serve_until_up [NAME=VALUE...]: starts `$BIN serve` with those settings on the ports
+# $MES, $PRICING, $SHOP (2 I/O threads; SERVE_PID; log in $WORK/serve.log) and waits, 20 s
+# at most, until /health says the database and the cache are up.
+serve_until_up() {
+  env "$@" SHOPFLOOR_MES_PORT="$MES" SHOPFLOOR_PRICING_PORT="$PRICING" SHOPFLOOR_SHOP_PORT="$SHOP" \
+    SHOPFLOOR_THREADS=2 "$BIN" serve >"$WORK/serve.log" 2>&1 &
+  SERVE_PID=$!
+  local deadline=$((SECONDS + 20))
+  while :; do
+    serve_alive
+    http GET "$MES" /health
+    if [ "$CODE" = 200 ] && grep -q '"db":"up"' <<<"$BODY" && grep -q '"cache":"up"' <<<"$BODY"; then
+      break
+    fi
+    [ "$SECONDS" -lt "$deadline" ] || fail "/health not db+cache up within 20 s: $CODE $BODY"
+    sleep 0.2
+  done
+}
+
 serve_alive() { kill -0 "$SERVE_PID" 2>/dev/null || fail "shopfloor serve exited (its log below)"; }
 
 # The EXIT trap of a test that starts `shopfloor serve` itself (pid in SERVE_PID, log in

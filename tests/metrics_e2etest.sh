@@ -39,19 +39,7 @@ scrape() {  # scrape FILE
   printf '%s\n' "$BODY" >"$1"
 }
 
-SHOPFLOOR_MES_PORT=$MES SHOPFLOOR_PRICING_PORT=$PRICING SHOPFLOOR_SHOP_PORT=$SHOP \
-  SHOPFLOOR_THREADS=2 "$BIN" serve >"$WORK/serve.log" 2>&1 &
-SERVE_PID=$!
-deadline=$((SECONDS + 20))
-while :; do
-  serve_alive
-  http GET "$MES" /health
-  if [ "$CODE" = 200 ] && grep -q '"db":"up"' <<<"$BODY" && grep -q '"cache":"up"' <<<"$BODY"; then
-    break
-  fi
-  [ "$SECONDS" -lt "$deadline" ] || fail "/health not db+cache up within 20 s: $CODE $BODY"
-  sleep 0.2
-done
+serve_until_up
 say "serve up on $MES/$PRICING/$SHOP"
 
 # ---------------------------------------------------------------- traffic
