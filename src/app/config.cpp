@@ -152,8 +152,6 @@ Kind every_cache(T cache::Policy::*member, long long lo, long long hi, std::stri
 using S = std::string&;
 using M = milliseconds&;
 
-std::string trim(std::string s);
-
 const std::vector<Setting>& settings() {
   static const std::vector<Setting> table = {
       {"SHOPFLOOR_THREADS",
