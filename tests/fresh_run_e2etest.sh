@@ -57,15 +57,7 @@ SERVE_PID=
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
-  if [ -n "$SERVE_PID" ] && kill -0 "$SERVE_PID" 2>/dev/null; then
-    kill -TERM "$SERVE_PID" 2>/dev/null || true
-    for _ in $(seq 1 150); do kill -0 "$SERVE_PID" 2>/dev/null || break; sleep 0.1; done
-    if kill -0 "$SERVE_PID" 2>/dev/null; then
-      say "serve did not stop within 15 s of SIGTERM: killing it"
-      kill -KILL "$SERVE_PID" 2>/dev/null || true
-    fi
-    wait "$SERVE_PID" 2>/dev/null || true
-  fi
+  stop_serve 15
   if [ "$rc" -ne 0 ]; then
     for log in "$RUN/serve.log" "$RUN/pg/postgres.log" "$RUN/redis/redis.log"; do
       [ -s "$log" ] && { echo "---- last lines of $log"; tail -n 30 "$log"; }

@@ -56,18 +56,27 @@ serve_until_up() {
 
 serve_alive() { kill -0 "$SERVE_PID" 2>/dev/null || fail "shopfloor serve exited (its log below)"; }
 
+# stop_serve [SECONDS=10]: SIGTERM to $SERVE_PID (when it runs), then SIGKILL if it has not
+# drained and exited within SECONDS; reaps it.
+stop_serve() {
+  local limit=$(( ${1:-10} * 10 ))
+  [ -n "${SERVE_PID:-}" ] && kill -0 "$SERVE_PID" 2>/dev/null || return 0
+  kill -TERM "$SERVE_PID" 2>/dev/null || true
+  for _ in $(seq 1 "$limit"); do kill -0 "$SERVE_PID" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$SERVE_PID" 2>/dev/null; then
+    say "serve did not stop within ${1:-10} s of SIGTERM: killing it"
+    kill -KILL "$SERVE_PID" 2>/dev/null || true
+  fi
+  wait "$SERVE_PID" 2>/dev/null || true
+}
+
 # The EXIT trap of a test that starts `shopfloor serve` itself (pid in SERVE_PID, log in
-# $WORK/serve.log): stops it (SIGTERM, then SIGKILL after 10 s), shows the log's end when
+# $WORK/serve.log): stops it (stop_serve 10), shows the log's end when
 # the test failed, removes WORK and says PASSED or FAILED.
 serve_test_cleanup() {
   local rc=$?
   trap - EXIT INT TERM
-  if [ -n "${SERVE_PID:-}" ] && kill -0 "$SERVE_PID" 2>/dev/null; then
-    kill -TERM "$SERVE_PID" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$SERVE_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$SERVE_PID" 2>/dev/null || true
-    wait "$SERVE_PID" 2>/dev/null || true
-  fi
+  stop_serve 10
   if [ "$rc" -ne 0 ] && [ -s "$WORK/serve.log" ]; then
     echo "---- last lines of serve.log"; tail -n 30 "$WORK/serve.log"
   fi
