@@ -55,6 +55,22 @@ tls-auth-clients optional
 CONF
 }
 
+# What every local redis-server and Sentinel shares: loopback only, TLS only on port $1,
+# a daemon with its pid file, log and data in folder $2.
+redis_base_conf() {
+  cat <<CONF
+bind 127.0.0.1
+protected-mode yes
+CONF
+  redis_tls_conf "$1"
+  cat <<CONF
+daemonize yes
+pidfile $2/redis.pid
+logfile $2/redis.log
+dir $2
+CONF
+}
+
 # The ACL users of a data node (a single server, a primary or a replica).
 redis_acl_conf() {
   local app_pw admin_pw
