@@ -145,6 +145,25 @@ TEST_F(Service, SigtermStopsTheServiceGracefullyEvenWithAnIdleClientConnected) {
   EXPECT_FALSE(request(base_, "GET", "/health")) << "still accepting after shutdown";
 }
 
+TEST_F(Service, RepeatedSigtermsDuringTheDrainAndTeardownStillExitCleanly) {
+  // An operator pressing Ctrl-C twice, or a supervisor repeating SIGTERM: every signal until
+  // the process is gone must leave its clean exit (0) as it is, not turn it into a kill (143).
+  int status = 0;
+  int sent = 0;
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (::waitpid(pid_, &status, WNOHANG) != pid_) {
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "not stopped 5 s after SIGTERM";
+    ::kill(pid_, SIGTERM);
+    ++sent;
+    std::this_thread::sleep_for(1ms);
+  }
+  exited_ = true;
+  EXPECT_GT(sent, 1) << "only one signal reached the process: the test proved nothing";
+  ASSERT_TRUE(WIFEXITED(status)) << "killed by signal " << WTERMSIG(status) << " after " << sent
+                                 << " SIGTERMs";
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
 TEST_F(Service, SigtermDuringARequestInFlightLetsItFinish) {
   // A client in the middle of sending its request when SIGTERM arrives.
   int fd = connect_loopback(base_);

@@ -1,5 +1,6 @@
 #include "app/runtime.hpp"
 
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -180,8 +182,9 @@ int serve(const Config& config) {
     asio::co_spawn(first.ioc, probe_cache(first.redis, health, stopping), asio::detached);
   asio::co_spawn(first.ioc, log_cache_summaries(config.summary_interval, stopping), asio::detached);
 
-  asio::signal_set signals(first.ioc, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code& ec, int signo) {
+  // While the set exists, a second SIGTERM/SIGINT during the drain is only queued by Asio.
+  std::optional<asio::signal_set> signals(std::in_place, first.ioc, SIGINT, SIGTERM);
+  signals->async_wait([&](const boost::system::error_code& ec, int signo) {
     if (ec) return;
     spdlog::info("signal {} received: draining (at most {} ms)", signo,
                  config.mes.drain_timeout.count());
@@ -207,6 +210,17 @@ int serve(const Config& config) {
     threads.emplace_back([&, i] { shards[i]->ioc.run(); });
   first.ioc.run();
   for (auto& t : threads) t.join();
+  // Destroying the set restores the default action, termination by the signal; what is left
+  // is closing connections, and a repeated signal (an operator's, a supervisor's) must not
+  // turn a clean stop into a kill. Blocked, then ignored: no window between the two.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signals.reset();
+  std::signal(SIGINT, SIG_IGN);
+  std::signal(SIGTERM, SIG_IGN);
   spdlog::info("stopped");
   spdlog::default_logger()->flush();
   return 0;
