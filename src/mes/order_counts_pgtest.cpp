@@ -5,7 +5,9 @@
 // commit or roll back, TRUNCATE, and concurrent writers on several connections — every
 // counter equals a full recount (GROUP BY on orders), no count is negative, the live tables
 // hold no zero rows, and the readers that use them (the dashboard statement and list
-// totals of src/mes/sql.hpp) give what count(*) gives.
+// totals of src/mes/sql.hpp) give what count(*) gives. The list statement's pages (every
+// sort, random pages; several live statuses are merged from one branch per status) hold
+// the ids a plain ORDER BY ... LIMIT ... OFFSET gives.
 //
 // Isolation: every migration is applied in a scratch schema of its own (search_path), so
 // the real tables and their data are untouched; the schema is dropped at the end.
@@ -120,18 +122,21 @@ class OrderCountsTest : public ::testing::Test {
   }
 
   void insert(Session& s, int n) {
-    std::vector<std::string> c, w, st, d;
+    std::vector<std::string> c, w, st, d, pr;
     for (int i = 0; i < n; ++i) {
       c.push_back(any_customer());
       w.push_back(any_centre());
       st.push_back(any_status());
       d.push_back(any_offset());
+      pr.push_back(std::to_string(1 + pick(5)));
     }
     s.exec(
-        "INSERT INTO orders (customer, product_sku, quantity, status, work_center, due_date) "
-        "SELECT c, 'P-1', 1, st, w, current_date + d "
-        "FROM unnest($1::text[], $2::text[], $3::text[], $4::int[]) AS x(c, w, st, d)",
-        {array_literal(c), array_literal(w), array_literal(st), array_literal(d)});
+        "INSERT INTO orders (customer, product_sku, quantity, status, work_center, due_date, "
+        "priority) SELECT c, 'P-1', 1, st, w, current_date + d, pr "
+        "FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::smallint[]) "
+        "AS x(c, w, st, d, pr)",
+        {array_literal(c), array_literal(w), array_literal(st), array_literal(d),
+         array_literal(pr)});
   }
 
   // One random change through direct SQL; returns what it did (for the failure message).
@@ -308,6 +313,12 @@ class OrderCountsTest : public ::testing::Test {
         where += " AND status NOT IN ('shipped', 'cancelled') AND due_date < $" +
                  std::to_string(p.size()) + "::date";
       }
+      // A random sort and page (small pages, so that pages past the first exist).
+      static constexpr SortField kFields[] = {SortField::created_at, SortField::due_date,
+                                              SortField::priority, SortField::number};
+      q.sort = {kFields[pick(4)], pick(2) == 0};
+      q.page_size = 1 + pick(12);
+      q.page = 1 + pick(4);
       const sql::ListStatement st = sql::list_statement(q, today_);
       std::vector<std::string> params;
       for (const auto& v : st.params) params.push_back(v.value_or(""));  // never NULL here
@@ -315,6 +326,23 @@ class OrderCountsTest : public ::testing::Test {
       ASSERT_FALSE(page.empty());
       EXPECT_EQ(page[0][0], s.scalar("SELECT count(*) FROM orders WHERE " + where, p))
           << "list total of " << st.text;
+      // The page: the ids a plain ORDER BY ... LIMIT ... OFFSET gives (column 11 of the
+      // statement is the id; a page past the end is one row of NULLs: the total alone).
+      const std::string dir = q.sort.descending ? " DESC" : " ASC";
+      const std::string key = q.sort.field == SortField::created_at ? "created_at"
+                              : q.sort.field == SortField::due_date ? "due_date"
+                              : q.sort.field == SortField::priority ? "priority"
+                                                                    : "";
+      const std::string expected = lines(s.exec(
+          "SELECT id FROM orders WHERE " + where + " ORDER BY " +
+              (key.empty() ? "" : key + dir + ", ") + "id" + dir + " LIMIT " +
+              std::to_string(q.page_size) + " OFFSET " + std::to_string((q.page - 1) * q.page_size),
+          p));
+      Rows ids;
+      for (const auto& row : page)
+        if (!row[11].empty()) ids.push_back({row[11]});
+      EXPECT_EQ(lines(ids), expected) << "list page " << q.page << " of " << q.page_size << " of "
+                                      << st.text << " with " << lines({params});
     }
   }
 

@@ -3,38 +3,40 @@
 namespace shopfloor::mes::sql {
 namespace {
 
+// The column a sort orders by before the id; none for the number (the number is the id).
+const char* sort_column(const Sort& s) {
+  switch (s.field) {
+    case SortField::created_at:
+      return "created_at";
+    case SortField::due_date:
+      return "due_date";
+    case SortField::priority:
+      return "priority";
+    case SortField::number:
+      break;
+  }
+  return nullptr;
+}
+
 // ORDER BY of a sort over alias `a`: always ends with id, so the order is total and
 // pages neither overlap nor skip rows. With `by_index` false the keys are written as
 // expressions ("+ 0") that no index provides, so PostgreSQL reads the matches through the
 // filter's index and sorts them (see list_statement).
 std::string order_by(const Sort& s, const char* a, bool by_index = true) {
   const char* dir = s.descending ? " DESC" : " ASC";
-  const char* shift =
-      by_index ? "" : (s.field == SortField::created_at ? " + interval '0'" : " + 0");
   std::string out;
-  auto key = [&](const char* column, bool last) {
+  auto key = [&](const char* column, const char* shift) {
     out += a;
     out += '.';
     out += column;
-    out += shift;
+    if (!by_index) out += shift;
     out += dir;
-    if (!last) out += ", ";
   };
-  switch (s.field) {
-    case SortField::created_at:
-      key("created_at", false);
-      break;
-    case SortField::due_date:
-      key("due_date", false);
-      break;
-    case SortField::priority:
-      key("priority", false);
-      break;
-    case SortField::number:
-      break;  // the number is the id
+  if (const char* column = sort_column(s)) {
+    key(column, s.field == SortField::created_at ? " + interval '0'" : " + 0");
+    out += ", ";
   }
-  if (!by_index) shift = " + 0";
-  key("id", true);
+  key("id", " + 0");
   return out;
 }
 
@@ -45,16 +47,16 @@ ListStatement list_statement(const ListQuery& q, const std::string& today) {
   st.params.push_back(std::to_string(q.page_size));
   st.params.push_back(std::to_string(static_cast<long long>(q.page - 1) * q.page_size));
 
-  std::string where;
+  // The filters but the status, each as " AND <condition>" (the status condition comes
+  // first, or per branch: see below).
+  std::string rest;
   auto param = [&st](std::string value) {
     st.params.push_back(std::move(value));
     std::string placeholder(1, '$');  // (not "$" + …: g++ 12 warns falsely, -Wrestrict)
     placeholder += std::to_string(st.params.size());
     return placeholder;
   };
-  auto cond = [&where](const std::string& c) {
-    where += (where.empty() ? " WHERE " : " AND ") + c;
-  };
+  auto cond = [&rest](const std::string& c) { rest += " AND " + c; };
   std::string statuses;
   if (!q.statuses.empty()) {
     std::string array = "{";
@@ -64,7 +66,6 @@ ListStatement list_statement(const ListQuery& q, const std::string& today) {
     }
     array += '}';
     statuses = param(array);
-    cond("o.status = ANY(" + statuses + "::text[])");
   }
   std::string customer, work_center, today_param;
   if (q.customer) cond("o.customer = " + (customer = param(*q.customer)));
@@ -72,6 +73,19 @@ ListStatement list_statement(const ListQuery& q, const std::string& today) {
   if (q.overdue)
     cond("o.status NOT IN ('shipped', 'cancelled') AND o.due_date < " +
          (today_param = param(today)) + "::date");
+
+  // One status is written as an equality, not `= ANY`: PostgreSQL 15 takes an index scan
+  // with `= ANY(array)` for unordered, so it would sort every match even for one element.
+  auto status_is = [&statuses](std::size_t i) {
+    return "o.status = (" + statuses + "::text[])[" + std::to_string(i + 1) + "]";
+  };
+  std::string where;
+  if (q.statuses.size() == 1)
+    where = " WHERE " + status_is(0) + rest;
+  else if (!q.statuses.empty())
+    where = " WHERE o.status = ANY(" + statuses + "::text[])" + rest;
+  else if (!rest.empty())
+    where = " WHERE" + rest.substr(4);
 
   // Totals: exact counters kept by the orders triggers (sql/0004_mes.sql, 0005) wherever
   // the filter is one of their keys: overdue from the open orders per due date (alone, or
@@ -106,28 +120,42 @@ ListStatement list_statement(const ListQuery& q, const std::string& today) {
     total += status_filter();
   }
 
-  // Open orders only (overdue, or live statuses only) are the small live tail of a large
-  // table, and the newest. Walking a sort index while filtering (the plan PostgreSQL
-  // estimates cheapest, assuming matches are spread evenly) reads them quickly only when
-  // the index leads with the status or runs newest first; otherwise (e.g. number
-  // ascending) it would read most of the table: then read the matches and sort them.
-  bool open_only = q.overdue;
-  if (!q.statuses.empty()) {
-    open_only = true;
-    for (Status s : q.statuses) open_only = open_only && !is_final(s);
-  }
+  // Live statuses only: the open-order indexes of sql/0007 lead with the status (alone, or
+  // after the customer or the work centre) and yield the page in its sort order, one
+  // status per index scan. Several statuses: one branch per status, each limited to the
+  // rows up to the page's end, merged in the sort order (so a page reads at most
+  // statuses x (offset + page size) rows, never every match).
+  bool live_statuses = !q.statuses.empty();
+  for (Status s : q.statuses) live_statuses = live_statuses && !is_final(s);
+  // Overdue (open orders due before today, without a status filter): the small live
+  // tail of a large table, and the newest. Walking a sort index while filtering (the plan
+  // PostgreSQL estimates cheapest, assuming matches are spread evenly) reads them quickly
+  // only when it runs newest first; otherwise (e.g. number ascending) it would read most
+  // of the table: then read the matches and sort them.
   const bool newest_first = q.sort.descending && (q.sort.field == SortField::created_at ||
                                                   q.sort.field == SortField::number);
-  const bool status_index =
-      q.statuses.size() == 1 && !q.overdue && q.sort.field == SortField::created_at;
-  const bool by_index = !open_only || newest_first || status_index;
+  const bool by_index = live_statuses || !q.overdue || newest_first;
 
   // Deferred join: find the page's ids first (index-only where an index covers filter
   // and sort), then read just those rows, so skipped rows (OFFSET) cost no heap access
   // and no formatting.
-  st.text = "WITH ids AS (SELECT o.id FROM orders o" + where + " ORDER BY " +
-            order_by(q.sort, "o", by_index) +
-            " LIMIT $1::integer OFFSET $2::bigint), "
+  std::string ids;
+  if (live_statuses && q.statuses.size() > 1) {
+    const char* key = sort_column(q.sort);
+    const std::string columns = key ? std::string("o.id, o.") + key : std::string("o.id");
+    ids = "SELECT u.id FROM (";
+    for (std::size_t i = 0; i < q.statuses.size(); ++i) {
+      if (i) ids += " UNION ALL ";
+      ids += "(SELECT " + columns + " FROM orders o WHERE " + status_is(i) + rest + " ORDER BY " +
+             order_by(q.sort, "o") + " LIMIT $1::integer + $2::bigint)";
+    }
+    ids += ") u ORDER BY " + order_by(q.sort, "u") + " LIMIT $1::integer OFFSET $2::bigint";
+  } else {
+    ids = "SELECT o.id FROM orders o" + where + " ORDER BY " + order_by(q.sort, "o", by_index) +
+          " LIMIT $1::integer OFFSET $2::bigint";
+  }
+  st.text = "WITH ids AS (" + ids +
+            "), "
             "page AS (SELECT " SHOPFLOOR_MES_ORDER_COLUMNS
             ", o.id, o.created_at, o.due_date FROM ids JOIN orders o ON o.id = ids.id) "
             "SELECT t.total, page.* FROM (" +

@@ -60,17 +60,41 @@ TEST(ListStatement, TotalsComeFromTheCountersWhenTheFilterIsOneOfTheirKeys) {
       << text;
   EXPECT_EQ(text.find("count(*)"), std::string::npos);
 
+  // Live statuses: one index scan per status (the open-order indexes of sql/0007), each
+  // up to the page's end, merged in the sort order; never the matches sorted.
   ListQuery live;
   live.statuses = {Status::new_, Status::approved};
   live.sort = Sort{SortField::number, false};
   const auto st4 = sql::list_statement(live, "2026-11-24");
-  EXPECT_NE(st4.text.find("ORDER BY o.id + 0 ASC LIMIT"), std::string::npos) << st4.text;
-  live.sort = Sort{SortField::created_at, false};
+  EXPECT_NE(st4.text.find("(SELECT o.id FROM orders o WHERE o.status = ($3::text[])[1] ORDER BY "
+                          "o.id ASC LIMIT $1::integer + $2::bigint) UNION ALL (SELECT o.id FROM "
+                          "orders o WHERE o.status = ($3::text[])[2] ORDER BY o.id ASC LIMIT "
+                          "$1::integer + $2::bigint)) u ORDER BY u.id ASC LIMIT $1::integer "
+                          "OFFSET $2::bigint"),
+            std::string::npos)
+      << st4.text;
+  EXPECT_EQ(st4.text.find("+ 0"), std::string::npos) << st4.text;
+  live.sort = Sort{SortField::due_date, false};
+  live.customer = "Acme";
+  const auto st5 = sql::list_statement(live, "2026-11-24");
+  EXPECT_NE(st5.text.find("(SELECT o.id, o.due_date FROM orders o WHERE o.status = "
+                          "($3::text[])[2] AND o.customer = $4 ORDER BY o.due_date ASC, o.id ASC "
+                          "LIMIT $1::integer + $2::bigint)"),
+            std::string::npos)
+      << st5.text;
+  live.statuses = {Status::in_production};  // one: its index, in the sort's order
   EXPECT_NE(sql::list_statement(live, "2026-11-24")
+                .text.find("WHERE o.status = ($3::text[])[1] AND o.customer = $4 ORDER BY "
+                           "o.due_date ASC, o.id ASC LIMIT"),
+            std::string::npos);
+  ListQuery late;  // overdue alone, oldest first: the matches read and sorted
+  late.overdue = true;
+  late.sort = Sort{SortField::created_at, false};
+  EXPECT_NE(sql::list_statement(late, "2026-11-24")
                 .text.find("ORDER BY o.created_at + interval '0' ASC, o.id + 0 ASC"),
             std::string::npos);
-  live.sort = Sort{SortField::created_at, true};  // newest first: the index finds them at once
-  EXPECT_NE(sql::list_statement(live, "2026-11-24")
+  late.sort = Sort{SortField::created_at, true};  // newest first: the index finds them at once
+  EXPECT_NE(sql::list_statement(late, "2026-11-24")
                 .text.find("ORDER BY o.created_at DESC, o.id DESC LIMIT"),
             std::string::npos);
 
