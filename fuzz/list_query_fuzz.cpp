@@ -68,7 +68,16 @@ void check_accepted(const Params& params, const ListQuery& q) {
   FUZZ_CHECK(list_cache_key(other, kToday) != key, "distinct queries, distinct keys");
 
   const std::string ns = list_namespace(q);
-  if (q.customer) {
+  FUZZ_CHECK(list_is_tagged(q) == (q.statuses.empty() && !q.overdue), "tagged: unfiltered only");
+  if (list_is_tagged(q)) {
+    if (q.customer)
+      FUZZ_CHECK(ns == list_namespace_unfiltered_for_customer(*q.customer), "customer, unfiltered");
+    else if (q.work_center)
+      FUZZ_CHECK(ns == list_namespace_unfiltered_for_work_center(*q.work_center),
+                 "work centre, unfiltered");
+    else
+      FUZZ_CHECK(ns == list_namespace_unfiltered(), "namespace unfiltered");
+  } else if (q.customer) {
     FUZZ_CHECK(ns == list_namespace_for_customer(*q.customer), "customer namespace");
   } else if (q.work_center) {
     FUZZ_CHECK(ns == list_namespace_for_work_center(*q.work_center), "work centre namespace");

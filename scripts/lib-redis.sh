@@ -82,12 +82,13 @@ user default off
 # The services: their key prefix only, no pub/sub channels, and only the commands
 # they send: the handshake (AUTH, SELECT, CLIENT SETNAME, INFO server; ROLE in sentinel
 # mode, which checks that a connection reached the primary), the Redis cache backend
-# (MGET, SET, INCR, EVALSHA, SCRIPT LOAD; its scripts call GET, SET, DEL) and what
+# (MGET, SET, INCR, EVALSHA, SCRIPT LOAD; its scripts call GET, SET, DEL, INCR, and SADD,
+# SMEMBERS, PTTL, PEXPIRE for the tag sets of list pages) and what
 # the tests send as this user (PING, GET, SET, DEL), and SCAN for "shopfloor admin cache
 # stats|retire --all" (it counts the prefix's keys with the services' own user; SCAN
 # MATCHes the prefix, incrementally, unlike KEYS, which stays off). No FLUSHALL, CONFIG,
 # KEYS, DEBUG...
-user shopfloor on >$app_pw resetkeys ~sf:* resetchannels -@all +ping +auth +select +client|setname +info +role +get +mget +set +del +incr +evalsha +script|load +scan
+user shopfloor on >$app_pw resetkeys ~sf:* resetchannels -@all +ping +auth +select +client|setname +info +role +get +mget +set +del +incr +sadd +smembers +pttl +pexpire +evalsha +script|load +scan
 # Operators and the test harness (benchmarks, restarts): everything.
 user admin on >$admin_pw ~* &* +@all
 CONF

@@ -109,7 +109,8 @@ TEST_F(AdminCheck, PassesOnTheTestServersWithOneLinePerFinding) {
   EXPECT_FALSE(contains(r.out, "FAIL")) << r.out;
   for (const char* finding :
        {"ok    postgresql:", "ok    migrations: all", "TLS verified", "writes keys under",
-        "is refused keys outside", "ok    redis: eviction policy volatile-"})
+        "is refused keys outside", "ok    redis: the cache's scripts run as the ACL user",
+        "ok    redis: eviction policy volatile-"})
     EXPECT_TRUE(contains(r.out, finding)) << finding << "\n" << r.out;
   for (const auto& line : r.lines()) {
     EXPECT_TRUE(line.starts_with("ok    ") || line.starts_with("warn  ") ||
@@ -137,6 +138,28 @@ TEST_F(AdminCheck, APrefixTheAclDoesNotGrantFails) {
   auto r = run("admin check", "SHOPFLOOR_CACHE_PREFIX=notours:", "2>/dev/null");
   EXPECT_EQ(r.status, 1) << r.out;
   EXPECT_TRUE(contains(r.out, "FAIL  redis: cannot write its own key notours:")) << r.out;
+}
+
+TEST_F(AdminCheck, AnAclUserWithoutTheScriptsCommandsFails) {
+  // A user set up for a release before the tagged list pages: no SADD, SMEMBERS, PTTL,
+  // PEXPIRE for the scripts to call.
+  const std::string user = "sf_old_acl_" + testing::random_id();
+  const std::string password = testing::random_id();
+  const std::string made = redis_admin(
+      "ACL SETUSER " + user + " on '>" + password +
+      "' resetkeys '~sf:*' resetchannels -@all +ping +auth +select '+client|setname' +info "
+      "+get +mget +set +del +incr +evalsha '+script|load' +scan");
+  ASSERT_TRUE(contains(made, "OK")) << made;
+  const fs::path secret = fs::temp_directory_path() / ("sf_acl_" + testing::random_id());
+  std::ofstream(secret) << password;
+  auto r = run("admin check",
+               "SHOPFLOOR_REDIS_USER=" + user + " SHOPFLOOR_REDIS_PASSWORD_FILE=" + secret.string(),
+               "2>/dev/null");
+  fs::remove(secret);
+  redis_admin("ACL DELUSER " + user);
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_TRUE(contains(r.out, "FAIL  redis: the cache's scripts fail as the ACL user")) << r.out;
+  EXPECT_TRUE(contains(r.out, "ok    redis: the ACL user writes keys under")) << r.out;
 }
 
 TEST_F(AdminCheck, AnAllkeysEvictionPolicyFails) {

@@ -7,8 +7,9 @@
 // user may write and read its own prefix and is refused a key outside it; the eviction
 // policy never evicts keys without a TTL (volatile-* or noeviction: the namespace
 // generations have none, and an evicted generation would restart at an old number:
-// src/cache/DESIGN.md). The probes are harmless: GET of a key outside the prefix, SET of
-// keys with a 10 s TTL.
+// src/cache/DESIGN.md); the cache's scripts (a tagged store and a tag retirement) run as
+// that user. The probes are harmless: GET of a key outside the prefix, SET of keys with
+// a 10 s TTL, the scripts on a scratch namespace whose keys are deleted afterwards.
 #include <cstdio>
 #include <string>
 
@@ -76,6 +77,47 @@ asio::awaitable<void> check_postgres(AdminContext& ctx, Findings& f) {
            " newer migration(s) than " + ctx.config.sql_dir + " (a newer release migrated)");
 }
 
+// The cache's scripts as the services run them, on a scratch namespace: a tagged store
+// and a tag retirement (their inner commands — SADD, SMEMBERS, PTTL, PEXPIRE — need the
+// ACL's grants too, which a user set up for an older version may lack: then every list
+// store would fail and the breaker open). The scratch keys are deleted afterwards.
+asio::awaitable<void> check_cache_scripts(AdminContext& ctx, Findings& f,
+                                          std::chrono::milliseconds timeout) {
+  const std::string ns = "admin-check";
+  auto& b = ctx.backend;
+  const std::vector<std::string> tags{"probe"};  // (g++ 12: no braced list in a co_await)
+  std::string failure;
+  auto fetched = co_await b.fetch(ns, 0, "k", timeout);
+  if (!fetched) {
+    failure = "fetch: " + fetched.error().message();
+  } else {
+    const std::uint64_t g = fetched->generation;
+    auto lease =
+        co_await b.acquire_lease(ns, g, "k", "admin-check", std::chrono::seconds(10), timeout);
+    // (No co_await inside a conditional expression: g++ 12 destroys its temporaries twice.)
+    cache::BackendResult<bool> stored = false;
+    if (lease && *lease)
+      stored = co_await b.store_tagged(ns, g, "k", "admin-check", "1", std::chrono::seconds(10),
+                                       fetched->tag_sequence, tags, timeout);
+    auto retired = co_await b.retire_tags(ns, tags, timeout);
+    if (!lease || !*lease)
+      failure = "lease: " + (lease ? std::string("held by another") : lease.error().message());
+    else if (!stored || !*stored)
+      failure = "tagged store: " + (stored ? std::string("refused") : stored.error().message());
+    else if (!retired)
+      failure = "tag retirement: " + retired.error().message();
+  }
+  auto cleanup = ctx.redis.command(
+      std::vector<std::string>{"DEL", b.generation_key(ns), b.tag_sequence_key(ns)}, timeout);
+  co_await std::move(cleanup);
+  if (failure.empty())
+    f.ok("redis: the cache's scripts run as the ACL user (tagged store, tag retirement)");
+  else
+    f.fail("redis: the cache's scripts fail as the ACL user (" + failure +
+           "): grant what docs/OPERATIONS.md lists (+sadd +smembers +pttl +pexpire since "
+           "the tagged list pages)");
+}
+
 asio::awaitable<void> check_redis(AdminContext& ctx, Findings& f) {
   const auto& r = ctx.config.redis;
   const std::string where = r.host + ":" + std::to_string(r.port);
@@ -125,6 +167,7 @@ asio::awaitable<void> check_redis(AdminContext& ctx, Findings& f) {
              ", a key outside its prefix: restrict it to ~" + prefix +
              "* (see docs/OPERATIONS.md)");
   }
+  co_await check_cache_scripts(ctx, f, timeout);
   auto info_op = ctx.redis.command(std::vector<std::string>{"INFO", "memory"}, timeout);
   auto info = co_await std::move(info_op);
   if (!info || !info->is_string()) {

@@ -12,6 +12,13 @@
 //    it then releases the lease. Otherwise it writes nothing and returns false: a value
 //    read from the database before an invalidation can never land after it.
 //  - retire_key(ns, key) removes the current generation's value and lease for key.
+//  - Tags (an order's id on a list page, say): store_tagged() stores like store() and
+//    files the value under each of its tags; retire_tags(ns, tags) removes every value of
+//    ns filed under one of the tags and moves ns's tag sequence (returned by fetch())
+//    forward. store_tagged() writes only if the tag sequence is still the one the
+//    loader's fetch returned: a value read before a tag retirement never lands after it,
+//    whatever its tags (the loader learns them only from what it read). Values stored
+//    without tags are never touched by retire_tags().
 //  - Values expire after their TTL; leases after theirs.
 //  - Failures (unreachable, timeout) are error_codes, never exceptions; every call
 //    completes within its timeout (plus scheduling).
@@ -25,6 +32,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace shopfloor::cache {
 
@@ -44,6 +52,7 @@ BackendResult<T> backend_failure(boost::system::error_code ec) {
 struct Fetched {
   std::uint64_t generation = 0;      // the namespace's current generation
   std::optional<std::string> value;  // present only on a hit at the asked generation
+  std::uint64_t tag_sequence = 0;    // the namespace's tag retirements so far
 };
 
 class Backend {
@@ -66,6 +75,13 @@ class Backend {
                                                      const std::string& value, milliseconds ttl,
                                                      milliseconds timeout) = 0;
 
+  // store() that also files the value under `tags`, and only while the namespace's tag
+  // sequence is still `tag_sequence` (as the loader's fetch returned it).
+  virtual asio::awaitable<BackendResult<bool>> store_tagged(
+      const std::string& ns, std::uint64_t generation, const std::string& key,
+      const std::string& token, const std::string& value, milliseconds ttl,
+      std::uint64_t tag_sequence, const std::vector<std::string>& tags, milliseconds timeout) = 0;
+
   // Gives the lease back early (the loader failed); best effort.
   virtual asio::awaitable<BackendResult<void>> release_lease(const std::string& ns,
                                                              std::uint64_t generation,
@@ -79,6 +95,12 @@ class Backend {
   virtual asio::awaitable<BackendResult<void>> retire_key(const std::string& ns,
                                                           const std::string& key,
                                                           milliseconds timeout) = 0;
+
+  // Removes every value of ns stored with one of `tags` (any generation) and moves the
+  // namespace's tag sequence forward, so loads in flight store nothing.
+  virtual asio::awaitable<BackendResult<void>> retire_tags(const std::string& ns,
+                                                           const std::vector<std::string>& tags,
+                                                           milliseconds timeout) = 0;
 
   // Cheap, non-blocking: whether the backend believes it can serve now (for /health).
   virtual bool ready() const = 0;

@@ -202,17 +202,18 @@ std::string Engine::new_token() {
   return token;
 }
 
-asio::awaitable<Result<Answer>> Engine::load_only(CacheStats& stats, const Loader& loader,
-                                                  Source source) {
+asio::awaitable<Result<Answer>> Engine::load_only(CacheStats& stats, const TaggedLoader& loader,
+                                                  Source source, std::vector<std::string>* tags) {
   const auto start = clock_.now();
-  Result<std::string> loaded = co_await loader();
+  Result<Loaded> loaded = co_await loader();
   stats.loader_seconds.observe(seconds_since(start, clock_));
   if (!loaded) {
     stats.loader_error.inc();
     co_return loaded.error();
   }
   (source == Source::bypass ? stats.bypass : stats.miss).inc();
-  co_return Answer{std::move(*loaded), source};
+  if (tags) *tags = std::move(loaded->tags);
+  co_return Answer{std::move(loaded->value), source};
 }
 
 bool Engine::refresh_early(const Policy& policy, std::int64_t expires_ms, std::int64_t load_ms) {
@@ -228,7 +229,7 @@ bool Engine::refresh_early(const Policy& policy, std::int64_t expires_ms, std::i
 
 asio::awaitable<Result<Answer>> Engine::lookup(CacheStats& stats, const Policy& policy,
                                                const std::string& ns, const std::string& key,
-                                               const Loader& loader) {
+                                               const TaggedLoader& loader, bool tagged) {
   if (should_bypass()) co_return co_await load_only(stats, loader, Source::bypass);
 
   // Single flight: wait on a load of the same key already running on this engine, and
@@ -349,7 +350,8 @@ asio::awaitable<Result<Answer>> Engine::lookup(CacheStats& stats, const Policy& 
   }
 
   const auto load_start = clock_.now();
-  Result<Answer> answer = co_await load_only(stats, loader, Source::miss);
+  std::vector<std::string> tags;
+  Result<Answer> answer = co_await load_only(stats, loader, Source::miss, &tags);
   const auto load_ms = std::chrono::duration_cast<milliseconds>(clock_.now() - load_start).count();
   flight->store_sent = true;
   if (!answer || answer->value.size() > policy.max_value_bytes || server_changed()) {
@@ -360,9 +362,18 @@ asio::awaitable<Result<Answer>> Engine::lookup(CacheStats& stats, const Policy& 
   } else {
     start = clock_.now();
     const milliseconds ttl = jittered_ttl(policy, rng_);
-    auto stored = co_await backend_.store(
-        ns, generation, key, token,
-        timed_entry(answer->value, clock_.wall_ms() + ttl.count(), load_ms), ttl, timeout);
+    const std::string entry = timed_entry(answer->value, clock_.wall_ms() + ttl.count(), load_ms);
+    // Tagged: conditional also on the tag sequence this lookup's fetch read, before the
+    // loader ran (a tag retirement since may concern what it read).
+    BackendResult<bool> stored = false;
+    if (tagged) {
+      const std::size_t max = options_.max_key_bytes;
+      for (std::string& tag : tags) tag = safe_segment(tag, max);
+      stored = co_await backend_.store_tagged(ns, generation, key, token, entry, ttl,
+                                              fetched->tag_sequence, tags, timeout);
+    } else {
+      stored = co_await backend_.store(ns, generation, key, token, entry, ttl, timeout);
+    }
     stats.store_seconds.observe(seconds_since(start, clock_));
     if (note(stored, stats)) {
       flight->stored = *stored;
@@ -378,7 +389,7 @@ asio::awaitable<Result<Answer>> Engine::lookup(CacheStats& stats, const Policy& 
 }
 
 asio::awaitable<bool> Engine::retire(CacheStats& stats, const std::string& ns,
-                                     const std::string* key) {
+                                     const std::string* key, const std::vector<std::string>* tags) {
   // Always tried, whatever the breaker says and even when this process does not read
   // the cache (enabled = false): other processes may be serving the retired entries,
   // and only a delivered retirement stops them before their change feed catches up.
@@ -388,6 +399,9 @@ asio::awaitable<bool> Engine::retire(CacheStats& stats, const std::string& ns,
     if (key) {
       auto r = co_await backend_.retire_key(ns, *key, options_.retire_timeout);
       if ((delivered = note(r, stats))) stats.invalidation_key.inc();
+    } else if (tags) {
+      auto r = co_await backend_.retire_tags(ns, *tags, options_.retire_timeout);
+      if ((delivered = note(r, stats))) stats.invalidation_tag.inc();
     } else {
       auto r = co_await backend_.retire_namespace(ns, options_.retire_timeout);
       if ((delivered = note(r, stats))) {
@@ -437,10 +451,26 @@ Cache::Cache(Engine& engine, std::string name, Policy policy)
     : engine_(engine), stats_(CacheStats::for_cache(name)), policy_(policy) {}
 
 asio::awaitable<Result<Answer>> Cache::get_or_load(std::string ns, std::string key, Loader loader) {
+  TaggedLoader untagged = [loader = std::move(loader)]() -> asio::awaitable<Result<Loaded>> {
+    Result<std::string> value = co_await loader();
+    if (!value) co_return value.error();
+    co_return Loaded{std::move(*value), {}};
+  };
+  co_return co_await lookup(std::move(ns), std::move(key), untagged, false);
+}
+
+asio::awaitable<Result<Answer>> Cache::get_or_load_tagged(std::string ns, std::string key,
+                                                          TaggedLoader loader) {
+  co_return co_await lookup(std::move(ns), std::move(key), loader, true);
+}
+
+asio::awaitable<Result<Answer>> Cache::lookup(std::string ns, std::string key,
+                                              const TaggedLoader& loader, bool tagged) {
   const auto start = engine_.clock_.now();
   const std::size_t max = engine_.options_.max_key_bytes;
   const std::string safe_ns = safe_segment(ns, max), safe_key = safe_segment(key, max);
-  Result<Answer> answer = co_await engine_.lookup(stats_, policy_, safe_ns, safe_key, loader);
+  Result<Answer> answer =
+      co_await engine_.lookup(stats_, policy_, safe_ns, safe_key, loader, tagged);
   if (spdlog::should_log(spdlog::level::debug)) {
     spdlog::debug(
         "cache lookup cache={} key={} result={} us={}", stats_.name,
@@ -464,6 +494,12 @@ asio::awaitable<bool> Cache::retire_key(std::string ns, std::string key) {
   const std::size_t max = engine_.options_.max_key_bytes;
   const std::string safe_key = safe_segment(key, max);
   co_return co_await engine_.retire(stats_, safe_segment(ns, max), &safe_key);
+}
+
+asio::awaitable<bool> Cache::retire_tags(std::string ns, std::vector<std::string> tags) {
+  const std::size_t max = engine_.options_.max_key_bytes;
+  for (std::string& tag : tags) tag = safe_segment(tag, max);
+  co_return co_await engine_.retire(stats_, safe_segment(ns, max), nullptr, &tags);
 }
 
 }  // namespace shopfloor::cache

@@ -7,7 +7,8 @@
 // read together); on a hit return the stored bytes. On a miss take a short lease, run
 // the loader, store the bytes with TTL + jitter, return them. Guarantees:
 //  - Invalidation: retire_namespace(ns) retires every key of ns at once (one INCR of
-//    the namespace's generation); retire_key(ns, key) one key.
+//    the namespace's generation); retire_key(ns, key) one key; retire_tags(ns, tags) the
+//    values a tagged loader filed under any of the tags (get_or_load_tagged).
 //  - No stale set: a value loaded before an invalidation is never stored after it
 //    (the store is conditional on the generation and the lease; see DESIGN.md).
 //  - Stampede: concurrent misses of one key on one Engine run the loader once (single
@@ -99,6 +100,14 @@ struct Answer {
 
 using Loader = std::function<asio::awaitable<Result<std::string>>()>;
 
+// What a tagged loader returns: the bytes, and the tags the value is filed under (e.g.
+// the orders a list page shows), so that retire_tags() of any of them retires it.
+struct Loaded {
+  std::string value;
+  std::vector<std::string> tags;
+};
+using TaggedLoader = std::function<asio::awaitable<Result<Loaded>>()>;
+
 // Jittered, capped TTL: ttl + uniform[0, jitter*ttl], at most max_ttl. Pure.
 milliseconds jittered_ttl(const Policy& policy, std::mt19937_64& rng);
 
@@ -126,11 +135,16 @@ class Engine {
   friend class Cache;
   struct Flight;
 
+  // `tagged`: the values are stored with their tags (store_tagged), the loader's tags.
   asio::awaitable<Result<Answer>> lookup(CacheStats& stats, const Policy& policy,
                                          const std::string& ns, const std::string& key,
-                                         const Loader& loader);
-  asio::awaitable<Result<Answer>> load_only(CacheStats& stats, const Loader& loader, Source source);
-  asio::awaitable<bool> retire(CacheStats& stats, const std::string& ns, const std::string* key);
+                                         const TaggedLoader& loader, bool tagged);
+  // Runs the loader; its tags go to *tags when asked for.
+  asio::awaitable<Result<Answer>> load_only(CacheStats& stats, const TaggedLoader& loader,
+                                            Source source,
+                                            std::vector<std::string>* tags = nullptr);
+  asio::awaitable<bool> retire(CacheStats& stats, const std::string& ns, const std::string* key,
+                               const std::vector<std::string>* tags = nullptr);
   // Delivers what the ledger holds; at most one repair runs per engine.
   void start_repair();
   asio::awaitable<void> repair();
@@ -166,12 +180,19 @@ class Cache {
   // Arguments are taken by value: the coroutine owns them, so a caller may start it
   // with temporaries and await it later (co_spawn) without dangling references.
   asio::awaitable<Result<Answer>> get_or_load(std::string ns, std::string key, Loader loader);
+  // The same for values filed under tags (the loader says which): retire_tags() retires
+  // exactly the values filed under a tag, without retiring the rest of the namespace.
+  asio::awaitable<Result<Answer>> get_or_load_tagged(std::string ns, std::string key,
+                                                     TaggedLoader loader);
   // Retire every key of ns / one key. Never fails from the caller's view: what cannot
   // be delivered now is kept in the ledger and delivered before this process reads the
   // cache again. Returns whether it was delivered now; a write that could not deliver
   // must not answer before other processes stop serving the entry (pg/write_fence.hpp).
   asio::awaitable<bool> retire_namespace(std::string ns);
   asio::awaitable<bool> retire_key(std::string ns, std::string key);
+  // Retires every value of ns stored by get_or_load_tagged with one of `tags`; loads of
+  // ns in flight store nothing. Not delivered: the whole namespace goes to the ledger.
+  asio::awaitable<bool> retire_tags(std::string ns, std::vector<std::string> tags);
   // Retires a namespace by the name it has in the backend (as a key scan lists it: already
   // a safe segment, not made safe again, so a hashed "#..." name stays that name).
   asio::awaitable<bool> retire_stored_namespace(std::string stored_ns);
@@ -181,6 +202,9 @@ class Cache {
   CacheStats& stats() { return stats_; }
 
  private:
+  asio::awaitable<Result<Answer>> lookup(std::string ns, std::string key,
+                                         const TaggedLoader& loader, bool tagged);
+
   Engine& engine_;
   CacheStats& stats_;
   Policy policy_;

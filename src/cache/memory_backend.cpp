@@ -17,6 +17,14 @@ std::string slot(const std::string& ns, std::uint64_t generation, const std::str
   return s;
 }
 
+std::string tag_slot(const std::string& ns, const std::string& tag) {
+  std::string s;
+  s.reserve(ns.size() + tag.size() + 1);
+  s.append(ns).push_back('\x1f');
+  s.append(tag);
+  return s;
+}
+
 }  // namespace
 
 asio::awaitable<boost::system::error_code> MemoryBackend::enter(milliseconds timeout) {
@@ -62,7 +70,8 @@ asio::awaitable<BackendResult<Fetched>> MemoryBackend::fetch(const std::string& 
                                                              const std::string& key,
                                                              milliseconds timeout) {
   if (auto ec = co_await enter(timeout)) co_return backend_failure<Fetched>(ec);
-  Fetched f{generation_of(ns), std::nullopt};
+  auto seq = tag_sequences_.find(ns);
+  Fetched f{generation_of(ns), std::nullopt, seq == tag_sequences_.end() ? 0 : seq->second};
   if (f.generation == generation) {
     if (const Item* item = live(values_, slot(ns, generation, key))) f.value = item->value;
   }
@@ -79,18 +88,49 @@ asio::awaitable<BackendResult<bool>> MemoryBackend::acquire_lease(
   co_return true;
 }
 
+const std::string* MemoryBackend::put(const std::string& ns, std::uint64_t generation,
+                                      const std::string& key, const std::string& token,
+                                      const std::string& value, milliseconds ttl) {
+  if (generation_of(ns) != generation) return nullptr;
+  const std::string k = slot(ns, generation, key);
+  const Item* lease = live(leases_, k);
+  if (!lease || lease->value != token) return nullptr;
+  leases_.erase(k);
+  sweep();
+  return &values_.insert_or_assign(k, Item{value, clock_.now() + ttl}).first->first;
+}
+
 asio::awaitable<BackendResult<bool>> MemoryBackend::store(
     const std::string& ns, std::uint64_t generation, const std::string& key,
     const std::string& token, const std::string& value, milliseconds ttl, milliseconds timeout) {
   if (auto ec = co_await enter(timeout)) co_return backend_failure<bool>(ec);
-  if (generation_of(ns) != generation) co_return false;
-  const std::string k = slot(ns, generation, key);
-  const Item* lease = live(leases_, k);
-  if (!lease || lease->value != token) co_return false;
-  leases_.erase(k);
-  sweep();
-  values_[k] = Item{value, clock_.now() + ttl};
+  co_return put(ns, generation, key, token, value, ttl) != nullptr;
+}
+
+asio::awaitable<BackendResult<bool>> MemoryBackend::store_tagged(
+    const std::string& ns, std::uint64_t generation, const std::string& key,
+    const std::string& token, const std::string& value, milliseconds ttl,
+    std::uint64_t tag_sequence, const std::vector<std::string>& tags, milliseconds timeout) {
+  if (auto ec = co_await enter(timeout)) co_return backend_failure<bool>(ec);
+  auto seq = tag_sequences_.find(ns);
+  if ((seq == tag_sequences_.end() ? 0 : seq->second) != tag_sequence) co_return false;
+  const std::string* stored = put(ns, generation, key, token, value, ttl);
+  if (!stored) co_return false;
+  for (const std::string& tag : tags) tagged_[tag_slot(ns, tag)].insert(*stored);
   co_return true;
+}
+
+asio::awaitable<BackendResult<void>> MemoryBackend::retire_tags(
+    const std::string& ns, const std::vector<std::string>& tags, milliseconds timeout) {
+  if (auto ec = co_await enter(timeout)) co_return backend_failure<void>(ec);
+  ++tag_sequences_[ns];
+  for (const std::string& tag : tags) {
+    auto it = tagged_.find(tag_slot(ns, tag));
+    if (it == tagged_.end()) continue;
+    for (const std::string& k : it->second) values_.erase(k);
+    tagged_.erase(it);
+  }
+  co_return boost::system::result<void>{};
 }
 
 asio::awaitable<BackendResult<void>> MemoryBackend::release_lease(const std::string& ns,

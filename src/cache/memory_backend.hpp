@@ -11,6 +11,7 @@
 #pragma once
 
 #include <unordered_map>
+#include <unordered_set>
 
 #include "cache/backend.hpp"
 #include "cache/clock.hpp"
@@ -31,6 +32,16 @@ class MemoryBackend final : public Backend {
                                              const std::string& key, const std::string& token,
                                              const std::string& value, milliseconds ttl,
                                              milliseconds timeout) override;
+  asio::awaitable<BackendResult<bool>> store_tagged(const std::string& ns, std::uint64_t generation,
+                                                    const std::string& key,
+                                                    const std::string& token,
+                                                    const std::string& value, milliseconds ttl,
+                                                    std::uint64_t tag_sequence,
+                                                    const std::vector<std::string>& tags,
+                                                    milliseconds timeout) override;
+  asio::awaitable<BackendResult<void>> retire_tags(const std::string& ns,
+                                                   const std::vector<std::string>& tags,
+                                                   milliseconds timeout) override;
   asio::awaitable<BackendResult<void>> release_lease(const std::string& ns,
                                                      std::uint64_t generation,
                                                      const std::string& key,
@@ -60,6 +71,9 @@ class MemoryBackend final : public Backend {
   std::uint64_t generation_of(const std::string& ns) const;
   const Item* live(std::unordered_map<std::string, Item>& map, const std::string& k);
   void sweep();
+  // store()'s checks and write; the stored slot, or nullptr when refused.
+  const std::string* put(const std::string& ns, std::uint64_t generation, const std::string& key,
+                         const std::string& token, const std::string& value, milliseconds ttl);
 
   Clock& clock_;
   bool available_ = true;
@@ -68,6 +82,9 @@ class MemoryBackend final : public Backend {
   std::unordered_map<std::string, std::uint64_t> generations_;
   std::unordered_map<std::string, Item> values_;
   std::unordered_map<std::string, Item> leases_;
+  std::unordered_map<std::string, std::uint64_t> tag_sequences_;  // by namespace
+  // (namespace, tag) -> the value slots stored with that tag (some perhaps gone since).
+  std::unordered_map<std::string, std::unordered_set<std::string>> tagged_;
 };
 
 }  // namespace shopfloor::cache

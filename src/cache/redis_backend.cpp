@@ -22,6 +22,40 @@ redis.call('DEL', KEYS[3])
 return 1
 )lua");
 
+// KEYS: generation, value, lease, tag sequence, then one tag set per tag. ARGV:
+// generation, token, value, ttl ms, tag sequence. kStore's conditions, and the tag
+// sequence still the loader's; then files the value's key in each tag set, which lives
+// at least as long as the value.
+const redis::Script kStoreTagged(R"lua(
+local g = redis.call('GET', KEYS[1]) or '0'
+if g ~= ARGV[1] then return 0 end
+if redis.call('GET', KEYS[3]) ~= ARGV[2] then return 0 end
+if (redis.call('GET', KEYS[4]) or '0') ~= ARGV[5] then return 0 end
+redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[4])
+redis.call('DEL', KEYS[3])
+local ttl = tonumber(ARGV[4])
+for i = 5, #KEYS do
+  redis.call('SADD', KEYS[i], KEYS[2])
+  if redis.call('PTTL', KEYS[i]) < ttl then redis.call('PEXPIRE', KEYS[i], ttl) end
+end
+return 1
+)lua");
+
+// KEYS: tag sequence, then one tag set per tag. Moves the sequence forward (no load in
+// flight stores after this), deletes every value filed under the tags and the sets.
+// The values' keys are read from the sets, not declared: they carry the namespace's
+// hash tag, so they are in the slot of the declared keys (Redis Cluster serves them on
+// this node). Returns how many values were deleted.
+const redis::Script kRetireTags(R"lua(
+redis.call('INCR', KEYS[1])
+local n = 0
+for i = 2, #KEYS do
+  for _, k in ipairs(redis.call('SMEMBERS', KEYS[i])) do n = n + redis.call('DEL', k) end
+  redis.call('DEL', KEYS[i])
+end
+return n
+)lua");
+
 // KEYS: lease. ARGV: token. Deletes the lease only if it is still ours.
 const redis::Script kRelease(R"lua(
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -71,6 +105,12 @@ RedisBackend::RedisBackend(redis::Client& client, std::string prefix)
 
 std::string RedisBackend::generation_key(const std::string& ns) const {
   return prefix_ + "c:{" + ns + "}:gen";
+}
+std::string RedisBackend::tag_sequence_key(const std::string& ns) const {
+  return prefix_ + "c:{" + ns + "}:tseq";
+}
+std::string RedisBackend::tag_key(const std::string& ns, const std::string& tag) const {
+  return prefix_ + "c:{" + ns + "}:t:" + tag;
 }
 namespace {
 
@@ -124,6 +164,14 @@ std::optional<RedisBackend::StoredKey> RedisBackend::parse_key(std::string_view 
     k.kind = StoredKey::Kind::generation;
     return k;
   }
+  if (rest == "tseq") {
+    k.kind = StoredKey::Kind::tag_sequence;
+    return k;
+  }
+  if (rest.starts_with("t:")) {
+    k.kind = StoredKey::Kind::tag;
+    return k;
+  }
   auto next = [&rest]() {
     const auto colon = rest.find(':');
     std::string_view part = rest.substr(0, colon);
@@ -148,15 +196,18 @@ asio::awaitable<BackendResult<Fetched>> RedisBackend::fetch(const std::string& n
                                                             const std::string& key,
                                                             milliseconds timeout) {
   // g++ 12 rejects a braced list inside co_await: build the awaitable first.
-  auto op = client_.command({"MGET", generation_key(ns), value_key(ns, generation, key)}, timeout);
+  auto op = client_.command(
+      {"MGET", generation_key(ns), value_key(ns, generation, key), tag_sequence_key(ns)}, timeout);
   auto r = co_await std::move(op);
   if (!r) co_return backend_failure<Fetched>(r.error());
-  if (r->type != Reply::Type::array || r->elements.size() != 2)
+  if (r->type != Reply::Type::array || r->elements.size() != 3)
     co_return backend_failure<Fetched>(unexpected(*r, "MGET"));
   auto current = parse_generation(r->elements[0]);
   if (!current) co_return backend_failure<Fetched>(unexpected(r->elements[0], "MGET generation"));
+  auto tags = parse_generation(r->elements[2]);
+  if (!tags) co_return backend_failure<Fetched>(unexpected(r->elements[2], "MGET tag sequence"));
   generation_hint_[ns] = *current;
-  Fetched f{*current, std::nullopt};
+  Fetched f{*current, std::nullopt, *tags};
   if (*current == generation && r->elements[1].type == Reply::Type::string)
     f.value = std::move(r->elements[1].str);
   co_return f;
@@ -185,6 +236,38 @@ asio::awaitable<BackendResult<bool>> RedisBackend::store(
   if (r->type != Reply::Type::integer)
     co_return backend_failure<bool>(unexpected(*r, "store script"));
   co_return r->integer == 1;
+}
+
+asio::awaitable<BackendResult<bool>> RedisBackend::store_tagged(
+    const std::string& ns, std::uint64_t generation, const std::string& key,
+    const std::string& token, const std::string& value, milliseconds ttl,
+    std::uint64_t tag_sequence, const std::vector<std::string>& tags, milliseconds timeout) {
+  std::vector<std::string> keys{generation_key(ns), value_key(ns, generation, key),
+                                lease_key(ns, generation, key), tag_sequence_key(ns)};
+  keys.reserve(keys.size() + tags.size());
+  for (const std::string& tag : tags) keys.push_back(tag_key(ns, tag));
+  auto op = client_.eval(
+      kStoreTagged, std::move(keys),
+      {std::to_string(generation), token, value, ms(ttl), std::to_string(tag_sequence)}, timeout);
+  auto r = co_await std::move(op);
+  if (!r) co_return backend_failure<bool>(r.error());
+  if (r->type != Reply::Type::integer)
+    co_return backend_failure<bool>(unexpected(*r, "tagged store script"));
+  co_return r->integer == 1;
+}
+
+asio::awaitable<BackendResult<void>> RedisBackend::retire_tags(const std::string& ns,
+                                                               const std::vector<std::string>& tags,
+                                                               milliseconds timeout) {
+  std::vector<std::string> keys{tag_sequence_key(ns)};
+  keys.reserve(1 + tags.size());
+  for (const std::string& tag : tags) keys.push_back(tag_key(ns, tag));
+  auto op = client_.eval(kRetireTags, std::move(keys), {}, timeout);
+  auto r = co_await std::move(op);
+  if (!r) co_return backend_failure<void>(r.error());
+  if (r->type != Reply::Type::integer)
+    co_return backend_failure<void>(unexpected(*r, "tag retire script"));
+  co_return BackendResult<void>{};
 }
 
 asio::awaitable<BackendResult<void>> RedisBackend::release_lease(const std::string& ns,

@@ -1,14 +1,19 @@
 // RedisBackend: the cache Backend on Redis 7 / Valkey through redis::Client.
 //
 // Key layout (all under the configured prefix, default "sf:"; the namespace is a Redis
-// Cluster hash tag so a namespace's generation, values and leases share one slot and
-// the scripts touch only declared keys):
+// Cluster hash tag so a namespace's keys share one slot and each script runs on one
+// node):
 //
 //   <prefix>c:{<ns>}:gen               generation counter (no TTL: never evicted under
 //                                      volatile-* policies; INCR retires the namespace)
 //   <prefix>c:{<ns>}:<srv>:<gen>:v:<key>  value, PX ttl
 //   <prefix>c:{<ns>}:<srv>:<gen>:l:<key>  lease token, PX lease_ttl (SET NX)
+//   <prefix>c:{<ns>}:tseq              tag retirements so far (no TTL, like gen)
+//   <prefix>c:{<ns>}:t:<tag>           set of the value keys stored with that tag, PX at
+//                                      least the longest of their ttls
 //
+// The tag retirement script deletes the value keys it reads from the tag sets, which it
+// cannot declare beforehand; they share the namespace's hash tag, hence its slot.
 // <srv> is the first 12 characters of the server's run_id when the client identifies
 // servers (redis::Options::identify_server; the services do), and absent otherwise. A
 // restarted server (even one that loaded an RDB or AOF file written before a
@@ -16,11 +21,12 @@
 // addressed again; epoch() counts those changes so a lookup in flight across one is
 // answered from the source (cache.cpp).
 //
-// A hit is one MGET of the generation and the value.
-// store() and retire_key() are Lua scripts (EVALSHA) so their checks and writes are
-// atomic. Only GET, MGET, SET, DEL, INCR and EVALSHA/SCRIPT LOAD are used (and INFO
-// server in the client's handshake): standard on Redis and Valkey. (The admin command
-// also SCANs the prefix to count keys.)
+// A hit is one MGET of the generation, the value and the tag sequence.
+// store(), store_tagged(), retire_key() and retire_tags() are Lua scripts (EVALSHA) so
+// their checks and writes are atomic. Only GET, MGET, SET, DEL, INCR, SADD, SMEMBERS,
+// PTTL, PEXPIRE and EVALSHA/SCRIPT LOAD are used (and INFO server in the client's
+// handshake): standard on Redis and Valkey. (The admin command also SCANs the prefix to
+// count keys.)
 //
 // Thread-safety: like the client it uses, one per io_context thread.
 #pragma once
@@ -48,6 +54,16 @@ class RedisBackend final : public Backend {
                                              const std::string& key, const std::string& token,
                                              const std::string& value, milliseconds ttl,
                                              milliseconds timeout) override;
+  asio::awaitable<BackendResult<bool>> store_tagged(const std::string& ns, std::uint64_t generation,
+                                                    const std::string& key,
+                                                    const std::string& token,
+                                                    const std::string& value, milliseconds ttl,
+                                                    std::uint64_t tag_sequence,
+                                                    const std::vector<std::string>& tags,
+                                                    milliseconds timeout) override;
+  asio::awaitable<BackendResult<void>> retire_tags(const std::string& ns,
+                                                   const std::vector<std::string>& tags,
+                                                   milliseconds timeout) override;
   asio::awaitable<BackendResult<void>> release_lease(const std::string& ns,
                                                      std::uint64_t generation,
                                                      const std::string& key,
@@ -64,7 +80,7 @@ class RedisBackend final : public Backend {
   // A key of the layout above taken apart (`shopfloor admin cache stats` counts them);
   // nullopt for any other key.
   struct StoredKey {
-    enum class Kind { generation, value, lease } kind = Kind::value;
+    enum class Kind { generation, value, lease, tag_sequence, tag } kind = Kind::value;
     std::string ns;      // as stored: already a safe segment (cache/key.hpp)
     std::string server;  // <srv> ("" for generation keys and unidentified servers)
     std::uint64_t generation = 0;
@@ -83,6 +99,8 @@ class RedisBackend final : public Backend {
                         const std::string& key) const;
   std::string lease_key(const std::string& ns, std::uint64_t generation,
                         const std::string& key) const;
+  std::string tag_sequence_key(const std::string& ns) const;
+  std::string tag_key(const std::string& ns, const std::string& tag) const;
 
  private:
   redis::Client& client_;

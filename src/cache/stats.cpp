@@ -44,6 +44,7 @@ CacheStats* make(std::string_view name) {
       counter("shopfloor_cache_loader_errors_total", "Loads that returned an error."),
       counter("shopfloor_cache_invalidations_total", invalidations, {{"scope", "namespace"}}),
       counter("shopfloor_cache_invalidations_total", invalidations, {{"scope", "key"}}),
+      counter("shopfloor_cache_invalidations_total", invalidations, {{"scope", "tags"}}),
       counter("shopfloor_cache_invalidations_deferred_total",
               "Invalidations that could not reach the cache and wait in the ledger."),
       counter("shopfloor_cache_coalesced_total",

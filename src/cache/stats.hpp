@@ -3,7 +3,7 @@
 //
 //   shopfloor_cache_requests_total{cache,result="hit"|"miss"|"bypass"}
 //   shopfloor_cache_loader_errors_total{cache}         loader returned an error
-//   shopfloor_cache_invalidations_total{cache,scope="namespace"|"key"}
+//   shopfloor_cache_invalidations_total{cache,scope="namespace"|"key"|"tags"}
 //   shopfloor_cache_invalidations_deferred_total{cache}  could not reach the cache; in the ledger
 //   shopfloor_cache_coalesced_total{cache}             lookups served by another's load
 //   shopfloor_cache_oversize_total{cache}              values too large to cache
@@ -30,6 +30,7 @@ struct CacheStats {
   metrics::Counter& loader_error;
   metrics::Counter& invalidation_namespace;
   metrics::Counter& invalidation_key;
+  metrics::Counter& invalidation_tag;
   metrics::Counter& invalidation_deferred;
   metrics::Counter& coalesced;
   metrics::Counter& oversize;

@@ -58,6 +58,10 @@ ChangeSet parse_change_event(std::string_view payload) {
       c.order_ids.push_back(id.get_int64());
     }
   }
+  if (const json::value* moved = o.if_contains("moved"); moved && !moved->is_null()) {
+    if (!moved->is_bool()) return everything();
+    c.moved = moved->get_bool();
+  }
   std::vector<std::string> statuses;
   if (!read_strings(o, "statuses", statuses) || !read_strings(o, "customers", c.customers) ||
       !read_strings(o, "work_centers", c.work_centers))
@@ -75,16 +79,45 @@ RetiredWrites& RetiredWrites::instance() {
   return writes;
 }
 
+namespace {
+
+void add_unique(std::vector<std::string>& out, std::string ns) {
+  if (std::find(out.begin(), out.end(), ns) == out.end()) out.push_back(std::move(ns));
+}
+
+// The unfiltered list namespaces of the change's customers and work centres.
+void add_unfiltered(const ChangeSet& change, std::vector<std::string>& out) {
+  for (const auto& c : change.customers) add_unique(out, list_namespace_unfiltered_for_customer(c));
+  for (const auto& w : change.work_centers)
+    add_unique(out, list_namespace_unfiltered_for_work_center(w));
+  add_unique(out, list_namespace_unfiltered());
+}
+
+// Without the orders' ids there is nothing to retire pages by: as if they moved.
+bool moves_lists(const ChangeSet& change) {
+  return change.moved || change.order_ids.empty();
+}
+
+}  // namespace
+
 std::vector<std::string> affected_list_namespaces(const ChangeSet& change) {
   std::vector<std::string> out;
-  auto add = [&out](std::string ns) {
-    if (std::find(out.begin(), out.end(), ns) == out.end()) out.push_back(std::move(ns));
-  };
-  for (Status s : change.statuses) add(list_namespace_for_status(s));
-  for (const auto& c : change.customers) add(list_namespace_for_customer(c));
-  for (const auto& w : change.work_centers) add(list_namespace_for_work_center(w));
-  add(list_namespace_all());
+  for (Status s : change.statuses) add_unique(out, list_namespace_for_status(s));
+  for (const auto& c : change.customers) add_unique(out, list_namespace_for_customer(c));
+  for (const auto& w : change.work_centers) add_unique(out, list_namespace_for_work_center(w));
+  add_unique(out, list_namespace_all());
+  if (moves_lists(change)) add_unfiltered(change, out);
   return out;
+}
+
+std::vector<std::string> tagged_list_namespaces(const ChangeSet& change) {
+  std::vector<std::string> out;
+  if (!moves_lists(change)) add_unfiltered(change, out);
+  return out;
+}
+
+std::string list_tag(long long order_id) {
+  return std::to_string(order_id);
 }
 
 }  // namespace shopfloor::mes

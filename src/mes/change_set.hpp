@@ -16,6 +16,11 @@
 // c:C is retired; likewise for work centres and single statuses. Lists of other
 // customers, work centres and statuses are left alone: that is what keeps the list
 // cache useful while operators write all day.
+// Unfiltered lists ("orders_list:u", "orders_list:cu:<customer>", "orders_list:wu:<code>",
+// tagged with their orders' ids): when the change `moved` orders (inserted, deleted, or
+// changed a customer, work centre, created_at, due_date or priority) those namespaces
+// are retired whole, like the others; when it did not (a status change), only the pages
+// tagged with a changed order are (tagged_list_namespaces).
 //
 // `all` (a bulk statement, TRUNCATE, or a payload that cannot be read) means: assume
 // anything changed — every list namespace, the whole "order" namespace, the dashboard.
@@ -45,11 +50,14 @@ struct ChangeSet {
   std::vector<Status> statuses;      // old and new
   std::vector<std::string> customers;
   std::vector<std::string> work_centers;
+  // Whether unfiltered lists' members, order or totals may have changed (see above);
+  // true unless the change says otherwise.
+  bool moved = true;
 };
 
-// The notification payload of sql/0004_mes.sql:
+// The notification payload of sql/0004_mes.sql (with "moved" since sql/0008):
 //   {"orders":[42],"statuses":["new","approved"],"customers":["Uralmash"],
-//    "work_centers":["CNC-1"],"txid":1234}  or  {"all":true}
+//    "work_centers":["CNC-1"],"moved":false,"txid":1234}  or  {"all":true}
 // and that of sql/0006 for history rows: {"history":[42],"txid":1234}.
 // Anything unreadable (or an unknown status) gives {all = true}: retiring too much is
 // safe, too little is not.
@@ -69,8 +77,13 @@ class RetiredWrites {
   RecentSet<long long> txids_{4096};
 };
 
-// The list namespaces a non-`all` change can affect (see the rule above), without
-// duplicates, "orders_list:all" included.
+// The list namespaces a non-`all` change retires whole (see the rule above), without
+// duplicates, "orders_list:all" included; the unfiltered ones only when it moved orders.
 std::vector<std::string> affected_list_namespaces(const ChangeSet& change);
+// The unfiltered list namespaces whose pages tagged with the change's orders it retires
+// (tag: the order's id, list_tag): empty when it moved orders (they are retired whole).
+std::vector<std::string> tagged_list_namespaces(const ChangeSet& change);
+// The tag of an order on the pages of unfiltered lists: its internal id in decimal.
+std::string list_tag(long long order_id);
 
 }  // namespace shopfloor::mes

@@ -21,6 +21,10 @@ TEST(ChangeEvent, ParsesTheTriggersPayload) {
   EXPECT_EQ(c.statuses, (std::vector<Status>{Status::new_, Status::approved}));
   EXPECT_EQ(c.customers, (std::vector<std::string>{"Uralmash"}));
   EXPECT_EQ(c.work_centers, (std::vector<std::string>{"CNC-1", "CNC-2"}));
+  EXPECT_TRUE(c.moved) << "an event without \"moved\" (before sql/0008) moved orders";
+  EXPECT_FALSE(parse_change_event(R"({"orders":[1],"statuses":["new"],"moved":false})").moved);
+  EXPECT_TRUE(parse_change_event(R"({"orders":[1],"statuses":["new"],"moved":true})").moved);
+  EXPECT_TRUE(parse_change_event(R"({"orders":[1],"moved":"no"})").all);
 }
 
 TEST(ChangeEvent, AnythingUnreadableMeansAll) {
@@ -68,9 +72,35 @@ TEST(ChangeEvent, RetiresExactlyTheNamespacesTheChangeCanAffect) {
   EXPECT_TRUE(has(ns, "orders_list:c:Acme"));
   EXPECT_TRUE(has(ns, "orders_list:w:CNC-1"));
   EXPECT_TRUE(has(ns, "orders_list:all"));
-  EXPECT_EQ(ns.size(), 5u);
+  // It moved orders (the default): the unfiltered lists too, whole.
+  EXPECT_TRUE(has(ns, "orders_list:u"));
+  EXPECT_TRUE(has(ns, "orders_list:cu:Acme"));
+  EXPECT_TRUE(has(ns, "orders_list:wu:CNC-1"));
+  EXPECT_EQ(ns.size(), 8u);
   EXPECT_FALSE(has(ns, "orders_list:s:shipped"));
   EXPECT_FALSE(has(ns, "orders_list:c:Other"));
+  EXPECT_TRUE(tagged_list_namespaces(c).empty());
+}
+
+TEST(ChangeEvent, AChangeInPlaceRetiresOnlyTheTaggedPagesOfUnfilteredLists) {
+  ChangeSet c;
+  c.order_ids = {7, 8};
+  c.statuses = {Status::in_production, Status::quality_check};
+  c.customers = {"Acme"};
+  c.work_centers = {"CNC-1"};
+  c.moved = false;
+  const auto whole = affected_list_namespaces(c);
+  EXPECT_EQ(whole.size(), 5u);
+  EXPECT_FALSE(has(whole, "orders_list:u"));
+  EXPECT_FALSE(has(whole, "orders_list:cu:Acme"));
+  const auto tagged = tagged_list_namespaces(c);
+  EXPECT_EQ(tagged, (std::vector<std::string>{"orders_list:cu:Acme", "orders_list:wu:CNC-1",
+                                              "orders_list:u"}));
+  EXPECT_EQ(list_tag(7), "7");
+  // Without the orders there is nothing to find the pages by: retired whole.
+  c.order_ids.clear();
+  EXPECT_TRUE(has(affected_list_namespaces(c), "orders_list:u"));
+  EXPECT_TRUE(tagged_list_namespaces(c).empty());
 }
 
 }  // namespace

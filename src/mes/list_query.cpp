@@ -242,7 +242,26 @@ std::string list_namespace_for_work_center(std::string_view code) {
   return "orders_list:w:" + std::string(code);
 }
 
+std::string list_namespace_unfiltered() {
+  return "orders_list:u";
+}
+std::string list_namespace_unfiltered_for_customer(std::string_view customer) {
+  return "orders_list:cu:" + std::string(customer);
+}
+std::string list_namespace_unfiltered_for_work_center(std::string_view code) {
+  return "orders_list:wu:" + std::string(code);
+}
+
+bool list_is_tagged(const ListQuery& q) {
+  return q.statuses.empty() && !q.overdue;
+}
+
 std::string list_namespace(const ListQuery& q) {
+  if (list_is_tagged(q)) {
+    if (q.customer) return list_namespace_unfiltered_for_customer(*q.customer);
+    if (q.work_center) return list_namespace_unfiltered_for_work_center(*q.work_center);
+    return list_namespace_unfiltered();
+  }
   if (q.customer) return list_namespace_for_customer(*q.customer);
   if (q.work_center) return list_namespace_for_work_center(*q.work_center);
   if (q.statuses.size() == 1) return list_namespace_for_status(q.statuses.front());

@@ -17,9 +17,16 @@
 // Cache layout (cache "orders_list"): the key is the normalised query (plus today's date
 // when overdue=true, since "overdue" moves with the calendar). The namespace is the most
 // selective filter, so that a write retires only the lists it can affect (see
-// change_set.hpp): customer → "orders_list:c:<customer>", else work_center →
-// "orders_list:w:<code>", else exactly one status → "orders_list:s:<status>", else
-// "orders_list:all".
+// change_set.hpp). Lists filtered by status or overdue: customer →
+// "orders_list:c:<customer>", else work_center → "orders_list:w:<code>", else exactly one
+// status → "orders_list:s:<status>", else "orders_list:all".
+// Lists filtered by neither ("unfiltered": all orders, a customer's, a work centre's, in
+// any sort) are *tagged*: their members, order and total change only when an order is
+// added, removed or moved (customer, work centre, or a sort key changed), so they are
+// cached with the ids of the orders on the page as tags, in "orders_list:cu:<customer>",
+// else "orders_list:wu:<code>", else "orders_list:u". A change that moved nothing (a
+// status change) retires only the pages tagged with a changed order (retire_tags);
+// one that moved something retires those namespaces whole.
 #pragma once
 
 #include <optional>
@@ -64,12 +71,18 @@ std::optional<Sort> parse_sort(std::string_view s);
 // `today` (YYYY-MM-DD) only when q.overdue.
 std::string list_cache_key(const ListQuery& q, std::string_view today);
 
-// The namespace q's answer is cached in (see top of file).
+// The namespace q's answer is cached in, and whether it is tagged (see top of file).
 std::string list_namespace(const ListQuery& q);
+bool list_is_tagged(const ListQuery& q);
+// Lists filtered by status or overdue.
 std::string list_namespace_all();
 std::string list_namespace_for_status(Status s);
 std::string list_namespace_for_customer(std::string_view customer);
 std::string list_namespace_for_work_center(std::string_view code);
+// Unfiltered (tagged) lists.
+std::string list_namespace_unfiltered();
+std::string list_namespace_unfiltered_for_customer(std::string_view customer);
+std::string list_namespace_unfiltered_for_work_center(std::string_view code);
 
 // Whether s is well-formed UTF-8 (PostgreSQL rejects anything else with a 5xx-looking
 // error, so input is checked first).

@@ -26,7 +26,8 @@ TEST(ListQuery, DefaultsAreFilledIn) {
   EXPECT_EQ(q->page_size, 50);
   EXPECT_EQ(to_string(q->sort), "-created_at");
   EXPECT_EQ(list_cache_key(*q, "2026-11-24"), "page=1&page_size=50&sort=-created_at");
-  EXPECT_EQ(list_namespace(*q), "orders_list:all");
+  EXPECT_EQ(list_namespace(*q), "orders_list:u");
+  EXPECT_TRUE(list_is_tagged(*q));
 }
 
 TEST(ListQuery, EquivalentQueriesShareOneKey) {
@@ -72,6 +73,21 @@ TEST(ListQuery, NamespaceIsTheMostSelectiveFilter) {
   EXPECT_EQ(ns({{"status", "new,new"}}), "orders_list:s:new");
   EXPECT_EQ(ns({{"status", "new,approved"}}), "orders_list:all");
   EXPECT_EQ(ns({{"overdue", "true"}}), "orders_list:all");
+  EXPECT_EQ(ns({{"customer", "Acme"}, {"overdue", "true"}}), "orders_list:c:Acme");
+}
+
+TEST(ListQuery, ListsFilteredByNeitherStatusNorOverdueAreTaggedInTheirOwnNamespaces) {
+  auto q = [](const Params& p) { return *parse_list_query(p); };
+  EXPECT_EQ(list_namespace(q({{"sort", "due_date"}, {"page", "3"}})), "orders_list:u");
+  EXPECT_EQ(list_namespace(q({{"customer", "Acme"}, {"work_center", "CNC-1"}})),
+            "orders_list:cu:Acme");
+  EXPECT_EQ(list_namespace(q({{"work_center", "CNC-1"}, {"overdue", "false"}})),
+            "orders_list:wu:CNC-1");
+  // All seven statuses is no filter at all.
+  EXPECT_TRUE(list_is_tagged(
+      q({{"status", "new,approved,in_production,quality_check,ready,shipped,cancelled"}})));
+  EXPECT_FALSE(list_is_tagged(q({{"customer", "Acme"}, {"status", "new"}})));
+  EXPECT_FALSE(list_is_tagged(q({{"overdue", "true"}})));
 }
 
 TEST(ListQuery, BadInputIsRejected) {

@@ -33,7 +33,8 @@ json::object order_object(const pg::Rows& rows, int row, int col) {
 
 }  // namespace
 
-std::string render_list(const pg::Rows& rows, int page, int page_size) {
+std::string render_list(const pg::Rows& rows, int page, int page_size,
+                        std::vector<long long>* ids) {
   json::array items;
   long long total = 0;
   if (rows.size() > 0) {
@@ -42,6 +43,7 @@ std::string render_list(const pg::Rows& rows, int page, int page_size) {
     for (int r = 0; r < rows.size(); ++r) {
       if (rows.is_null(r, 1)) continue;  // empty page: the LEFT JOIN's NULL row
       items.push_back(order_object(rows, r, 1));
+      if (ids) ids->push_back(rows.int64(r, 1 + sql::kOrderColumns));  // page.id
     }
   }
   json::object out;

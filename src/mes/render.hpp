@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace shopfloor::pg {
 class Rows;
@@ -11,8 +12,10 @@ class Rows;
 
 namespace shopfloor::mes {
 
-// sql::list_statement rows → {"items":[…],"page":p,"page_size":n,"total":t}.
-std::string render_list(const pg::Rows& rows, int page, int page_size);
+// sql::list_statement rows → {"items":[…],"page":p,"page_size":n,"total":t}; the items'
+// internal ids go to *ids (in order) when given.
+std::string render_list(const pg::Rows& rows, int page, int page_size,
+                        std::vector<long long>* ids = nullptr);
 // sql::kOrder rows (at least one) → Order + "history".
 std::string render_order(const pg::Rows& rows);
 // sql::kDashboard rows → the dashboard.

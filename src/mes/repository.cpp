@@ -36,11 +36,13 @@ bool integrity(const pg::Error& e) {
 
 }  // namespace
 
-awaitable<Result<std::string>> Repository::list(ListQuery q, std::string today) {
+awaitable<Result<ListPage>> Repository::list(ListQuery q, std::string today) {
   const sql::ListStatement st = sql::list_statement(q, today);
   auto rows = co_await db_.query(st.text, st.params);
   if (!rows) co_return db_problem(rows.error(), "order list");
-  co_return render_list(*rows, q.page, q.page_size);
+  ListPage page;
+  page.body = render_list(*rows, q.page, q.page_size, &page.ids);
+  co_return page;
 }
 
 awaitable<Result<std::string>> Repository::order(long long id) {
@@ -156,6 +158,7 @@ awaitable<Result<Written>> Repository::change_status(long long id, StatusChange 
     w.change.statuses = {*current, c.to};
     w.change.customers.push_back(customer);
     w.change.work_centers.push_back(work_center);
+    w.change.moved = false;  // the status only: no list's members or order move
     auto committed = co_await tx->commit();
     if (!committed) {
       // A serialization failure or deadlock at COMMIT is a definite abort: try again.

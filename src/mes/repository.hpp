@@ -48,6 +48,11 @@ struct Written {
   ChangeSet change;  // old and new values of what the write changed
 };
 
+struct ListPage {
+  std::string body;            // {"items":[Order…],"page","page_size","total"}
+  std::vector<long long> ids;  // the internal ids of the orders in items, in order
+};
+
 struct Names {
   std::vector<std::string> customers;
   std::vector<std::string> work_centers;
@@ -57,8 +62,8 @@ class Repository {
  public:
   explicit Repository(pg::Pool& db) : db_(db) {}
 
-  // {"items":[Order…],"page","page_size","total"}; `today` is YYYY-MM-DD (overdue).
-  boost::asio::awaitable<Result<std::string>> list(ListQuery q, std::string today);
+  // One page; `today` is YYYY-MM-DD (overdue).
+  boost::asio::awaitable<Result<ListPage>> list(ListQuery q, std::string today);
   // Order + "history" (oldest first); 404 not_found.
   boost::asio::awaitable<Result<std::string>> order(long long id);
   // {"by_status","overdue","due_today","by_work_center","generated_at"}.

@@ -68,6 +68,12 @@ awaitable<void> retire_one_key(cache::Cache& cache, std::string ns, std::string 
   if (!ok) *delivered = false;
 }
 
+awaitable<void> retire_tagged(cache::Cache& cache, std::string ns, std::vector<std::string> tags,
+                              Delivered delivered) {
+  const bool ok = co_await cache.retire_tags(std::move(ns), std::move(tags));
+  if (!ok) *delivered = false;
+}
+
 // At most this many retirements in flight at once (resync: hundreds of customers).
 constexpr std::size_t kRetireBatch = 64;
 
@@ -112,6 +118,10 @@ awaitable<bool> Context::retire(const ChangeSet& change) {
   if (!change.history_only) {
     for (std::string& ns : affected_list_namespaces(change))
       tasks.push_back(retire_one(orders_list, std::move(ns), delivered));
+    std::vector<std::string> tags;
+    for (long long id : change.order_ids) tags.push_back(list_tag(id));
+    for (std::string& ns : tagged_list_namespaces(change))
+      tasks.push_back(retire_tagged(orders_list, std::move(ns), tags, delivered));
     tasks.push_back(retire_one(dashboard, kDashboardNamespace, delivered));
   }
   for (long long id : change.order_ids)
@@ -129,7 +139,7 @@ awaitable<void> Context::retire_after_write(const ChangeSet& change) {
 }
 
 awaitable<bool> Context::retire_everything() {
-  std::vector<std::string> namespaces{list_namespace_all()};
+  std::vector<std::string> namespaces{list_namespace_all(), list_namespace_unfiltered()};
   for (Status s : kAllStatuses) namespaces.push_back(list_namespace_for_status(s));
   // Customer and work-centre namespaces need their names; the database may be briefly
   // unreachable (this runs right after the listener reconnected, e.g. while PostgreSQL
@@ -141,9 +151,14 @@ awaitable<bool> Context::retire_everything() {
   for (int attempt = 1;; ++attempt) {
     auto names = co_await repo.names();
     if (names) {
-      for (const auto& c : names->customers) namespaces.push_back(list_namespace_for_customer(c));
-      for (const auto& w : names->work_centers)
+      for (const auto& c : names->customers) {
+        namespaces.push_back(list_namespace_for_customer(c));
+        namespaces.push_back(list_namespace_unfiltered_for_customer(c));
+      }
+      for (const auto& w : names->work_centers) {
         namespaces.push_back(list_namespace_for_work_center(w));
+        namespaces.push_back(list_namespace_unfiltered_for_work_center(w));
+      }
       if (attempt > 1) spdlog::info("mes: customer and work centre names read (try {})", attempt);
       break;
     }
