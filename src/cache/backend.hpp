@@ -17,8 +17,9 @@
 //    ns filed under one of the tags and moves ns's tag sequence (returned by fetch())
 //    forward. store_tagged() writes only if the tag sequence is still the one the
 //    loader's fetch returned: a value read before a tag retirement never lands after it,
-//    whatever its tags (the loader learns them only from what it read). Values stored
-//    without tags are never touched by retire_tags().
+//    whatever its tags (the loader learns them only from what it read); refused so, it
+//    releases the caller's lease. Values stored without tags are never touched by
+//    retire_tags().
 //  - Values expire after their TTL; leases after theirs.
 //  - Failures (unreachable, timeout) are error_codes, never exceptions; every call
 //    completes within its timeout (plus scheduling).

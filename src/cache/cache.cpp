@@ -337,6 +337,8 @@ asio::awaitable<Result<Answer>> Engine::lookup(CacheStats& stats, const Policy& 
       co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
       auto polled = co_await backend_.fetch(ns, generation, key, timeout);
       if (!note(polled, stats) || server_changed() || polled->generation != generation) break;
+      // A tag retirement since: the holder's store will be refused; load now.
+      if (tagged && polled->tag_sequence != fetched->tag_sequence) break;
       if (polled->value) {
         strip_entry(*polled->value);
         stats.coalesced.inc();

@@ -113,7 +113,12 @@ asio::awaitable<BackendResult<bool>> MemoryBackend::store_tagged(
     std::uint64_t tag_sequence, const std::vector<std::string>& tags, milliseconds timeout) {
   if (auto ec = co_await enter(timeout)) co_return backend_failure<bool>(ec);
   auto seq = tag_sequences_.find(ns);
-  if ((seq == tag_sequences_.end() ? 0 : seq->second) != tag_sequence) co_return false;
+  if ((seq == tag_sequences_.end() ? 0 : seq->second) != tag_sequence) {
+    // Refused: the lease goes back (the generation did not move; the next lookup wants it).
+    const std::string k = slot(ns, generation, key);
+    if (const Item* lease = live(leases_, k); lease && lease->value == token) leases_.erase(k);
+    co_return false;
+  }
   const std::string* stored = put(ns, generation, key, token, value, ttl);
   if (!stored) co_return false;
   for (const std::string& tag : tags) tagged_[tag_slot(ns, tag)].insert(*stored);

@@ -25,12 +25,16 @@ return 1
 // KEYS: generation, value, lease, tag sequence, then one tag set per tag. ARGV:
 // generation, token, value, ttl ms, tag sequence. kStore's conditions, and the tag
 // sequence still the loader's; then files the value's key in each tag set, which lives
-// at least as long as the value.
+// at least as long as the value. Refused for the tag sequence, it gives the lease back:
+// the generation did not move, so the next lookup of the key wants that same lease.
 const redis::Script kStoreTagged(R"lua(
 local g = redis.call('GET', KEYS[1]) or '0'
 if g ~= ARGV[1] then return 0 end
 if redis.call('GET', KEYS[3]) ~= ARGV[2] then return 0 end
-if (redis.call('GET', KEYS[4]) or '0') ~= ARGV[5] then return 0 end
+if (redis.call('GET', KEYS[4]) or '0') ~= ARGV[5] then
+  redis.call('DEL', KEYS[3])
+  return 0
+end
 redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[4])
 redis.call('DEL', KEYS[3])
 local ttl = tonumber(ARGV[4])
