@@ -1,5 +1,6 @@
 # Shell helpers of the benchmarks that drive `shopfloor serve` themselves (mes_mix.sh,
-# pricing_mix.sh). Source it after .run/env.sh; the caller sets PID to the server's pid.
+# pricing_mix.sh). Source it after .run/env.sh; the caller sets PID to the server's pid
+# (or PIDS to its processes').
 # shellcheck shell=bash
 
 # One query on the benchmark's database as the service's role; prints the rows unaligned.
@@ -8,5 +9,9 @@ psql_q() {
     -p "$SHOPFLOOR_DB_PORT" -U "$SHOPFLOOR_DB_USER" -d "$SHOPFLOOR_DB_NAME" -c "$1"
 }
 
-# CPU seconds (user + system) the server process ($PID) has used.
-service_cpu() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.6f\n", ($14 + $15) / hz }' "/proc/$PID/stat"; }
+# CPU seconds (user + system) the server processes have used: ${PIDS[@]} when set, else $PID.
+service_cpu() {
+  local pids=("${PIDS[@]:-$PID}") files=() p
+  for p in "${pids[@]}"; do files+=("/proc/$p/stat"); done
+  awk -v hz="$(getconf CLK_TCK)" '{ s += $14 + $15 } END { printf "%.6f\n", s / hz }' "${files[@]}"
+}

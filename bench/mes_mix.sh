@@ -36,6 +36,16 @@
 # The service's settings come from the environment as usual (e.g. SHOPFLOOR_THREADS,
 # SHOPFLOOR_CACHE_TIMEOUT_MS); anything exported before the call applies to every phase.
 #
+# Topologies (issue 12):
+#   BENCH_REDIS=cluster  the service uses the 3 + 3 Redis Cluster of `scripts/devenv.sh
+#                        cluster-start` (start it first, with the same SHOPFLOOR_RUN_DIR);
+#                        Redis commands are counted on its primaries, Redis CPU and bytes
+#                        on all six nodes.
+#   BENCH_INSTANCES=N    N `shopfloor serve` instances behind nginx (scripts/lb.sh, each
+#                        with SHOPFLOOR_THREADS, default 1): the load goes through nginx's
+#                        front port; service CPU and cache counts are the instances' sums.
+#   BENCH_QUICK=1        only the two cache-on read phases (reads; reads + 1% changes).
+#
 #   bench/mes_mix.sh [duration_seconds=20] [warmup_seconds=10]
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -53,8 +63,15 @@ TOKEN=$(cat "$SHOPFLOOR_ADMIN_TOKEN_FILE")
 WORK=$(mktemp -d)
 chmod 755 "$WORK"  # nginx workers must read www/
 PID=
+PIDS=()          # the service's processes (one, or BENCH_INSTANCES)
+METRICS_PORTS=() # where their /metrics are
 NGINX_PID=
+INSTANCES=${BENCH_INSTANCES:-0}
 stop_server() {
+  if [ "$INSTANCES" -gt 0 ] && [ ${#PIDS[@]} -gt 0 ]; then
+    SHOPFLOOR_LB_PORT=$LB_PORT "$ROOT/scripts/lb.sh" stop >/dev/null 2>&1 || true
+    PIDS=(); PID=
+  fi
   if [ -n "$PID" ]; then kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; PID=; fi
 }
 cleanup() {
@@ -100,9 +117,30 @@ sed -n 3001,4000p "$WORK/ids" >"$WORK/write_ids_3"
 export MES_MIX_LISTS=$WORK/lists MES_MIX_TOKEN=$TOKEN MES_MIX_NEWEST_ID=$NEWEST MES_MIX_ORDERS=100000
 export MES_MIX_WRITE_IDS=$WORK/write_ids MES_MIX_THREADS=2
 
+LB_PORT=$((PORT + 100))
+if [ "${BENCH_REDIS:-}" = cluster ]; then
+  # shellcheck disable=SC1091
+  source "${SHOPFLOOR_RUN_DIR:-$ROOT/.run}/cluster-env.sh"
+  export SHOPFLOOR_REDIS_MODE=cluster SHOPFLOOR_REDIS_NODES=$SHOPFLOOR_TEST_REDIS_CLUSTER_NODES
+fi
+
 start_server() {  # $1: cache enabled (true|false)
+  if [ "$INSTANCES" -gt 0 ]; then
+    SHOPFLOOR_CACHE_ENABLED=$1 SHOPFLOOR_BIN=$BIN SHOPFLOOR_LB_PORT=$LB_PORT \
+      "$ROOT/scripts/lb.sh" start "$INSTANCES" >"$WORK/lb-$1.log" 2>&1 ||
+      { echo "scripts/lb.sh start $INSTANCES failed:" >&2; cat "$WORK/lb-$1.log" >&2; exit 1; }
+    local lb_dir=${SHOPFLOOR_RUN_DIR:-$ROOT/.run}/lb i
+    PIDS=(); METRICS_PORTS=()
+    for i in $(seq 1 "$INSTANCES"); do
+      PIDS+=("$(cat "$lb_dir/instance-$i.pid")"); METRICS_PORTS+=($((LB_PORT + 10 * i)))
+    done
+    PID=${PIDS[0]}
+    PORT=$LB_PORT
+    return 0
+  fi
   SHOPFLOOR_CACHE_ENABLED=$1 "$BIN" serve >"$WORK/server-$1.log" 2>&1 &
   PID=$!
+  PIDS=("$PID"); METRICS_PORTS=("$PORT")
   for _ in $(seq 1 100); do
     if curl -fsS -o /dev/null -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/dashboard" 2>/dev/null; then return 0; fi
     sleep 0.1
@@ -114,11 +152,26 @@ start_server() {  # $1: cache enabled (true|false)
 
 pg_xacts() { psql_q "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()"; }
 pg_rows() { psql_q "SELECT tup_returned + tup_fetched FROM pg_stat_database WHERE datname = current_database()"; }
-redis_info() {  # redis_info FIELD...: the fields' values from INFO, summed
-  redis-cli --tls --cacert "$SHOPFLOOR_REDIS_CA_FILE" -h "$SHOPFLOOR_REDIS_HOST" -p "$SHOPFLOOR_REDIS_PORT" \
-    --user "$SHOPFLOOR_TEST_REDIS_ADMIN_USER" --pass "$(cat "$SHOPFLOOR_TEST_REDIS_ADMIN_PASSWORD_FILE")" \
-    --no-auth-warning INFO all | awk -F: -v want=" $* " '
-      { gsub("\r", "", $2) } index(want, " " $1 " ") { sum += $2 } END { printf "%.6f\n", sum }'
+# The Redis servers behind the service, host:port per line (the cluster's six nodes).
+redis_nodes() {
+  if [ "${BENCH_REDIS:-}" = cluster ]; then tr ',' '\n' <<<"$SHOPFLOOR_TEST_REDIS_CLUSTER_NODES"
+  else echo "$SHOPFLOOR_REDIS_HOST:$SHOPFLOOR_REDIS_PORT"; fi
+}
+# redis_info [--primaries] FIELD...: the fields' values from INFO, summed over the nodes
+# (with --primaries, over the primaries only: replicas also count the commands they
+# replay).
+redis_info() {
+  local only_primaries=0 node sum=0 v
+  [ "$1" = --primaries ] && { only_primaries=1; shift; }
+  for node in $(redis_nodes); do
+    v=$(redis-cli --tls --cacert "$SHOPFLOOR_REDIS_CA_FILE" -h "${node%:*}" -p "${node##*:}" \
+      --user "$SHOPFLOOR_TEST_REDIS_ADMIN_USER" --pass "$(cat "$SHOPFLOOR_TEST_REDIS_ADMIN_PASSWORD_FILE")" \
+      --no-auth-warning INFO all | awk -F: -v want=" $* " -v primaries=$only_primaries '
+        { gsub("\r", "", $2) } $1 == "role" && $2 != "master" && primaries { skip = 1 }
+        index(want, " " $1 " ") { sum += $2 } END { printf "%.6f\n", skip ? 0 : sum }')
+    sum=$(awk -v a="$sum" -v b="$v" 'BEGIN { printf "%.6f", a + b }')
+  done
+  echo "$sum"
 }
 redis_out_bytes() { redis_info total_net_output_bytes | cut -d. -f1; }
 
@@ -126,7 +179,8 @@ redis_out_bytes() { redis_info total_net_output_bytes | cut -d. -f1; }
 # lookups, from /metrics: hits plus lookups that joined another's load ("coalesced"),
 # over hits + misses + bypasses + coalesced. Every request makes one lookup.
 cache_counts() {
-  curl -fsS "http://127.0.0.1:$PORT/metrics" | awk '
+  local p
+  for p in "${METRICS_PORTS[@]}"; do curl -fsS "http://127.0.0.1:$p/metrics"; done | awk '
     /^shopfloor_cache_(requests|coalesced)_total\{/ && /cache="(orders_list|order|dashboard)"/ {
       total += $NF
       if ($0 ~ /result="hit"/ || $0 ~ /coalesced/) hit += $NF
@@ -143,7 +197,7 @@ run_wrk() {
   local x0 x1 r0 r1 b0 b1 h0 t0 l0 h1 t1 l1 c0 c1 k0 k1 u0 u1 wpid=
   sleep 1.2  # let pg_stat_database catch up (backends report at most once a second)
   x0=$(pg_xacts); r0=$(pg_rows); b0=$(redis_out_bytes || echo 0)
-  c0=$(service_cpu); k0=$(redis_info total_commands_processed || echo 0)
+  c0=$(service_cpu); k0=$(redis_info --primaries total_commands_processed || echo 0)
   u0=$(redis_info used_cpu_user used_cpu_sys || echo 0)
   read -r h0 t0 l0 < <(cache_counts 2>/dev/null || echo "0 0 0")
   if [ -n "${BENCH_WRITERS:-}" ]; then
@@ -157,7 +211,7 @@ run_wrk() {
   [ -z "$wpid" ] || wait "$wpid" || true
   sleep 1.2
   x1=$(pg_xacts); r1=$(pg_rows); b1=$(redis_out_bytes || echo 0)
-  c1=$(service_cpu); k1=$(redis_info total_commands_processed || echo 0)
+  c1=$(service_cpu); k1=$(redis_info --primaries total_commands_processed || echo 0)
   u1=$(redis_info used_cpu_user used_cpu_sys || echo 0)
   read -r h1 t1 l1 < <(cache_counts 2>/dev/null || echo "0 0 0")
   local line
@@ -209,6 +263,7 @@ ON_RPS=$(rps_of_last)
 mkdir -p "$WORK/www"
 curl -fsS -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/orders" >"$WORK/www/orders.json"
 run_wrk "cache on, reads + 1% status changes" 1
+if [ "${BENCH_QUICK:-0}" = 1 ]; then stop_server; exit 0; fi
 MES_MIX_WRITE_IDS=$WORK/write_ids_2 BENCH_WRITERS=20 run_wrk "cache on, reads + 20 writers (~50/s)" 0
 MES_MIX_WRITE_IDS=$WORK/write_ids_3 BENCH_WRITERS=20 MES_MIX_DASHBOARD_ONLY=1 \
   run_wrk "cache on, dashboard only + 20 writers" 0

@@ -6,10 +6,12 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <iostream>
 #include <memory>
 #include <thread>
 
 #include "testing/http_client.hpp"
+#include "testing/outages.hpp"
 #include "testing/run.hpp"
 #include "testing/settings.hpp"
 #include "testing/sql_session.hpp"
@@ -97,6 +99,39 @@ TEST_F(Service, EveryServiceAnswersHealthWithBothDependenciesUp) {
     EXPECT_EQ(h->header("content-type").value_or(""), "application/json");
     EXPECT_TRUE(h->header("x-request-id"));
   }
+}
+
+// /health says what is true (issue 10): a hung Redis (SIGSTOP: its connections stay open,
+// nothing answers) and a stopped PostgreSQL are reported down within about a second (one
+// probe interval plus one probe deadline), and up again once they answer.
+TEST_F(Service, HealthReportsAHungRedisAndAStoppedDatabaseWithinASecond) {
+  auto health_has = [&](const char* part) {
+    auto h = request(base_, "GET", "/health");
+    return h && h->body.find(part) != std::string::npos;
+  };
+  {
+    struct Thaw {  // however the test ends, Redis runs again
+      ~Thaw() { testing::devenv("redis-thaw"); }
+    } thaw;
+    ASSERT_TRUE(testing::devenv("redis-freeze"));
+    const auto frozen = std::chrono::steady_clock::now();
+    EXPECT_TRUE(testing::wait_until([&] { return health_has(R"("cache":"down")"); }, 2s, 50ms))
+        << "a hung Redis was still reported up after 2 s";
+    std::cout << "[ hung Redis reported after "
+              << std::chrono::duration_cast<std::chrono::milliseconds>(
+                     std::chrono::steady_clock::now() - frozen)
+                     .count()
+              << " ms ]\n";
+  }
+  EXPECT_TRUE(testing::wait_until([&] { return health_has(R"("cache":"up")"); }, 5s, 50ms));
+  {
+    testing::PgOutage pg;
+    ASSERT_TRUE(pg.stopped());
+    EXPECT_TRUE(testing::wait_until([&] { return health_has(R"("db":"down")"); }, 2s, 50ms))
+        << "a stopped PostgreSQL was still reported up after 2 s";
+    EXPECT_FALSE(health_has(R"("db":"up")"));
+  }
+  EXPECT_TRUE(testing::wait_until([&] { return health_has(R"("db":"up")"); }, 10s, 100ms));
 }
 
 TEST_F(Service, MetricsArePrometheusTextWithRequestCounters) {
