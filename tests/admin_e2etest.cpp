@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "testing/http_client.hpp"
+#include "testing/outages.hpp"
 #include "testing/run.hpp"
 #include "testing/settings.hpp"
 
@@ -77,24 +78,6 @@ std::string sql_dir_with_a_pending_migration() {
   return dir.string();
 }
 
-// Runs redis-cli as the Redis admin user (the test harness's, not the services').
-std::string redis_admin(const std::string& args) {
-  const std::string cmd = "redis-cli --tls --cacert '" + testing::env("SHOPFLOOR_TEST_TLS_DIR") +
-                          "/ca.crt' -h " + testing::env("SHOPFLOOR_REDIS_HOST") + " -p " +
-                          testing::env("SHOPFLOOR_REDIS_PORT") + " --user " +
-                          testing::env("SHOPFLOOR_TEST_REDIS_ADMIN_USER") + " --pass '" +
-                          testing::secret_from_env("SHOPFLOOR_TEST_REDIS_ADMIN_PASSWORD_FILE") +
-                          "' --no-auth-warning " + args + " 2>&1";
-  std::string out;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p) return out;
-  char buf[1024];
-  std::size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  ::pclose(p);
-  return out;
-}
-
 class AdminCheck : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -145,7 +128,7 @@ TEST_F(AdminCheck, AnAclUserWithoutTheScriptsCommandsFails) {
   // PEXPIRE for the scripts to call.
   const std::string user = "sf_old_acl_" + testing::random_id();
   const std::string password = testing::random_id();
-  const std::string made = redis_admin(
+  const std::string made = testing::redis_admin(
       "ACL SETUSER " + user + " on '>" + password +
       "' resetkeys '~sf:*' resetchannels -@all +ping +auth +select '+client|setname' +info "
       "+get +mget +set +del +incr +evalsha '+script|load' +scan");
@@ -156,19 +139,19 @@ TEST_F(AdminCheck, AnAclUserWithoutTheScriptsCommandsFails) {
                "SHOPFLOOR_REDIS_USER=" + user + " SHOPFLOOR_REDIS_PASSWORD_FILE=" + secret.string(),
                "2>/dev/null");
   fs::remove(secret);
-  redis_admin("ACL DELUSER " + user);
+  testing::redis_admin("ACL DELUSER " + user);
   EXPECT_EQ(r.status, 1) << r.out;
   EXPECT_TRUE(contains(r.out, "FAIL  redis: the cache's scripts fail as the ACL user")) << r.out;
   EXPECT_TRUE(contains(r.out, "ok    redis: the ACL user writes keys under")) << r.out;
 }
 
 TEST_F(AdminCheck, AnAllkeysEvictionPolicyFails) {
-  const std::string before = redis_admin("CONFIG GET maxmemory-policy");
+  const std::string before = testing::redis_admin("CONFIG GET maxmemory-policy");
   ASSERT_TRUE(contains(before, "volatile-lru")) << before;
-  ASSERT_TRUE(contains(redis_admin("CONFIG SET maxmemory-policy allkeys-lru"), "OK"));
+  ASSERT_TRUE(contains(testing::redis_admin("CONFIG SET maxmemory-policy allkeys-lru"), "OK"));
   auto r = run("admin check", "", "2>/dev/null");
   // Restored before any assertion can end the test.
-  const std::string restored = redis_admin("CONFIG SET maxmemory-policy volatile-lru");
+  const std::string restored = testing::redis_admin("CONFIG SET maxmemory-policy volatile-lru");
   ASSERT_TRUE(contains(restored, "OK")) << restored;
   EXPECT_EQ(r.status, 1) << r.out;
   EXPECT_TRUE(contains(r.out, "FAIL  redis: eviction policy allkeys-lru")) << r.out;

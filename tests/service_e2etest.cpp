@@ -134,6 +134,39 @@ TEST_F(Service, HealthReportsAHungRedisAndAStoppedDatabaseWithinASecond) {
   EXPECT_TRUE(testing::wait_until([&] { return health_has(R"("db":"up")"); }, 10s, 100ms));
 }
 
+// An eviction policy that may evict keys without a TTL (allkeys-*) could evict a
+// namespace's generation (issue 10): the service refuses the cache while it is so.
+TEST_F(Service, AnAllkeysEvictionPolicyIsRefusedWhileItLasts) {
+  const auto token = bearer(testing::secret_from_env("SHOPFLOOR_ADMIN_TOKEN_FILE"));
+  auto x_cache = [&] {
+    auto a = request(base_, "GET", "/orders?sort=number&page_size=3", "", token);
+    return a ? a->header("x-cache").value_or("") : std::string("no answer");
+  };
+  auto health_has = [&](const char* part) {
+    auto h = request(base_, "GET", "/health");
+    return h && h->body.find(part) != std::string::npos;
+  };
+  x_cache();
+  ASSERT_EQ(x_cache(), "HIT");
+  const std::string before = testing::redis_admin("CONFIG GET maxmemory-policy");
+  ASSERT_NE(before.find("volatile-lru"), std::string::npos) << before;
+  struct Restore {  // however the test ends
+    ~Restore() { testing::redis_admin("CONFIG SET maxmemory-policy volatile-lru"); }
+  } restore;
+  ASSERT_NE(testing::redis_admin("CONFIG SET maxmemory-policy allkeys-lru").find("OK"),
+            std::string::npos);
+  // Checked every 10 probes (5 s).
+  EXPECT_TRUE(testing::wait_until([&] { return health_has(R"("cache":"down")"); }, 8s, 100ms))
+      << "an allkeys-lru Redis was still reported up";
+  EXPECT_EQ(x_cache(), "BYPASS");
+  EXPECT_EQ(x_cache(), "BYPASS") << "a lookup read the cache under allkeys-lru";
+  ASSERT_NE(testing::redis_admin("CONFIG SET maxmemory-policy volatile-lru").find("OK"),
+            std::string::npos);
+  EXPECT_TRUE(testing::wait_until([&] { return health_has(R"("cache":"up")"); }, 8s, 100ms));
+  x_cache();
+  EXPECT_EQ(x_cache(), "HIT") << "the cache was not used again once the policy was safe";
+}
+
 TEST_F(Service, MetricsArePrometheusTextWithRequestCounters) {
   ASSERT_TRUE(request(base_, "GET", "/health"));
   auto m = request(base_, "GET", "/metrics");

@@ -16,6 +16,7 @@
 #include "app/admin_context.hpp"
 #include "pg/migration_files.hpp"
 #include "pg/migrations.hpp"
+#include "redis/connection.hpp"
 
 namespace shopfloor::app::admin_detail {
 namespace {
@@ -29,15 +30,6 @@ struct Findings {
     ++failed;
   }
 };
-
-// The value of `field` in an INFO reply ("maxmemory_policy:volatile-lru\r\n").
-std::string info_field(const std::string& info, const std::string& field) {
-  const std::string needle = field + ":";
-  auto at = info.find(needle);
-  if (at == std::string::npos || (at > 0 && info[at - 1] != '\n')) return {};
-  at += needle.size();
-  return info.substr(at, info.find_first_of("\r\n", at) - at);
-}
 
 asio::awaitable<void> check_postgres(AdminContext& ctx, Findings& f) {
   const auto& db = ctx.config.db;
@@ -175,9 +167,9 @@ asio::awaitable<void> check_redis(AdminContext& ctx, Findings& f) {
            (info ? info->str : redis_failure(ctx.redis, info.error())));
     co_return;
   }
-  const std::string policy = info_field(info->str, "maxmemory_policy");
-  const std::string maxmemory = info_field(info->str, "maxmemory");
-  if (policy.starts_with("volatile-") || policy == "noeviction")
+  const std::string policy = redis::info_field(info->str, "maxmemory_policy");
+  const std::string maxmemory = redis::info_field(info->str, "maxmemory");
+  if (!policy.empty() && !cache::evicts_keys_without_ttl(policy))
     f.ok("redis: eviction policy " + policy + " never evicts the namespace generations");
   else
     f.fail("redis: eviction policy " + (policy.empty() ? "(unknown)" : policy) +

@@ -23,11 +23,13 @@
 
 #include "app/shard.hpp"
 #include "app/systemd_notify.hpp"
+#include "cache/redis_backend.hpp"
 #include "metrics/process.hpp"
 #include "pg/change_feed.hpp"
 #include "pg/migration_files.hpp"
 #include "pg/migrations.hpp"
 #include "pg/pool.hpp"
+#include "redis/connection.hpp"
 
 namespace shopfloor::app {
 namespace {
@@ -94,11 +96,41 @@ asio::awaitable<void> probe_database(pg::Pool& db, std::vector<pg::MigrationFile
 
 // Keeps HealthState::cache_up current: a PING that must answer within the deadline (a
 // frozen Redis keeps its connections open, so being connected proves nothing).
-asio::awaitable<void> probe_cache(redis::Client& redis, HealthState& health, const bool& stopping) {
-  while (!stopping) {
+// It also reads the server's eviction policy, at the first answer and every
+// kPolicyCheckEvery probes after: while it may evict keys without a TTL (allkeys-*), the
+// cache is refused (every lookup BYPASSes, /health says the cache is down), since an
+// evicted generation could bring back entries stored before a retirement.
+constexpr int kPolicyCheckEvery = 10;
+
+asio::awaitable<void> probe_cache(redis::Client& redis, cache::InvalidationLedger& ledger,
+                                  HealthState& health, const bool& stopping) {
+  std::string logged_policy;
+  for (int probe = 0; !stopping; ++probe) {
     auto ping = redis.command({"PING"}, kProbeDeadline);  // (no braced list in co_await: g++ 12)
     auto r = co_await std::move(ping);
-    const bool up = r && !r->is_error();
+    bool up = r && !r->is_error();
+    if (up && (logged_policy.empty() || probe % kPolicyCheckEvery == 0)) {
+      auto info_op = redis.command({"INFO", "memory"}, kProbeDeadline);
+      auto info = co_await std::move(info_op);
+      const std::string policy =
+          info && info->is_string() ? redis::info_field(info->str, "maxmemory_policy") : "";
+      if (!policy.empty()) {
+        const bool unsafe = cache::evicts_keys_without_ttl(policy);
+        ledger.refuse(unsafe);
+        if (policy != std::exchange(logged_policy, policy)) {
+          if (unsafe)
+            spdlog::error(
+                "cache: Redis maxmemory-policy is {}: it may evict the namespace generations, so "
+                "the cache is not used (BYPASS) until it is volatile-lru (or another volatile-* "
+                "or noeviction); then FLUSHDB the cache's database, since generations evicted "
+                "meanwhile may have restarted at old numbers (docs/OPERATIONS.md)",
+                policy);
+          else
+            spdlog::info("cache: Redis maxmemory-policy is {}", policy);
+        }
+      }
+    }
+    if (ledger.refused()) up = false;
     if (up != health.cache_up.exchange(up)) {
       if (up)
         spdlog::info("cache answering");
@@ -179,7 +211,7 @@ int serve(const Config& config) {
   asio::co_spawn(first.ioc, probe_database(first.db, std::move(*migrations), health, stopping),
                  asio::detached);
   if (config.cache.enabled)
-    asio::co_spawn(first.ioc, probe_cache(first.redis, health, stopping), asio::detached);
+    asio::co_spawn(first.ioc, probe_cache(first.redis, *ledger, health, stopping), asio::detached);
   asio::co_spawn(first.ioc, log_cache_summaries(config.summary_interval, stopping), asio::detached);
 
   // While the set exists, a second SIGTERM/SIGINT during the drain is only queued by Asio.

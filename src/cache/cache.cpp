@@ -152,12 +152,12 @@ void Engine::publish_breaker(Breaker::State before) {
 }
 
 bool Engine::cache_usable() const {
-  return options_.enabled && ledger_->empty() && ledger_->trusted(clock_.now()) &&
-         breaker_.state() == Breaker::State::closed;
+  return options_.enabled && ledger_->empty() && !ledger_->refused() &&
+         ledger_->trusted(clock_.now()) && breaker_.state() == Breaker::State::closed;
 }
 
 bool Engine::should_bypass() {
-  if (!options_.enabled) return true;
+  if (!options_.enabled || ledger_->refused()) return true;
   if (!ledger_->empty()) {
     start_repair();
     return true;

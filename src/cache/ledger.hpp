@@ -19,6 +19,11 @@
 // feed vouches again. A ledger nobody sets a trust deadline on (tools, unit tests)
 // trusts the cache always.
 //
+// And whether the cache server is refused outright (refuse()): an eviction policy that may
+// evict keys without a TTL (allkeys-*) can evict a namespace's generation, which then
+// restarts at an old number and may meet entries stored under it before a retirement.
+// While refused, no lookup reads the cache.
+//
 // Metrics: shopfloor_cache_ledger_pending_namespaces (a gauge summed over the ledgers
 // of the process; there is one outside tests) follows size().
 //
@@ -89,6 +94,9 @@ class InvalidationLedger {
     return now.time_since_epoch().count() < trusted_until_.load(std::memory_order_acquire);
   }
 
+  // See the top: true while the cache server's configuration is unsafe to read from.
+  void refuse(bool refused) { refused_.store(refused, std::memory_order_release); }
+  bool refused() const { return refused_.load(std::memory_order_acquire); }
   std::size_t size() const {
     std::lock_guard lock(mutex_);
     return pending_.size();
@@ -99,6 +107,7 @@ class InvalidationLedger {
   std::map<std::string, std::uint64_t> pending_;
   std::uint64_t sequence_ = 0;
   std::atomic<bool> nonempty_{false};
+  std::atomic<bool> refused_{false};
   std::atomic<std::uint64_t> retirements_{0};
   std::atomic<std::chrono::steady_clock::rep> trusted_until_{
       std::numeric_limits<std::chrono::steady_clock::rep>::max()};

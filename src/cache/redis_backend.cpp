@@ -104,6 +104,10 @@ std::string ms(milliseconds d) {
 
 }  // namespace
 
+bool evicts_keys_without_ttl(std::string_view policy) {
+  return !(policy.starts_with("volatile-") || policy == "noeviction");
+}
+
 RedisBackend::RedisBackend(redis::Client& client, std::string prefix)
     : client_(client), prefix_(std::move(prefix)) {}
 

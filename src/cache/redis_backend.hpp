@@ -40,6 +40,13 @@
 
 namespace shopfloor::cache {
 
+// Whether a Redis `maxmemory-policy` may evict keys that have no TTL (allkeys-*): then a
+// namespace's generation key can be evicted and restart at an old number, meeting
+// entries stored under that number before a retirement. volatile-* and noeviction keep
+// them. The services refuse the cache while it is so (app/runtime.cpp), and `shopfloor
+// admin check` fails.
+bool evicts_keys_without_ttl(std::string_view policy);
+
 class RedisBackend final : public Backend {
  public:
   RedisBackend(redis::Client& client, std::string prefix = "sf:");

@@ -26,7 +26,7 @@ using namespace std::chrono_literals;
 using testing::SentinelTopology;
 
 long long info_number(const std::string& info, const char* field) {
-  const std::string v = redis::detail::info_field(info, field);
+  const std::string v = redis::info_field(info, field);
   return v.empty() ? -1 : std::stoll(v);
 }
 

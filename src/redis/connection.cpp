@@ -20,6 +20,25 @@
 
 #include "redis/errors.hpp"
 
+namespace shopfloor::redis {
+
+std::string info_field(std::string_view info, std::string_view field) {
+  std::size_t at = 0;
+  while (at < info.size()) {
+    std::size_t end = info.find('\n', at);
+    if (end == std::string_view::npos) end = info.size();
+    std::string_view line = info.substr(at, end - at);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.size() > field.size() && line.substr(0, field.size()) == field &&
+        line[field.size()] == ':')
+      return std::string(line.substr(field.size() + 1));
+    at = end + 1;
+  }
+  return {};
+}
+
+}  // namespace shopfloor::redis
+
 namespace shopfloor::redis::detail {
 
 using boost::system::error_code;
@@ -166,21 +185,6 @@ asio::awaitable<error_code> handshake(Transport& transport, ReplyReader& reader,
 }
 
 }  // namespace
-
-std::string info_field(std::string_view info, std::string_view field) {
-  std::size_t at = 0;
-  while (at < info.size()) {
-    std::size_t end = info.find('\n', at);
-    if (end == std::string_view::npos) end = info.size();
-    std::string_view line = info.substr(at, end - at);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.size() > field.size() && line.substr(0, field.size()) == field &&
-        line[field.size()] == ':')
-      return std::string(line.substr(field.size() + 1));
-    at = end + 1;
-  }
-  return {};
-}
 
 asio::awaitable<error_code> establish(Transport& transport, ReplyReader& reader,
                                       const Options& opts, std::string_view client_name,

@@ -45,6 +45,13 @@
 #include "redis/resp.hpp"
 #include "redis/transport.hpp"
 
+namespace shopfloor::redis {
+
+// The value of `field` in an INFO reply ("run_id:abc..." lines); empty when absent.
+std::string info_field(std::string_view info, std::string_view field);
+
+}  // namespace shopfloor::redis
+
 namespace shopfloor::redis::detail {
 
 using Clock = std::chrono::steady_clock;
@@ -99,9 +106,6 @@ class ReplyHandler {
 asio::awaitable<boost::system::error_code> establish(
     Transport& transport, ReplyReader& reader, const Options& opts, std::string_view client_name,
     std::string& detail, std::string* server_id = nullptr, bool require_primary = false);
-
-// The value of `field` in an INFO reply ("run_id:abc..." lines); empty when absent.
-std::string info_field(std::string_view info, std::string_view field);
 
 // Delay before reconnect attempt `attempt` (0-based) of a Client connection:
 // d = min(reconnect_max, reconnect_min * 2^attempt), then a random point in

@@ -1,4 +1,4 @@
-// Server outages for tests: stop the test's Redis or PostgreSQL through
+// Server faults for tests: stop the test's Redis or PostgreSQL through
 // `$SHOPFLOOR_DEVENV <server>-stop` for the lifetime of a guard, and start it again
 // however the test ends (the destructor), so a failed assertion never leaves the
 // shared servers down for the tests that follow.
@@ -13,6 +13,10 @@ namespace shopfloor::testing {
 // Runs `$SHOPFLOOR_DEVENV <action>` (quietly); true on success. Throws when
 // SHOPFLOOR_DEVENV is not set.
 bool devenv(const std::string& action);
+
+// Runs redis-cli with `args` (shell words) as the test servers' Redis admin user, over TLS,
+// against the single server of env.sh; its output (stdout and stderr).
+std::string redis_admin(const std::string& args);
 
 class ServerOutage {
  public:

@@ -121,7 +121,7 @@ redis::Reply SentinelTopology::admin(std::uint16_t p, const std::vector<std::str
 
 std::string SentinelTopology::run_id(std::uint16_t p) const {
   const auto info = admin(p, {"INFO", "server"});
-  return redis::detail::info_field(info.str, "run_id");
+  return redis::info_field(info.str, "run_id");
 }
 
 void SentinelTopology::crash(const std::string& process) {
@@ -150,7 +150,7 @@ void SentinelTopology::cut_replication() {
   const bool down = wait_until(
       [&] {
         const auto info = admin(replica, {"INFO", "replication"});
-        return redis::detail::info_field(info.str, "master_link_status") == "down";
+        return redis::info_field(info.str, "master_link_status") == "down";
       },
       5s, 50ms);
   if (!down) throw std::runtime_error("the replica still reports its link to the primary up");
