@@ -79,6 +79,11 @@ class Service : public ::testing::Test {
     exited_ = true;
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   }
+  // Whether GET /health's body contains `part` (e.g. R"("cache":"down")").
+  bool health_has(const char* part) const {
+    auto h = request(base_, "GET", "/health");
+    return h && h->body.find(part) != std::string::npos;
+  }
   // Whether the service has stopped accepting (its listeners close first on SIGTERM).
   bool refuses_connections() const {
     const int fd = connect_loopback(base_);
@@ -105,10 +110,6 @@ TEST_F(Service, EveryServiceAnswersHealthWithBothDependenciesUp) {
 // nothing answers) and a stopped PostgreSQL are reported down within about a second (one
 // probe interval plus one probe deadline), and up again once they answer.
 TEST_F(Service, HealthReportsAHungRedisAndAStoppedDatabaseWithinASecond) {
-  auto health_has = [&](const char* part) {
-    auto h = request(base_, "GET", "/health");
-    return h && h->body.find(part) != std::string::npos;
-  };
   {
     struct Thaw {  // however the test ends, Redis runs again
       ~Thaw() { testing::devenv("redis-thaw"); }
@@ -141,10 +142,6 @@ TEST_F(Service, AnAllkeysEvictionPolicyIsRefusedWhileItLasts) {
   auto x_cache = [&] {
     auto a = request(base_, "GET", "/orders?sort=number&page_size=3", "", token);
     return a ? a->header("x-cache").value_or("") : std::string("no answer");
-  };
-  auto health_has = [&](const char* part) {
-    auto h = request(base_, "GET", "/health");
-    return h && h->body.find(part) != std::string::npos;
   };
   x_cache();
   ASSERT_EQ(x_cache(), "HIT");

@@ -255,7 +255,7 @@ asio::awaitable<BackendResult<bool>> RedisBackend::store_tagged(
   keys.reserve(keys.size() + tags.size());
   for (const std::string& tag : tags) keys.push_back(tag_key(ns, tag));
   auto op = client_.eval(
-      kStoreTagged, std::move(keys),
+      kStoreTagged, keys,
       {std::to_string(generation), token, value, ms(ttl), std::to_string(tag_sequence)}, timeout);
   auto r = co_await std::move(op);
   if (!r) co_return backend_failure<bool>(r.error());
@@ -270,7 +270,7 @@ asio::awaitable<BackendResult<void>> RedisBackend::retire_tags(const std::string
   std::vector<std::string> keys{tag_sequence_key(ns)};
   keys.reserve(1 + tags.size());
   for (const std::string& tag : tags) keys.push_back(tag_key(ns, tag));
-  auto op = client_.eval(kRetireTags, std::move(keys), {}, timeout);
+  auto op = client_.eval(kRetireTags, keys, {}, timeout);
   auto r = co_await std::move(op);
   if (!r) co_return backend_failure<void>(r.error());
   if (r->type != Reply::Type::integer)

@@ -146,8 +146,10 @@ awaitable<bool> Context::retire_everything() {
   // restarts). Until they are read this resync is not finished, so the change feed
   // vouches for nothing and every lookup of the process bypasses the cache
   // (pg/change_feed.hpp "Trust"): the lists filtered by those names are never served
-  // unretired. Tried for up to ~30 s, then given up with an error.
-  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  // unretired. Tried until they are read (never given up: serving without having retired
+  // them could serve a list older than a change this process never heard of), with an
+  // error line every 30 s while it lasts.
+  auto next_error = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   for (int attempt = 1;; ++attempt) {
     auto names = co_await repo.names();
     if (names) {
@@ -162,11 +164,12 @@ awaitable<bool> Context::retire_everything() {
       if (attempt > 1) spdlog::info("mes: customer and work centre names read (try {})", attempt);
       break;
     }
-    if (std::chrono::steady_clock::now() > give_up) {
+    if (std::chrono::steady_clock::now() > next_error) {
       spdlog::error(
-          "mes: cannot read customer and work centre names; lists filtered by them may stay "
-          "stale until their TTL");
-      break;
+          "mes: still cannot read customer and work centre names (try {}): {}; every lookup "
+          "keeps bypassing the cache until they are read",
+          attempt, names.error().message);
+      next_error += std::chrono::seconds(30);
     }
     if (attempt == 1)
       spdlog::warn(

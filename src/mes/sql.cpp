@@ -146,8 +146,9 @@ ListStatement list_statement(const ListQuery& q, const std::string& today) {
     ids = "SELECT u.id FROM (";
     for (std::size_t i = 0; i < q.statuses.size(); ++i) {
       if (i) ids += " UNION ALL ";
-      ids += "(SELECT " + columns + " FROM orders o WHERE " + status_is(i) + rest + " ORDER BY " +
-             order_by(q.sort, "o") + " LIMIT $1::integer + $2::bigint)";
+      ids.append("(SELECT ").append(columns).append(" FROM orders o WHERE ");
+      ids.append(status_is(i)).append(rest).append(" ORDER BY ").append(order_by(q.sort, "o"));
+      ids.append(" LIMIT $1::integer + $2::bigint)");
     }
     ids += ") u ORDER BY " + order_by(q.sort, "u") + " LIMIT $1::integer OFFSET $2::bigint";
   } else {
