@@ -73,6 +73,10 @@ step "integration tests (real PostgreSQL and Redis)"
 ctest --test-dir "$BUILD" -LE 'unit|sentinel' -j 1 --output-on-failure "${FILTER[@]}" || rc=1
 if ! ctest --test-dir "$BUILD" -N -L sentinel "${FILTER[@]}" | grep -q '^Total Tests: 0$'; then
   step "Redis Sentinel tests (primary, replica, 3 Sentinels)"
+  # The cluster's nodes keep ~30 connections to each other's bus ports, each from an
+  # ephemeral local port; our servers' ports lie in the kernel's ephemeral range, so one
+  # of those could hold a port a Sentinel node must listen on. The cluster is done here.
+  bash scripts/devenv.sh cluster-stop
   bash scripts/devenv.sh sentinel-start
   # shellcheck disable=SC1091
   source "${SHOPFLOOR_RUN_DIR:-$ROOT/.run}/sentinel/env.sh"
