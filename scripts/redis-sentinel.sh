@@ -238,7 +238,25 @@ export SHOPFLOOR_REDIS_SENTINEL_MASTER=$MASTER
 ENV
 }
 
+# Our ports lie in the kernel's ephemeral range (32768-60999): a node's port may be held,
+# for a moment or for good, by an outgoing connection — even one of the topology's own
+# nodes, which connect to each other while the later ones start. A start that failed for
+# that reason is undone and tried again (at most 3 times); any other failure is final.
+# (Each step's failure is returned explicitly: set -e does not apply inside an if.)
 topology_start() {
+  local attempt
+  for attempt in 1 2 3; do
+    if topology_start_once; then return 0; fi
+    grep -qs "Address already in use" "$SD"/*/redis.log || return 1
+    log "a port of the topology was in use (attempt $attempt); starting it again"
+    topology_stop
+    rm -f "$SD"/*/redis.log
+    sleep 1
+  done
+  return 1
+}
+
+topology_start_once() {
   if pid_of node-a >/dev/null || pid_of node-b >/dev/null; then
     log "sentinel topology already running"
     print_env >"$SD/env.sh"
@@ -247,18 +265,18 @@ topology_start() {
   mkdir -p "$SD"
   make_tls
   write_node_config node-a
-  redis-server "$SD/node-a/redis.conf"
-  wait_up node-a
+  redis-server "$SD/node-a/redis.conf" || return 1
+  wait_up node-a || return 1
   write_node_config node-b "$BASE"
-  redis-server "$SD/node-b/redis.conf"
-  wait_up node-b
+  redis-server "$SD/node-b/redis.conf" || return 1
+  wait_up node-b || return 1
   local s
   for s in "${SENTINELS[@]}"; do
     write_sentinel_config "$s" "$BASE"
-    redis-server "$SD/$s/sentinel.conf" --sentinel
-    wait_up "$s"
+    redis-server "$SD/$s/sentinel.conf" --sentinel || return 1
+    wait_up "$s" || return 1
   done
-  wait_settled
+  wait_settled || return 1
   print_env >"$SD/env.sh"
   log "sentinel topology up: primary 127.0.0.1:$BASE, replica :$((BASE + 1)), Sentinels :$((BASE + 2))-$((BASE + 4)) (TLS)"
 }
