@@ -23,13 +23,16 @@
 #   devenv.sh sentinel-start-<node>    start it again (a data node rejoins as a replica
 #                                of the current primary; the Sentinels keep it there)
 #
-# Ports (environment): SHOPFLOOR_REDIS_SENTINEL_PORT (default 56450) = node-a (the first
-# primary), +1 node-b (the first replica), +2..+4 the Sentinels s1..s3.
+# Ports (environment): SHOPFLOOR_REDIS_SENTINEL_PORT (default 26450) = node-a (the first
+# primary), +1 node-b (the first replica), +2..+4 the Sentinels s1..s3. The default lies
+# below the kernel's ephemeral range (32768-60999 by default), so no outgoing connection
+# is ever given one of these ports: the topology's nodes connect to each other while the
+# later ones start, and with 5645x two fresh-clone runs in a row found a node's port taken.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 RUN=${SHOPFLOOR_RUN_DIR:-$ROOT/.run}
-BASE=${SHOPFLOOR_REDIS_SENTINEL_PORT:-56450}
+BASE=${SHOPFLOOR_REDIS_SENTINEL_PORT:-26450}
 SD=$RUN/sentinel
 MASTER=shopfloor
 
@@ -238,16 +241,15 @@ export SHOPFLOOR_REDIS_SENTINEL_MASTER=$MASTER
 ENV
 }
 
-# Our ports lie in the kernel's ephemeral range (32768-60999): a node's port may be held,
-# for a moment or for good, by an outgoing connection — even one of the topology's own
-# nodes, which connect to each other while the later ones start. A start that failed for
+# A port set inside the kernel's ephemeral range may be held, for a moment or for good, by
+# an outgoing connection — even one of the topology's own nodes. A start that failed for
 # that reason is undone and tried again (at most 3 times); any other failure is final.
 # (Each step's failure is returned explicitly: set -e does not apply inside an if.)
 topology_start() {
   local attempt
   for attempt in 1 2 3; do
     if topology_start_once; then return 0; fi
-    grep -qs "Address already in use" "$SD"/*/redis.log || return 1
+    [ "$attempt" -lt 3 ] && grep -qs "Address already in use" "$SD"/*/redis.log || return 1
     log "a port of the topology was in use (attempt $attempt); starting it again"
     topology_stop
     rm -f "$SD"/*/redis.log
