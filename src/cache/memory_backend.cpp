@@ -45,6 +45,17 @@ std::uint64_t MemoryBackend::generation_of(const std::string& ns) const {
   return it == generations_.end() ? 0 : it->second;
 }
 
+std::uint64_t MemoryBackend::tag_sequence_of(const std::string& ns) const {
+  auto it = tag_sequences_.find(ns);
+  return it == tag_sequences_.end() ? 0 : it->second;
+}
+
+void MemoryBackend::drop_lease(const std::string& ns, std::uint64_t generation,
+                               const std::string& key, const std::string& token) {
+  const std::string k = slot(ns, generation, key);
+  if (const Item* lease = live(leases_, k); lease && lease->value == token) leases_.erase(k);
+}
+
 const MemoryBackend::Item* MemoryBackend::live(std::unordered_map<std::string, Item>& map,
                                                const std::string& k) {
   auto it = map.find(k);
@@ -70,8 +81,7 @@ asio::awaitable<BackendResult<Fetched>> MemoryBackend::fetch(const std::string& 
                                                              const std::string& key,
                                                              milliseconds timeout) {
   if (auto ec = co_await enter(timeout)) co_return backend_failure<Fetched>(ec);
-  auto seq = tag_sequences_.find(ns);
-  Fetched f{generation_of(ns), std::nullopt, seq == tag_sequences_.end() ? 0 : seq->second};
+  Fetched f{generation_of(ns), std::nullopt, tag_sequence_of(ns)};
   if (f.generation == generation) {
     if (const Item* item = live(values_, slot(ns, generation, key))) f.value = item->value;
   }
@@ -112,11 +122,9 @@ asio::awaitable<BackendResult<bool>> MemoryBackend::store_tagged(
     const std::string& token, const std::string& value, milliseconds ttl,
     std::uint64_t tag_sequence, const std::vector<std::string>& tags, milliseconds timeout) {
   if (auto ec = co_await enter(timeout)) co_return backend_failure<bool>(ec);
-  auto seq = tag_sequences_.find(ns);
-  if ((seq == tag_sequences_.end() ? 0 : seq->second) != tag_sequence) {
+  if (tag_sequence_of(ns) != tag_sequence) {
     // Refused: the lease goes back (the generation did not move; the next lookup wants it).
-    const std::string k = slot(ns, generation, key);
-    if (const Item* lease = live(leases_, k); lease && lease->value == token) leases_.erase(k);
+    drop_lease(ns, generation, key, token);
     co_return false;
   }
   const std::string* stored = put(ns, generation, key, token, value, ttl);
@@ -144,8 +152,7 @@ asio::awaitable<BackendResult<void>> MemoryBackend::release_lease(const std::str
                                                                   const std::string& token,
                                                                   milliseconds timeout) {
   if (auto ec = co_await enter(timeout)) co_return backend_failure<void>(ec);
-  const std::string k = slot(ns, generation, key);
-  if (const Item* lease = live(leases_, k); lease && lease->value == token) leases_.erase(k);
+  drop_lease(ns, generation, key, token);
   co_return boost::system::result<void>{};
 }
 

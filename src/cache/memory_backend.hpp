@@ -69,6 +69,10 @@ class MemoryBackend final : public Backend {
   // Simulated outage/latency; returns an error when the call must fail.
   asio::awaitable<boost::system::error_code> enter(milliseconds timeout);
   std::uint64_t generation_of(const std::string& ns) const;
+  std::uint64_t tag_sequence_of(const std::string& ns) const;
+  // Removes the lease of (ns, generation, key) if `token` holds it.
+  void drop_lease(const std::string& ns, std::uint64_t generation, const std::string& key,
+                  const std::string& token);
   const Item* live(std::unordered_map<std::string, Item>& map, const std::string& k);
   void sweep();
   // store()'s checks and write; the stored slot, or nullptr when refused.

@@ -252,6 +252,21 @@ std::string list_namespace_unfiltered_for_work_center(std::string_view code) {
   return "orders_list:wu:" + std::string(code);
 }
 
+std::vector<std::string> every_list_namespace(const std::vector<std::string>& customers,
+                                              const std::vector<std::string>& work_centers) {
+  std::vector<std::string> out{list_namespace_all(), list_namespace_unfiltered()};
+  for (Status s : kAllStatuses) out.push_back(list_namespace_for_status(s));
+  for (const auto& c : customers) {
+    out.push_back(list_namespace_for_customer(c));
+    out.push_back(list_namespace_unfiltered_for_customer(c));
+  }
+  for (const auto& w : work_centers) {
+    out.push_back(list_namespace_for_work_center(w));
+    out.push_back(list_namespace_unfiltered_for_work_center(w));
+  }
+  return out;
+}
+
 bool list_is_tagged(const ListQuery& q) {
   return q.statuses.empty() && !q.overdue;
 }

@@ -83,6 +83,10 @@ std::string list_namespace_for_work_center(std::string_view code);
 std::string list_namespace_unfiltered();
 std::string list_namespace_unfiltered_for_customer(std::string_view customer);
 std::string list_namespace_unfiltered_for_work_center(std::string_view code);
+// Every list namespace there can be, given every customer's and work centre's name (a
+// resync retires them all).
+std::vector<std::string> every_list_namespace(const std::vector<std::string>& customers,
+                                              const std::vector<std::string>& work_centers);
 
 // Whether s is well-formed UTF-8 (PostgreSQL rejects anything else with a 5xx-looking
 // error, so input is checked first).

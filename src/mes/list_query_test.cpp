@@ -76,6 +76,16 @@ TEST(ListQuery, NamespaceIsTheMostSelectiveFilter) {
   EXPECT_EQ(ns({{"customer", "Acme"}, {"overdue", "true"}}), "orders_list:c:Acme");
 }
 
+TEST(ListQuery, EveryListNamespaceNamesEachFamilyOnce) {
+  const auto all = every_list_namespace({"Acme"}, {"CNC-1"});
+  EXPECT_EQ(all,
+            (std::vector<std::string>{
+                "orders_list:all", "orders_list:u", "orders_list:s:new", "orders_list:s:approved",
+                "orders_list:s:in_production", "orders_list:s:quality_check", "orders_list:s:ready",
+                "orders_list:s:shipped", "orders_list:s:cancelled", "orders_list:c:Acme",
+                "orders_list:cu:Acme", "orders_list:w:CNC-1", "orders_list:wu:CNC-1"}));
+}
+
 TEST(ListQuery, ListsFilteredByNeitherStatusNorOverdueAreTaggedInTheirOwnNamespaces) {
   auto q = [](const Params& p) { return *parse_list_query(p); };
   EXPECT_EQ(list_namespace(q({{"sort", "due_date"}, {"page", "3"}})), "orders_list:u");

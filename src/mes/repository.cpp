@@ -61,12 +61,11 @@ awaitable<Result<std::string>> Repository::dashboard(std::string today) {
 awaitable<Result<Written>> Repository::create(NewOrder o, std::optional<ChangeSet>& uncertain) {
   // One statement: a deadlock or serialization failure (the counters' rows, shared with
   // concurrent status changes) rolled it back whole, so it is tried again.
-  auto rows = co_await db_.query(sql::kCreate, pg::params(o.customer, o.product_sku, o.quantity,
-                                                          o.work_center, o.due_date, o.priority));
-  for (int attempt = 1; !rows && retryable(rows.error()) && attempt < 3; ++attempt) {
-    rows = co_await db_.query(sql::kCreate, pg::params(o.customer, o.product_sku, o.quantity,
-                                                       o.work_center, o.due_date, o.priority));
-  }
+  const auto params =
+      pg::params(o.customer, o.product_sku, o.quantity, o.work_center, o.due_date, o.priority);
+  auto rows = co_await db_.query(sql::kCreate, params);
+  for (int attempt = 1; !rows && retryable(rows.error()) && attempt < 3; ++attempt)
+    rows = co_await db_.query(sql::kCreate, params);
   if (!rows && outcome_unknown(rows.error())) {
     // Perhaps created (its id unknown: nobody can have cached the new order itself).
     ChangeSet maybe;

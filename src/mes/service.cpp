@@ -139,8 +139,7 @@ awaitable<void> Context::retire_after_write(const ChangeSet& change) {
 }
 
 awaitable<bool> Context::retire_everything() {
-  std::vector<std::string> namespaces{list_namespace_all(), list_namespace_unfiltered()};
-  for (Status s : kAllStatuses) namespaces.push_back(list_namespace_for_status(s));
+  std::vector<std::string> namespaces;
   // Customer and work-centre namespaces need their names; the database may be briefly
   // unreachable (this runs right after the listener reconnected, e.g. while PostgreSQL
   // restarts). Until they are read this resync is not finished, so the change feed
@@ -153,14 +152,7 @@ awaitable<bool> Context::retire_everything() {
   for (int attempt = 1;; ++attempt) {
     auto names = co_await repo.names();
     if (names) {
-      for (const auto& c : names->customers) {
-        namespaces.push_back(list_namespace_for_customer(c));
-        namespaces.push_back(list_namespace_unfiltered_for_customer(c));
-      }
-      for (const auto& w : names->work_centers) {
-        namespaces.push_back(list_namespace_for_work_center(w));
-        namespaces.push_back(list_namespace_unfiltered_for_work_center(w));
-      }
+      namespaces = every_list_namespace(names->customers, names->work_centers);
       if (attempt > 1) spdlog::info("mes: customer and work centre names read (try {})", attempt);
       break;
     }
