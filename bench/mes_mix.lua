@@ -10,6 +10,7 @@
 -- so nearly every change is a valid one.
 --
 -- With MES_MIX_DASHBOARD_ONLY=1 every read is GET /dashboard (its latency on its own).
+-- With MES_MIX_GZIP=1 every read sends `Accept-Encoding: gzip` (as browsers do).
 -- With MES_MIX_DELAY_MS=n each connection pauses n ms between its requests (the steady
 -- writers of bench/mes_mix.sh: MES_MIX_WRITE_PERCENT=100, 20 connections, 400 ms).
 --
@@ -71,6 +72,7 @@ function init(args)
   order_count = tonumber(os.getenv("MES_MIX_ORDERS") or "100000")
   order_cdf = zipf_cdf(order_count)
   auth = { ["Authorization"] = "Bearer " .. os.getenv("MES_MIX_TOKEN") }
+  if os.getenv("MES_MIX_GZIP") == "1" then auth["Accept-Encoding"] = "gzip" end
   json_headers = { ["Authorization"] = auth["Authorization"], ["Content-Type"] = "application/json" }
 
   write_fraction = tonumber(os.getenv("MES_MIX_WRITE_PERCENT") or "0") / 100

@@ -12,6 +12,10 @@
 #            beside 20 writer connections sending ~50 status changes/s in all
 #            (bench/mes_mix.lua with MES_MIX_DELAY_MS), and GET /dashboard alone beside the same writers
 #            (its latency on its own). Each write phase moves its own 1,000-2,000 orders.
+#   gzip:    the read mix again with every request sending `Accept-Encoding: gzip`
+#            (MES_MIX_GZIP=1; lists and the dashboard come as stored, compressed, unless
+#            SHOPFLOOR_CACHE_GZIP_MES=false), and nginx serving the compressed bytes of the
+#            same list answer with gzip_static to the same kind of request.
 #   numbers: requests/s, p50 and p99 (wrk), cache hit ratio of the three MES caches
 #            (from /metrics; a lookup that joined another's load counts as a hit),
 #            PostgreSQL transactions per request (pg_stat_database xact_commit +
@@ -19,7 +23,8 @@
 #            listener or other clients), PostgreSQL rows read per request (tup_returned +
 #            tup_fetched), Redis bytes sent per request (INFO stats
 #            total_net_output_bytes, as the admin user), the service's own database loads per request
-#            (cache misses + bypasses, from /metrics; writes not included), the
+#            (cache misses + bypasses, from /metrics; writes not included), the bypasses (answered
+#            from the database because the cache could not be used: none while Redis is healthy), the
 #            service's CPU per request (user + system time of the process, /proc), Redis
 #            commands and Redis CPU per request (INFO total_commands_processed,
 #            used_cpu_user + used_cpu_sys: the per-request costs docs/SCALING.md starts
@@ -44,7 +49,10 @@
 #   BENCH_INSTANCES=N    N `shopfloor serve` instances behind nginx (scripts/lb.sh, each
 #                        with SHOPFLOOR_THREADS, default 1): the load goes through nginx's
 #                        front port; service CPU and cache counts are the instances' sums.
-#   BENCH_QUICK=1        only the two cache-on read phases (reads; reads + 1% changes).
+#   BENCH_READ_RUNS=N    the cache-on read phase N times in a row (default 1), e.g. 3 to see
+#                        whether any run's p99 shows a TTL cliff; the ratios use the last.
+#   BENCH_QUICK=1        only the first cache-on phases (reads; reads with gzip; reads +
+#                        1% changes).
 #
 #   bench/mes_mix.sh [duration_seconds=20] [warmup_seconds=10]
 set -euo pipefail
@@ -184,8 +192,9 @@ cache_counts() {
     /^shopfloor_cache_(requests|coalesced)_total\{/ && /cache="(orders_list|order|dashboard)"/ {
       total += $NF
       if ($0 ~ /result="hit"/ || $0 ~ /coalesced/) hit += $NF
-      if ($0 ~ /result="(miss|bypass)"/) loads += $NF }
-    END { printf "%d %d %d\n", hit, total, loads }'
+      if ($0 ~ /result="(miss|bypass)"/) loads += $NF
+      if ($0 ~ /result="bypass"/) bypass += $NF }
+    END { printf "%d %d %d %d\n", hit, total, loads, bypass }'
 }
 
 # run_wrk <label> <write percent> [url] [script]: prints one result row. With
@@ -194,12 +203,12 @@ cache_counts() {
 # (mes_mix.lua, writes only, MES_MIX_DELAY_MS); its count is reported after the row.
 run_wrk() {
   local label=$1 writes=$2 url=${3:-http://127.0.0.1:$PORT} script=${4:-$ROOT/bench/mes_mix.lua}
-  local x0 x1 r0 r1 b0 b1 h0 t0 l0 h1 t1 l1 c0 c1 k0 k1 u0 u1 wpid=
+  local x0 x1 r0 r1 b0 b1 h0 t0 l0 y0 h1 t1 l1 y1 c0 c1 k0 k1 u0 u1 wpid=
   sleep 1.2  # let pg_stat_database catch up (backends report at most once a second)
   x0=$(pg_xacts); r0=$(pg_rows); b0=$(redis_out_bytes || echo 0)
   c0=$(service_cpu); k0=$(redis_info --primaries total_commands_processed || echo 0)
   u0=$(redis_info used_cpu_user used_cpu_sys || echo 0)
-  read -r h0 t0 l0 < <(cache_counts 2>/dev/null || echo "0 0 0")
+  read -r h0 t0 l0 y0 < <(cache_counts 2>/dev/null || echo "0 0 0 0")
   if [ -n "${BENCH_WRITERS:-}" ]; then
     MES_MIX_WRITE_PERCENT=100 MES_MIX_THREADS=1 MES_MIX_DELAY_MS=$((BENCH_WRITERS * 1000 / 50)) \
       timeout $((DURATION + 20)) wrk -t1 -c"$BENCH_WRITERS" -d"${DURATION}s" --timeout 5s \
@@ -213,7 +222,7 @@ run_wrk() {
   x1=$(pg_xacts); r1=$(pg_rows); b1=$(redis_out_bytes || echo 0)
   c1=$(service_cpu); k1=$(redis_info --primaries total_commands_processed || echo 0)
   u1=$(redis_info used_cpu_user used_cpu_sys || echo 0)
-  read -r h1 t1 l1 < <(cache_counts 2>/dev/null || echo "0 0 0")
+  read -r h1 t1 l1 y1 < <(cache_counts 2>/dev/null || echo "0 0 0 0")
   local line
   line=$(grep '^RESULT' "$WORK/wrk.out" || true)
   [ -n "$line" ] || { echo "wrk failed:" >&2; cat "$WORK/wrk.out" >&2; exit 1; }
@@ -227,7 +236,7 @@ run_wrk() {
   # shellcheck disable=SC2154
   awk -v label="$label" -v n="$requests" -v us="$duration_us" -v p50="$p50_us" -v p99="$p99_us" \
       -v bad="$non2xx" -v sock="$socket_errors" -v dx=$((x1 - x0)) -v dh=$((h1 - h0)) -v dt=$((t1 - t0)) \
-      -v dl=$((l1 - l0)) -v dr=$((r1 - r0)) -v db=$((b1 - b0)) -v wn="$wn" \
+      -v dl=$((l1 - l0)) -v dy=$((y1 - y0)) -v dr=$((r1 - r0)) -v db=$((b1 - b0)) -v wn="$wn" \
       -v c0="$c0" -v c1="$c1" -v k0="$k0" -v k1="$k1" -v u0="$u0" -v u1="$u1" '
     BEGIN {
       rps = n / (us / 1e6);
@@ -240,7 +249,7 @@ run_wrk() {
       cpu = all > 0 ? sprintf("%.0f", (c1 - c0) * 1e6 / all) : "-";
       cmd = all > 0 && k1 > k0 ? sprintf("%.2f", (k1 - k0) / all) : "-";
       rcpu = all > 0 && u1 > u0 ? sprintf("%.1f", (u1 - u0) * 1e6 / all) : "-";
-      printf "| %-37s | %7.0f | %6.2f | %7.2f | %5s | %9.3f | %8s | %8s | %9s | %6d | %7s | %7s | %8s |\n", label, rps, p50 / 1000, p99 / 1000, hit, tpr, rpr, bpr, lpr, bad + sock, cpu, cmd, rcpu;
+      printf "| %-37s | %7.0f | %6.2f | %7.2f | %5s | %9.3f | %8s | %8s | %9s | %6d | %6d | %7s | %7s | %8s |\n", label, rps, p50 / 1000, p99 / 1000, hit, tpr, rpr, bpr, lpr, dy, bad + sock, cpu, cmd, rcpu;
     }' | tee -a "$WORK/table"
   [ -z "$wpid" ] || awk -v n="$wn" -v d="$DURATION" 'BEGIN { printf "  (beside it: %d status changes, %.1f/s)\n", n, n / d }'
   echo "$requests $duration_us" >"$WORK/last"
@@ -249,19 +258,31 @@ run_wrk() {
 rps_of_last() { awk '{ printf "%.0f", $1 / ($2 / 1e6) }' "$WORK/last"; }
 
 echo "MES mix: $ORDERS orders, wrk -t2 -c$CONNECTIONS, ${DURATION} s per phase, server $(basename "$BIN")"
-echo "| phase                                 |   req/s | p50 ms |  p99 ms |   hit | pg tx/req | rows/req | Redis B/req | loads/req | errors | svc CPU µs/req | Redis cmd/req | Redis CPU µs/req |"
-echo "|---------------------------------------|---------|--------|---------|-------|-----------|----------|-------------|-----------|--------|---------|---------|----------|"
+echo "| phase                                 |   req/s | p50 ms |  p99 ms |   hit | pg tx/req | rows/req | Redis B/req | loads/req | bypass | errors | svc CPU µs/req | Redis cmd/req | Redis CPU µs/req |"
+echo "|---------------------------------------|---------|--------|---------|-------|-----------|----------|-------------|-----------|--------|--------|---------|---------|----------|"
 
 start_server true
 DURATION_SAVED=$DURATION; DURATION=$WARMUP
 MES_MIX_WRITE_PERCENT=0 timeout $((WARMUP + 20)) wrk -t2 -c$CONNECTIONS -d"${WARMUP}s" -s "$ROOT/bench/mes_mix.lua" \
   "http://127.0.0.1:$PORT" >/dev/null 2>&1 || true
 DURATION=$DURATION_SAVED
-run_wrk "cache on, reads" 0
+for run in $(seq 1 "${BENCH_READ_RUNS:-1}"); do
+  label="cache on, reads"
+  [ "${BENCH_READ_RUNS:-1}" = 1 ] || label="cache on, reads (run $run)"
+  run_wrk "$label" 0
+done
 ON_RPS=$(rps_of_last)
-# One cached list answer, for nginx.
+MES_MIX_GZIP=1 run_wrk "cache on, reads, Accept-Encoding: gzip" 0
+ON_GZIP_RPS=$(rps_of_last)
+# One cached list answer, for nginx: its JSON, and the bytes a gzip client gets (none
+# when the service stores lists plain: nginx then serves the JSON to both).
 mkdir -p "$WORK/www"
 curl -fsS -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/orders" >"$WORK/www/orders.json"
+curl -fsS -H "Authorization: Bearer $TOKEN" -H "Accept-Encoding: gzip" "http://127.0.0.1:$PORT/orders" \
+  >"$WORK/www/orders.json.gz"
+if [ "$(head -c2 "$WORK/www/orders.json.gz" | od -An -tx1 | tr -d ' ')" != 1f8b ]; then
+  rm -f "$WORK/www/orders.json.gz"
+fi
 run_wrk "cache on, reads + 1% status changes" 1
 if [ "${BENCH_QUICK:-0}" = 1 ]; then stop_server; exit 0; fi
 MES_MIX_WRITE_IDS=$WORK/write_ids_2 BENCH_WRITERS=20 run_wrk "cache on, reads + 20 writers (~50/s)" 0
@@ -286,7 +307,7 @@ http {
   uwsgi_temp_path $WORK/tmp; scgi_temp_path $WORK/tmp;
   server {
     listen 127.0.0.1:$NGINX_PORT;
-    location / { root $WORK/www; default_type application/json; }
+    location / { root $WORK/www; default_type application/json; gzip_static on; }
   }
 }
 EOF
@@ -303,8 +324,12 @@ function done(summary, latency, requests)
       summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
 end
 EOF
+# gzip_static answers only requests that accept gzip: plain ones get orders.json.
 run_wrk "nginx static ($(wc -c <"$WORK/www/orders.json") B list body)" 0 "http://127.0.0.1:$NGINX_PORT/orders.json" "$WORK/static.lua"
 NGINX_RPS=$(rps_of_last)
+{ echo 'wrk.headers["Accept-Encoding"] = "gzip"'; cat "$WORK/static.lua"; } >"$WORK/static-gzip.lua"
+run_wrk "nginx gzip_static ($(wc -c <"$WORK/www/orders.json.gz" 2>/dev/null || echo "no .gz,") B)" 0 "http://127.0.0.1:$NGINX_PORT/orders.json" "$WORK/static-gzip.lua"
+NGINX_GZIP_RPS=$(rps_of_last)
 
-awk -v on="$ON_RPS" -v off="$OFF_RPS" -v ngx="$NGINX_RPS" 'BEGIN {
-  printf "\ncache on / cache off: %.1fx   cache on / nginx static: %.2f\n", on / off, on / ngx }'
+awk -v on="$ON_RPS" -v off="$OFF_RPS" -v ngx="$NGINX_RPS" -v zon="$ON_GZIP_RPS" -v zngx="$NGINX_GZIP_RPS" 'BEGIN {
+  printf "\ncache on / cache off: %.1fx   cache on / nginx static: %.2f   with gzip: %.2f\n", on / off, on / ngx, zon / zngx }'

@@ -324,6 +324,10 @@ const std::vector<Setting>& settings() {
        ttl([](Config& c) -> cache::Policy& { return c.mes_caches.order; })},
       {"SHOPFLOOR_CACHE_TTL_DASHBOARD_MS", "TTL of the cached dashboard (cache dashboard).", false,
        ttl([](Config& c) -> cache::Policy& { return c.mes_caches.dashboard; })},
+      {"SHOPFLOOR_CACHE_GZIP_MES",
+       "Store order lists and the dashboard gzip-compressed; sent as stored to clients that "
+       "accept gzip, inflated for the others.",
+       false, boolean([](Config& c) -> bool& { return c.mes_caches.compress_bodies; })},
       {"SHOPFLOOR_CACHE_TTL_CALCULATION_MS",
        "TTL of a cached cost calculation (cache calculation).", false,
        ttl([](Config& c) -> cache::Policy& { return c.pricing_caches.calculation; })},

@@ -1,13 +1,13 @@
 // Static files from memory: loading, compression, conditional answers.
 #include "http/static_files.hpp"
 
-#include <zlib.h>
-
 #include <boost/algorithm/string/predicate.hpp>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+
+#include "http/gzip.hpp"
 
 namespace shopfloor::http {
 namespace {
@@ -44,18 +44,6 @@ std::string etag_of(std::string_view data) {
   return buf;
 }
 
-bool accepts_gzip(const Request& req) {
-  auto ae = req.header("accept-encoding");
-  if (!ae) return false;
-  // "gzip" listed and not refused with q=0 (the forms browsers send).
-  const std::string v(*ae);
-  const auto at = v.find("gzip");
-  if (at == std::string::npos) return false;
-  const auto end = v.find(',', at);
-  const std::string item = v.substr(at, end == std::string::npos ? std::string::npos : end - at);
-  return item.find("q=0") == std::string::npos || item.find("q=0.") != std::string::npos;
-}
-
 bool etag_matches(std::string_view header, std::string_view etag) {
   if (header == "*") return true;
   // A comma list; weak validators compare equal for GET (RFC 9110 13.1.2).
@@ -87,23 +75,6 @@ HeaderList console_security_headers() {
   };
 }
 
-std::string gzip_compress(std::string_view data) {
-  z_stream z{};
-  // windowBits 15 + 16: a gzip header and trailer rather than zlib's.
-  if (deflateInit2(&z, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) != Z_OK)
-    throw std::runtime_error("zlib: deflateInit2 failed");
-  std::string out(deflateBound(&z, static_cast<uLong>(data.size())) + 32, '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  z.avail_in = static_cast<uInt>(data.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  const int rc = deflate(&z, Z_FINISH);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  if (rc != Z_STREAM_END) throw std::runtime_error("zlib: deflate did not finish");
-  return out;
-}
-
 std::shared_ptr<const StaticFiles> StaticFiles::load(const fs::path& root) {
   auto out = std::make_shared<StaticFiles>();
   std::error_code ec;
@@ -125,7 +96,7 @@ std::shared_ptr<const StaticFiles> StaticFiles::load(const fs::path& root) {
     f.content_type = media_type(p);
     f.etag = etag_of(f.body);
     if (f.body.size() > 256) {
-      std::string z = gzip_compress(f.body);
+      std::string z = gzip_compress(f.body, kGzipSmallest);
       if (z.size() < f.body.size()) f.gzip = std::move(z);
     }
     out->files_.emplace("/" + fs::relative(p, root).generic_string(), std::move(f));

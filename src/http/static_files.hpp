@@ -61,7 +61,4 @@ class StaticFiles {
 // GET (and so HEAD) routes for every file, and "/" for /index.html when present.
 void add_static_routes(Router& router, std::shared_ptr<const StaticFiles> files);
 
-// Exposed for tests: gzip (RFC 1952) of `data` at the best compression.
-std::string gzip_compress(std::string_view data);
-
 }  // namespace shopfloor::http

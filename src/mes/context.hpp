@@ -42,6 +42,11 @@ struct Context {
   asio::awaitable<Result<cache::Answer>> cached_read(cache::Cache& cache, std::string ns,
                                                      std::string key, Load load);
 
+  // Whether a list or dashboard body loaded for `req` is kept gzip-compressed
+  // (http::stored_body): when configured, and the answer may be stored or the client
+  // takes gzip (otherwise it would only be inflated again at once).
+  bool compress_bodies_for(const http::Request& req) const;
+
   // Retire what `change` can affect (everything when change.all). Never fails:
   // undeliverable retirements go to the engine's ledger. Returns whether all were
   // delivered now.

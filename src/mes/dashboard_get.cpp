@@ -13,9 +13,14 @@ asio::awaitable<http::Response> dashboard_get(Context& ctx, const http::Request&
         Problem::bad_input("unknown_parameter", "GET /dashboard takes no query parameters"));
   std::string today = utc_today();
   Repository& repo = ctx.repo;
-  Load load = [&repo, &today]() { return repo.dashboard(today); };
+  const bool compress = ctx.compress_bodies_for(req);
+  Load load = [&repo, &today, compress]() -> asio::awaitable<Result<std::string>> {
+    auto body = co_await repo.dashboard(today);
+    if (!body) co_return body.error();
+    co_return http::stored_body(std::move(*body), compress);
+  };
   auto answer = co_await ctx.cached_read(ctx.dashboard, kDashboardNamespace, today, load);
-  co_return http::cached_response(std::move(answer));
+  co_return http::cached_response(std::move(answer), req);
 }
 
 }  // namespace shopfloor::mes::detail

@@ -17,7 +17,7 @@ asio::awaitable<http::Response> order_get(Context& ctx, const http::Request& req
   const long long order_id = *id;
   Load load = [&repo, order_id]() { return repo.order(order_id); };
   auto answer = co_await ctx.cached_read(ctx.order, kOrderNamespace, std::move(number), load);
-  co_return http::cached_response(std::move(answer));
+  co_return http::cached_response(std::move(answer), req);
 }
 
 }  // namespace shopfloor::mes::detail

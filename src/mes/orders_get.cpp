@@ -15,27 +15,29 @@ asio::awaitable<http::Response> orders_get(Context& ctx, const http::Request& re
   std::string ns = list_namespace(*query);
   std::string key = list_cache_key(*query, today);
   Repository& repo = ctx.repo;
+  const bool compress = ctx.compress_bodies_for(req);
   if (!list_is_tagged(*query)) {
-    Load load = [&repo, &query, &today]() -> asio::awaitable<Result<std::string>> {
+    Load load = [&repo, &query, &today, compress]() -> asio::awaitable<Result<std::string>> {
       auto page = co_await repo.list(*query, today);
       if (!page) co_return page.error();
-      co_return std::move(page->body);
+      co_return http::stored_body(std::move(page->body), compress);
     };
     auto answer = co_await ctx.cached_read(ctx.orders_list, std::move(ns), std::move(key), load);
-    co_return http::cached_response(std::move(answer));
+    co_return http::cached_response(std::move(answer), req);
   }
   // Unfiltered: the page is filed under its orders' ids (list_query.hpp).
-  cache::TaggedLoader load = [&repo, &query, &today]() -> asio::awaitable<Result<cache::Loaded>> {
+  cache::TaggedLoader load = [&repo, &query, &today,
+                              compress]() -> asio::awaitable<Result<cache::Loaded>> {
     auto page = co_await repo.list(*query, today);
     if (!page) co_return page.error();
-    cache::Loaded out{std::move(page->body), {}};
+    cache::Loaded out{http::stored_body(std::move(page->body), compress), {}};
     out.tags.reserve(page->ids.size());
     for (long long id : page->ids) out.tags.push_back(list_tag(id));
     co_return out;
   };
   auto answer =
       co_await ctx.orders_list.get_or_load_tagged(std::move(ns), std::move(key), std::move(load));
-  co_return http::cached_response(std::move(answer));
+  co_return http::cached_response(std::move(answer), req);
 }
 
 }  // namespace shopfloor::mes::detail

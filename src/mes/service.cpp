@@ -14,6 +14,7 @@
 #include <memory>
 
 #include "auth/authenticator.hpp"
+#include "http/gzip.hpp"
 #include "mes/context.hpp"
 #include "mes/list_query.hpp"
 #include "mes/order_events.hpp"
@@ -109,6 +110,10 @@ awaitable<Result<auth::Principal>> Context::authorize(const http::Request& req) 
 awaitable<Result<cache::Answer>> Context::cached_read(cache::Cache& cache, std::string ns,
                                                       std::string key, Load load) {
   co_return co_await cache.get_or_load(std::move(ns), std::move(key), std::move(load));
+}
+
+bool Context::compress_bodies_for(const http::Request& req) const {
+  return deps.policies.compress_bodies && (deps.cache.cache_usable() || http::accepts_gzip(req));
 }
 
 awaitable<bool> Context::retire(const ChangeSet& change) {

@@ -61,6 +61,10 @@ struct CachePolicies {
   cache::Policy order{.ttl = std::chrono::milliseconds(30'000)};
   // TTL of the cached dashboard. Default: 10 s.
   cache::Policy dashboard{.ttl = std::chrono::milliseconds(10'000)};
+  // Store list and dashboard bodies gzip-compressed (http/cached_response.hpp): about a
+  // quarter of the bytes in Redis and on the wire, sent as stored to clients that accept
+  // gzip. Default: on.
+  bool compress_bodies = true;
 };
 
 // What the shard hands the service; every reference must outlive it.

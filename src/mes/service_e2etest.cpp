@@ -17,6 +17,7 @@
 #include <random>
 #include <thread>
 
+#include "http/gzip.hpp"
 #include "mes/status.hpp"
 #include "pg/migrations.hpp"
 #include "pg/pool.hpp"
@@ -292,6 +293,44 @@ TEST_F(MesE2E, EquivalentQueriesShareOneEntry) {
   EXPECT_EQ(second.body, first.body);
   auto different = mes().request("GET", list_url(c, "&status=new"));
   EXPECT_EQ(cache_of(different), "MISS");
+}
+
+// Lists and the dashboard are stored gzip-compressed: a client that takes gzip gets the
+// stored bytes (Content-Encoding: gzip on a HIT, so they were stored so), one that does
+// not gets the same JSON inflated, and both see the answer vary on Accept-Encoding.
+TEST_F(MesE2E, ListsAndTheDashboardAreStoredCompressedAndServedToEitherClient) {
+  const std::string c = customer("gzip");
+  for (int i = 0; i < 4; ++i) create(c, wc_a_);
+  settle();
+  const std::string gzip = "Accept-Encoding: gzip, deflate\r\n";
+  for (const std::string& target :
+       {list_url(c), list_url(c, "&status=new"), std::string("/dashboard")}) {
+    SCOPED_TRACE(target);
+    auto zipped = mes().request("GET", target, "", std::nullopt, gzip);
+    ASSERT_EQ(zipped.status, 200) << zipped.body;
+    EXPECT_EQ(cache_of(zipped), "MISS");
+    EXPECT_EQ(zipped.header("Content-Encoding"), "gzip");
+    EXPECT_EQ(zipped.header("Vary"), "Accept-Encoding");
+    ASSERT_TRUE(http::is_gzip(zipped.body));
+    auto plain = mes().request("GET", target);
+    EXPECT_EQ(cache_of(plain), "HIT");
+    EXPECT_FALSE(plain.header("Content-Encoding"));
+    EXPECT_EQ(plain.header("Vary"), "Accept-Encoding");
+    EXPECT_TRUE(parse(plain.body).is_object()) << plain.body;
+    EXPECT_EQ(http::gunzip(zipped.body, 1 << 20), plain.body);
+    EXPECT_LT(zipped.body.size(), plain.body.size());
+    auto again = mes().request("GET", target, "", std::nullopt, gzip);
+    EXPECT_EQ(cache_of(again), "HIT");
+    EXPECT_EQ(again.header("Content-Encoding"), "gzip");
+    EXPECT_EQ(again.body, zipped.body);
+  }
+  // A single order is small: stored and sent as plain JSON to anyone.
+  auto page = parse(mes().request("GET", list_url(c)).body);
+  const std::string number(page.at("items").as_array().at(0).at("number").as_string());
+  auto one = mes().request("GET", "/orders/" + number, "", std::nullopt, gzip);
+  EXPECT_EQ(one.status, 200);
+  EXPECT_FALSE(one.header("Content-Encoding"));
+  EXPECT_TRUE(parse(one.body).is_object()) << one.body;
 }
 
 TEST_F(MesE2E, ReadYourWritesForListOrderAndDashboard) {

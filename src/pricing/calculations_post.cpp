@@ -68,7 +68,7 @@ asio::awaitable<http::Response> calculations_post(Context& ctx, const http::Requ
       std::chrono::duration<double, std::milli>(Clock::now() - started).count(), req.request_id);
 
   if (!answer) co_return http::error_response(answer.error());
-  co_return http::cached_response(std::move(answer));
+  co_return http::cached_response(std::move(answer), req);
 }
 
 }  // namespace shopfloor::pricing::detail

@@ -41,7 +41,7 @@ asio::awaitable<http::Response> products_get(Context& ctx, const http::Request& 
       kProductsNamespace, "all",
       [&db]() -> asio::awaitable<Result<std::string>> { co_return co_await load_products(db); });
   if (!answer) co_return http::error_response(answer.error());
-  co_return http::cached_response(std::move(answer));
+  co_return http::cached_response(std::move(answer), req);
 }
 
 }  // namespace shopfloor::pricing::detail

@@ -53,7 +53,7 @@ asio::awaitable<http::Response> catalog_products_get(Context& ctx, const http::R
       kCatalogNamespace, catalog_list_key(q),
       [&db, &q]() -> asio::awaitable<Result<std::string>> { co_return co_await load_page(db, q); });
   if (!answer) co_return http::error_response(answer.error());
-  co_return http::cached_response(std::move(answer));
+  co_return http::cached_response(std::move(answer), req);
 }
 
 asio::awaitable<http::Response> catalog_product_get(Context& ctx, const http::Request& req,
@@ -74,7 +74,7 @@ asio::awaitable<http::Response> catalog_product_get(Context& ctx, const http::Re
                                          co_return co_await load_product(db, sku);
                                        });
   if (!answer) co_return http::error_response(answer.error());
-  co_return http::cached_response(std::move(answer));
+  co_return http::cached_response(std::move(answer), req);
 }
 
 }  // namespace shopfloor::shop::detail
