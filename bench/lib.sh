@@ -9,9 +9,11 @@ psql_q() {
     -p "$SHOPFLOOR_DB_PORT" -U "$SHOPFLOOR_DB_USER" -d "$SHOPFLOOR_DB_NAME" -c "$1"
 }
 
-# CPU seconds (user + system) the server processes have used: ${PIDS[@]} when set, else $PID.
+# CPU seconds (user + system) the server processes have used: ${PIDS[@]} when set, else $PID;
+# 0 when none runs (e.g. the nginx phase).
 service_cpu() {
   local pids=("${PIDS[@]:-$PID}") files=() p
-  for p in "${pids[@]}"; do files+=("/proc/$p/stat"); done
+  for p in "${pids[@]}"; do [ -n "$p" ] && [ -r "/proc/$p/stat" ] && files+=("/proc/$p/stat"); done
+  [ ${#files[@]} -gt 0 ] || { echo 0; return 0; }
   awk -v hz="$(getconf CLK_TCK)" '{ s += $14 + $15 } END { printf "%.6f\n", s / hz }' "${files[@]}"
 }

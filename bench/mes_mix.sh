@@ -49,6 +49,7 @@
 #   BENCH_INSTANCES=N    N `shopfloor serve` instances behind nginx (scripts/lb.sh, each
 #                        with SHOPFLOOR_THREADS, default 1): the load goes through nginx's
 #                        front port; service CPU and cache counts are the instances' sums.
+#   BENCH_LOGS=DIR       keep the servers' logs there (server-true.log: cache on phases).
 #   BENCH_READ_RUNS=N    the cache-on read phase N times in a row (default 1), e.g. 3 to see
 #                        whether any run's p99 shows a TTL cliff; the ratios use the last.
 #   BENCH_QUICK=1        only the first cache-on phases (reads; reads with gzip; reads +
@@ -80,10 +81,11 @@ stop_server() {
     SHOPFLOOR_LB_PORT=$LB_PORT "$ROOT/scripts/lb.sh" stop >/dev/null 2>&1 || true
     PIDS=(); PID=
   fi
-  if [ -n "$PID" ]; then kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; PID=; fi
+  if [ -n "$PID" ]; then kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; PID=; PIDS=(); fi
 }
 cleanup() {
   stop_server
+  if [ -n "${BENCH_LOGS:-}" ]; then mkdir -p "$BENCH_LOGS" && cp "$WORK"/*.log "$BENCH_LOGS"/ 2>/dev/null || true; fi
   if [ -n "$NGINX_PID" ]; then kill "$NGINX_PID" 2>/dev/null || true; wait "$NGINX_PID" 2>/dev/null || true; fi
   rm -rf "$WORK"
 }
@@ -119,6 +121,13 @@ mapfile -t CENTRES < <(psql_q "SELECT code FROM work_centers ORDER BY code LIMIT
 shuf -n 200 --random-source=<(yes) "$WORK/all_lists" >"$WORK/lists"
 # Orders the write phases move, each phase its own (all in_production at its start).
 psql_q "SELECT id FROM orders WHERE status = 'in_production' ORDER BY id LIMIT 4000" >"$WORK/ids"
+# Fewer would leave a write phase without orders to move: its writers would only read.
+[ "$(wc -l <"$WORK/ids")" -ge 4000 ] || {
+  echo "need >= 4,000 in_production orders for the write phases; have $(wc -l <"$WORK/ids")" \
+    "(earlier runs left them in quality_check: UPDATE orders SET status = 'in_production'" \
+    "WHERE id IN (SELECT id FROM orders WHERE status = 'quality_check' LIMIT 8000))" >&2
+  exit 1
+}
 head -n 2000 "$WORK/ids" >"$WORK/write_ids"
 sed -n 2001,3000p "$WORK/ids" >"$WORK/write_ids_2"
 sed -n 3001,4000p "$WORK/ids" >"$WORK/write_ids_3"
@@ -246,7 +255,7 @@ run_wrk() {
       bpr = n > 0 && db > 0 ? sprintf("%.0f", db / (n + wn)) : "-";
       lpr = dt > 0 && n > 0 ? sprintf("%.3f", dl / n) : "-";
       all = n + wn;
-      cpu = all > 0 ? sprintf("%.0f", (c1 - c0) * 1e6 / all) : "-";
+      cpu = all > 0 && c1 > c0 ? sprintf("%.0f", (c1 - c0) * 1e6 / all) : "-";
       cmd = all > 0 && k1 > k0 ? sprintf("%.2f", (k1 - k0) / all) : "-";
       rcpu = all > 0 && u1 > u0 ? sprintf("%.1f", (u1 - u0) * 1e6 / all) : "-";
       printf "| %-37s | %7.0f | %6.2f | %7.2f | %5s | %9.3f | %8s | %8s | %9s | %6d | %6d | %7s | %7s | %8s |\n", label, rps, p50 / 1000, p99 / 1000, hit, tpr, rpr, bpr, lpr, dy, bad + sock, cpu, cmd, rcpu;

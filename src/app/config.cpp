@@ -305,6 +305,10 @@ const std::vector<Setting>& settings() {
        integer<int>([](Config& c) -> int& { return c.cache.breaker.failure_threshold; }, 1, 1000)},
       {"SHOPFLOOR_CACHE_BREAKER_OPEN_MS", "While the breaker is open, one probe per this interval.",
        false, millis([](Config& c) -> M { return c.cache.breaker.open_for; })},
+      {"SHOPFLOOR_CACHE_BREAKER_FAILING_MS",
+       "The consecutive failures must also span this long before the breaker opens (a burst "
+       "of timeouts from one stall of the service is not an outage); 0: the count alone.",
+       false, millis([](Config& c) -> M { return c.cache.breaker.failing_for; }, 0, 60'000)},
       {"SHOPFLOOR_CACHE_MAX_VALUE_BYTES", "Larger answers are served but not cached (every cache).",
        false,
        every_cache<std::size_t>(&cache::Policy::max_value_bytes, 1024, 512LL << 20, "bytes")},

@@ -8,7 +8,8 @@ namespace {
 using std::chrono::milliseconds;
 
 TEST(Breaker, OpensAfterConsecutiveFailuresAndProbesOncePerInterval) {
-  Breaker b({.failure_threshold = 3, .open_for = milliseconds(100)});
+  Breaker b(
+      {.failure_threshold = 3, .open_for = milliseconds(100), .failing_for = milliseconds(0)});
   TimePoint t{};
   b.on_failure(t);
   b.on_failure(t);
@@ -27,6 +28,26 @@ TEST(Breaker, OpensAfterConsecutiveFailuresAndProbesOncePerInterval) {
   b.on_success();
   EXPECT_EQ(b.state(), Breaker::State::closed);
   EXPECT_TRUE(b.allow(t + milliseconds(201)));
+}
+
+// A burst of failures (every command in flight timing out after one stall of this
+// process) does not open it; failures that go on for `failing_for` do.
+TEST(Breaker, OpensOnlyWhenTheFailuresLastFailingFor) {
+  Breaker b(
+      {.failure_threshold = 3, .open_for = milliseconds(500), .failing_for = milliseconds(100)});
+  TimePoint t{};
+  for (int i = 0; i < 20; ++i) b.on_failure(t + milliseconds(i % 3));
+  EXPECT_EQ(b.state(), Breaker::State::closed) << "a 2 ms burst of 20 failures";
+  b.on_success();
+  b.on_failure(t + milliseconds(200));
+  b.on_failure(t + milliseconds(260));
+  EXPECT_EQ(b.state(), Breaker::State::closed) << "the success started a new run at 200 ms";
+  b.on_failure(t + milliseconds(299));
+  EXPECT_EQ(b.state(), Breaker::State::closed) << "3 failures over 99 ms";
+  b.on_failure(t + milliseconds(300));
+  EXPECT_EQ(b.state(), Breaker::State::open) << "4 failures over 100 ms";
+  EXPECT_FALSE(b.allow(t + milliseconds(799)));
+  EXPECT_TRUE(b.allow(t + milliseconds(800)));
 }
 
 }  // namespace

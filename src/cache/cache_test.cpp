@@ -85,10 +85,12 @@ class CacheCore : public ::testing::Test {
   ManualClock clock_;
   MemoryBackend backend_{clock_};
   std::shared_ptr<InvalidationLedger> ledger_ = std::make_shared<InvalidationLedger>();
-  EngineOptions options_{.enabled = true,
-                         .op_timeout = milliseconds(10),
-                         .max_key_bytes = 200,
-                         .breaker = {.failure_threshold = 2, .open_for = milliseconds(50)}};
+  EngineOptions options_{
+      .enabled = true,
+      .op_timeout = milliseconds(10),
+      .max_key_bytes = 200,
+      .breaker = {
+          .failure_threshold = 2, .open_for = milliseconds(50), .failing_for = milliseconds(0)}};
   Engine engine_{ioc_.get_executor(), backend_, ledger_, options_, clock_};
   // Early refresh off: these tests count loads near expiry (its own tests turn it on).
   Policy policy_{
