@@ -214,6 +214,10 @@ const std::vector<Setting>& settings() {
        millis([](Config& c) -> M { return c.db.connect_timeout; })},
       {"SHOPFLOOR_DB_QUERY_TIMEOUT_MS", "Deadline of one query.", false,
        millis([](Config& c) -> M { return c.db.query_timeout; })},
+      {"SHOPFLOOR_DB_PREPARE_STATEMENTS",
+       "Prepare each statement once per connection and run it by name (false behind a "
+       "pooler without session state, e.g. PgBouncer in transaction mode).",
+       false, boolean([](Config& c) -> bool& { return c.db.prepare_statements; })},
       {"SHOPFLOOR_DB_ACQUIRE_TIMEOUT_MS", "Longest wait for a free pooled connection.", false,
        millis([](Config& c) -> M { return c.db.acquire_timeout; })},
       {"SHOPFLOOR_REDIS_MODE",

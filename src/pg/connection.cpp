@@ -170,7 +170,8 @@ Connection::Connection(asio::any_io_executor ex, pg_conn* conn,
       socket_(std::move(socket)),
       timer_(ex),
       default_timeout_(opts.query_timeout),
-      backend_pid_(PQbackendPID(conn)) {}
+      backend_pid_(PQbackendPID(conn)),
+      prepare_(opts.prepare_statements) {}
 
 Connection::~Connection() {
   release();
@@ -340,22 +341,100 @@ asio::awaitable<PgResult<Rows>> Connection::run(std::string_view sql, const Para
 
   const auto deadline = Clock::now() + effective(timeout);
   const std::string text(sql);  // libpq wants NUL-terminated text
-  int sent = 0;
+  std::vector<const char*> values;
   if (params) {
-    std::vector<const char*> values;
     values.reserve(params->size());
     for (const auto& p : *params) values.push_back(p ? p->c_str() : nullptr);
-    sent = PQsendQueryParams(conn_, text.c_str(), static_cast<int>(values.size()), nullptr,
-                             values.data(), nullptr, nullptr, /*resultFormat=text*/ 0);
-  } else {
-    sent = PQsendQuery(conn_, text.c_str());
   }
-  if (!sent) {
+  const int n = static_cast<int>(values.size());
+  const bool prepared = params && prepare_;
+  auto send = [&](const std::string* name) {
+    if (name)
+      return PQsendQueryPrepared(conn_, name->c_str(), n, values.data(), nullptr, nullptr,
+                                 /*resultFormat=text*/ 0);
+    if (params)
+      return PQsendQueryParams(conn_, text.c_str(), n, nullptr, values.data(), nullptr, nullptr,
+                               /*resultFormat=text*/ 0);
+    return PQsendQuery(conn_, text.c_str());
+  };
+  // Up to two rounds: a prepared statement the server lost is prepared and run again.
+  for (int round = 0;; ++round) {
+    std::string name;
+    if (prepared) {
+      auto named = co_await prepared_name(text, n, deadline);
+      if (!named) co_return named.error();
+      name = std::move(*named);
+    }
+    if (!send(prepared ? &name : nullptr)) {
+      if (PQstatus(conn_) == CONNECTION_BAD) co_return lost_error("sending the query");
+      co_return Error::query("", one_line(PQerrorMessage(conn_)));  // e.g. too many parameters
+    }
+    if (auto f = co_await flush(deadline); !f) co_return f.error();
+    auto rows = co_await collect(deadline);
+    if (rows || !prepared) co_return rows;
+    const std::string& state = rows.error().sqlstate;
+    if (state != "26000" && state != "0A000") co_return rows;
+    // The server lost the statement (DISCARD ALL), or will not run its cached plan after
+    // a schema change: prepare it afresh. Outside a transaction nothing ran, so once more
+    // now; inside one the error has aborted it, and the caller sees it.
+    if (state == "26000") {  // every name is gone
+      prepared_.clear();
+      uses_.clear();
+      abandoned_ = 0;
+    } else {
+      forget(text);
+    }
+    if (round > 0 || in_transaction() || broken()) co_return rows;
+  }
+}
+
+void Connection::forget(const std::string& sql) {
+  auto it = prepared_.find(sql);
+  if (it == prepared_.end()) return;
+  uses_.erase(it->second.use);
+  prepared_.erase(it);
+  ++abandoned_;
+}
+
+asio::awaitable<PgResult<std::string>> Connection::prepared_name(const std::string& sql,
+                                                                 int n_params,
+                                                                 Clock::time_point deadline) {
+  if (auto it = prepared_.find(sql); it != prepared_.end()) {
+    uses_.splice(uses_.begin(), uses_, it->second.use);
+    co_return it->second.name;
+  }
+  // Make room: the least recently used one, or all when abandoned names (left on the
+  // server by a refused plan inside a transaction) have piled up.
+  std::string drop;
+  if (abandoned_ > kMaxPrepared / 8) {
+    drop = "DEALLOCATE ALL";
+  } else if (prepared_.size() >= kMaxPrepared) {
+    drop = "DEALLOCATE " + prepared_.at(uses_.back()).name;  // our own "sfN"
+  }
+  if (!drop.empty()) {
+    if (!PQsendQuery(conn_, drop.c_str())) co_return lost_error("sending the query");
+    if (auto f = co_await flush(deadline); !f) co_return f.error();
+    if (auto done = co_await collect(deadline); !done) co_return done.error();
+    if (drop == "DEALLOCATE ALL") {
+      prepared_.clear();
+      uses_.clear();
+      abandoned_ = 0;
+    } else {
+      prepared_.erase(uses_.back());
+      uses_.pop_back();
+    }
+  }
+  std::string name = "sf" + std::to_string(next_statement_++);
+  if (!PQsendPrepare(conn_, name.c_str(), sql.c_str(), n_params, nullptr)) {
     if (PQstatus(conn_) == CONNECTION_BAD) co_return lost_error("sending the query");
-    co_return Error::query("", one_line(PQerrorMessage(conn_)));  // e.g. too many parameters
+    co_return Error::query("", one_line(PQerrorMessage(conn_)));
   }
   if (auto f = co_await flush(deadline); !f) co_return f.error();
-  co_return co_await collect(deadline);
+  // A statement the server refuses (a syntax error, a failed transaction) is not kept.
+  if (auto done = co_await collect(deadline); !done) co_return done.error();
+  uses_.push_front(sql);
+  prepared_.emplace(sql, Prepared{name, uses_.begin()});
+  co_return name;
 }
 
 asio::awaitable<PgResult<Rows>> Connection::query(std::string_view sql, Params params,

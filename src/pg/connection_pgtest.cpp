@@ -128,6 +128,109 @@ TEST_F(ConnectionTest, ServerErrorsAreQueryErrorsWithSqlstate) {
   EXPECT_EQ(ok->int64(0, 0), 1);
 }
 
+// How many statements this session has prepared, as the server sees them (asked with
+// the simple protocol, which prepares nothing).
+int server_prepared(Connection& c, asio::io_context& io) {
+  auto r =
+      shopfloor::testing::run(io, c.execute_script("SELECT count(*) FROM pg_prepared_statements"));
+  return r ? static_cast<int>(r->int64(0, 0)) : -1;
+}
+
+TEST_F(ConnectionTest, AStatementIsPreparedOnceAndRunByName) {
+  auto c = connect(opts_);
+  ASSERT_TRUE(c);
+  for (int i = 0; i < 8; ++i) {  // past PostgreSQL's five custom plans: the generic one
+    auto r = run(c->query("SELECT $1::int * 2", params(i)));
+    ASSERT_TRUE(r) << to_string(r.error());
+    EXPECT_EQ(r->int64(0, 0), i * 2);
+  }
+  EXPECT_EQ(c->prepared_count(), 1u);
+  EXPECT_EQ(server_prepared(*c, io_), 1);
+  auto text = run(
+      c->query("SELECT statement FROM pg_prepared_statements WHERE name LIKE $1", params("sf%")));
+  ASSERT_TRUE(text) << to_string(text.error());
+  EXPECT_EQ(text->size(), 2);  // the doubling and this one
+
+  // A statement the server refuses is not kept, and the connection stays usable.
+  auto bad = run(c->query("SELEC $1::int", params(1)));
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().sqlstate, "42601");
+  EXPECT_EQ(c->prepared_count(), 2u);
+  EXPECT_EQ(run(c->query("SELECT $1::int * 2", params(21)))->int64(0, 0), 42);
+
+  Options off = opts_;
+  off.prepare_statements = false;
+  auto plain = connect(off);
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(run(plain->query("SELECT $1::int * 2", params(4)))->int64(0, 0), 8);
+  EXPECT_EQ(plain->prepared_count(), 0u);
+  EXPECT_EQ(server_prepared(*plain, io_), 0);
+}
+
+// The server forgetting the statements (DISCARD ALL) or refusing a cached plan after a
+// schema change does not fail a statement run outside a transaction: it is prepared
+// again and run; inside a transaction the error reaches the caller, and the next run
+// prepares afresh.
+TEST_F(ConnectionTest, APreparedStatementTheServerLostOrReplannedIsPreparedAgain) {
+  auto c = connect(opts_);
+  ASSERT_TRUE(c);
+  ASSERT_TRUE(run(c->query("CREATE TEMP TABLE p (k int PRIMARY KEY, v text)")));
+  ASSERT_TRUE(run(c->query("INSERT INTO p VALUES ($1, $2)", params(1, "one"))));
+  const std::string select = "SELECT * FROM p WHERE k = $1";
+  ASSERT_EQ(run(c->query(select, params(1)))->columns(), 2);
+
+  ASSERT_TRUE(run(c->execute_script("DISCARD PLANS; DEALLOCATE ALL")));
+  auto after_discard = run(c->query(select, params(1)));
+  ASSERT_TRUE(after_discard) << to_string(after_discard.error());
+  EXPECT_EQ(after_discard->text(0, 1), "one");
+
+  ASSERT_TRUE(run(c->execute_script("ALTER TABLE p ADD COLUMN w int DEFAULT 7")));
+  auto widened = run(c->query(select, params(1)));
+  ASSERT_TRUE(widened) << to_string(widened.error());
+  ASSERT_EQ(widened->columns(), 3) << "the new column, from a fresh plan";
+  EXPECT_EQ(widened->int64(0, 2), 7);
+
+  ASSERT_TRUE(run(c->execute_script("BEGIN; ALTER TABLE p ADD COLUMN x int")));
+  auto in_tx = run(c->query(select, params(1)));
+  ASSERT_FALSE(in_tx) << "inside a transaction the error is the caller's";
+  EXPECT_EQ(in_tx.error().sqlstate, "0A000");
+  ASSERT_TRUE(run(c->execute_script("ROLLBACK")));
+  auto again = run(c->query(select, params(1)));
+  ASSERT_TRUE(again) << to_string(again.error());
+  EXPECT_EQ(again->columns(), 3);
+  EXPECT_FALSE(c->broken());
+}
+
+// Statement texts are the code's own, but a connection never holds more than its bound:
+// past it, the least recently used statement is deallocated.
+TEST_F(ConnectionTest, PreparedStatementsAreBoundedLeastRecentlyUsedFirst) {
+  auto c = connect(opts_);
+  ASSERT_TRUE(c);
+  auto text = [](int i) { return "SELECT $1::int + " + std::to_string(i); };
+  auto use = [&](int i) {
+    auto r = run(c->query(text(i), params(1)));
+    ASSERT_TRUE(r) << to_string(r.error());
+    ASSERT_EQ(r->int64(0, 0), 1 + i);
+  };
+  auto on_server = [&](int i) {
+    auto r = run(c->execute_script(
+        "SELECT count(*) FROM pg_prepared_statements WHERE statement = '" + text(i) + "'"));
+    return r ? r->int64(0, 0) : -1;
+  };
+  for (int i = 0; i < 256; ++i) use(i);
+  EXPECT_EQ(c->prepared_count(), 256u);
+  use(0);    // now the most recently used
+  use(256);  // one too many: statement 1 goes
+  EXPECT_EQ(c->prepared_count(), 256u);
+  EXPECT_EQ(server_prepared(*c, io_), 256);
+  EXPECT_EQ(on_server(0), 1);
+  EXPECT_EQ(on_server(1), 0);
+  EXPECT_EQ(on_server(2), 1);
+  use(1);  // prepared again, in place of statement 2
+  EXPECT_EQ(on_server(2), 0);
+  EXPECT_EQ(server_prepared(*c, io_), 256);
+}
+
 TEST_F(ConnectionTest, ScriptRunsSeveralStatements) {
   auto c = connect(opts_);
   ASSERT_TRUE(c);

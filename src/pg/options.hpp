@@ -66,6 +66,12 @@ struct Options {
   // Default: 1000 ms.
   std::chrono::milliseconds server_check_interval{1000};
 
+  // Statements (query(), not execute_script()) are prepared once per connection and run by
+  // name (connection.hpp), so a repeated statement is neither parsed nor, after
+  // PostgreSQL's first five runs, planned again. Turn off behind a pooler that does
+  // not keep a session per client (PgBouncer in transaction mode). Default: true.
+  bool prepare_statements = true;
+
   // libpq sslmode ("disable", "prefer", "require", "verify-full", ...).
   // Default: "prefer" (libpq's own default).
   std::string sslmode = "prefer";
