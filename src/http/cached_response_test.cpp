@@ -9,7 +9,7 @@ namespace {
 
 std::string list_body() {
   std::string s = "{\"items\":[";
-  for (int i = 0; i < 40; ++i)
+  for (int i = 0; i < 80; ++i)
     s += (i ? "," : "") + std::string("{\"number\":\"MO-") + std::to_string(1000 + i) + "\"}";
   return s + "],\"total\":40}";
 }
@@ -66,7 +66,10 @@ TEST(CachedResponse, BrokenCompressedBytesAreAnErrorNotGarbage) {
 TEST(CachedResponse, StoredBodyCompressesOnlyWhenAskedAndWorthIt) {
   const std::string body = list_body();
   EXPECT_EQ(stored_body(body, false), body);
-  EXPECT_EQ(stored_body("{\"total\":0}", true), "{\"total\":0}");  // below 256 bytes
+  EXPECT_EQ(stored_body("{\"total\":0}", true), "{\"total\":0}");
+  const std::string small(1023, ' ');  // below 1 KB: plain
+  EXPECT_EQ(stored_body(small, true), small);
+  EXPECT_TRUE(is_gzip(stored_body(small + ' ', true)));
   EXPECT_EQ(gunzip(stored_body(body, true), body.size()), body);
 }
 
