@@ -418,10 +418,29 @@ asio::awaitable<bool> Engine::retire(CacheStats& stats, const std::string& ns,
     }
   }
   // Not delivered: retire the whole namespace later, before the cache is read again.
+  const bool first = ledger_->empty();
   ledger_->add(ns);
   ledger_->count_retirement();
   stats.invalidation_deferred.inc();
   spdlog::warn("cache: invalidation of ns={} deferred until the cache is reachable", ns);
+  // Lookups start the repair, but an idle process (only /health asked, e.g. while a load
+  // balancer or a test waits for "cache":"up") would keep it pending and report the cache
+  // down for good: try it every open_for until the ledger is empty. One loop per process
+  // suffices (the ledger is shared and a repair delivers all of it); a second is harmless.
+  if (first) {
+    asio::co_spawn(
+        executor_,
+        [this]() -> asio::awaitable<void> {
+          asio::steady_timer timer(executor_);
+          while (!ledger_->empty()) {
+            timer.expires_after(options_.breaker.open_for);
+            auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+            if (ec) co_return;
+            start_repair();
+          }
+        },
+        asio::detached);
+  }
   co_return false;
 }
 

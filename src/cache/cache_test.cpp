@@ -390,6 +390,25 @@ TEST_F(CacheCore, LookupAfterARetirementDoesNotJoinALoadThatBeganBeforeIt) {
   EXPECT_EQ(get("k", counting_loader("x"))->value, "new");
 }
 
+// A retirement that could not be delivered is delivered once the cache is back, also
+// when nothing looks anything up meanwhile (an idle process must not report the cache
+// down for good).
+TEST_F(CacheCore, ADeferredRetirementIsDeliveredWithoutAnyLookup) {
+  ASSERT_TRUE(get("k", counting_loader("cached")));
+  backend_.set_available(false);
+  EXPECT_FALSE(testing::run(ioc_, cache_->retire_namespace("ns")));
+  ASSERT_FALSE(ledger_->empty());
+  EXPECT_FALSE(engine_.cache_usable());
+  backend_.set_available(true);
+  clock_.advance(milliseconds(60));  // were the breaker open, its probe would be due
+  // No lookup: only the engine's own retry, every open_for (50 ms here).
+  EXPECT_TRUE(testing::run_until(
+      ioc_, [&] { return ledger_->empty(); }, milliseconds(1000)))
+      << "the deferred retirement was not delivered";
+  EXPECT_TRUE(engine_.cache_usable());
+  EXPECT_EQ(get("k", counting_loader("fresh"))->value, "fresh");
+}
+
 TEST_F(CacheCore, UnreachableBackendFailsOpenAndBreakerStopsWaiting) {
   ASSERT_TRUE(get("k", counting_loader("cached")));
   backend_.set_available(false);
