@@ -385,6 +385,11 @@ asio::awaitable<Result<Answer>> Engine::lookup(CacheStats& stats, const Policy& 
                       key_fingerprint(ns, key));
       }
     }
+    if (spdlog::should_log(spdlog::level::debug)) {
+      spdlog::debug("cache store cache={} key={} generation={} tag_sequence={} result={}",
+                    stats.name, key_fingerprint(ns, key), generation, fetched->tag_sequence,
+                    !stored ? "failed" : (*stored ? "stored" : "refused"));
+    }
   }
   flight->result = std::move(answer);
   co_return *flight->result;
@@ -412,6 +417,14 @@ asio::awaitable<bool> Engine::retire(CacheStats& stats, const std::string& ns,
       }
     }
     stats.retire_seconds.observe(seconds_since(start, clock_));
+    if (spdlog::should_log(spdlog::level::debug)) {
+      std::string what = key ? "key " + key_fingerprint(ns, *key) : tags ? "tags" : "namespace";
+      if (tags) {
+        for (const std::string& tag : *tags) what.append(" ").append(tag);
+      }
+      spdlog::debug("cache retire cache={} ns={} what={} delivered={}", stats.name, ns, what,
+                    delivered);
+    }
     if (delivered) {
       ledger_->count_retirement();
       co_return true;
