@@ -15,6 +15,7 @@
 #include <cerrno>
 #include <cstring>
 #include <optional>
+#include <utility>
 
 namespace shopfloor::pg {
 namespace {
@@ -177,14 +178,38 @@ Connection::~Connection() {
   release();
 }
 
+namespace {
+
+// Moves the notifications libpq has parsed into `out`.
+void drain_notifies(pg_conn* conn, std::vector<Notification>& out) {
+  while (PGnotify* n = PQnotifies(conn)) {
+    out.push_back({n->relname ? n->relname : "", n->extra ? n->extra : "", n->be_pid});
+    PQfreemem(n);
+  }
+}
+
+}  // namespace
+
 void Connection::release() noexcept {
   boost::system::error_code ec;
   socket_.close(ec);  // our dup first, so the reactor forgets it before libpq closes the original
   timer_.cancel();
   if (conn_) {
+    // What the server sent before the end is still in the socket or in libpq's queue:
+    // keep the notifications among it (libpq's socket is non-blocking; this never waits).
+    try {
+      PQconsumeInput(conn_);
+      drain_notifies(conn_, unclaimed_);
+    } catch (...) {  // allocation failure: the notifications are lost, the resync covers them
+    }
     PQfinish(conn_);
     conn_ = nullptr;
   }
+}
+
+std::vector<Notification> Connection::take_notifications() {
+  if (conn_) drain_notifies(conn_, unclaimed_);
+  return std::exchange(unclaimed_, {});
 }
 
 void Connection::close() noexcept {
@@ -460,11 +485,7 @@ asio::awaitable<PgResult<std::vector<Notification>>> Connection::wait_notificati
   const auto deadline = Clock::now() + timeout;
   for (;;) {
     if (!PQconsumeInput(conn_)) co_return lost_error("waiting for notifications");
-    std::vector<Notification> out;
-    while (PGnotify* n = PQnotifies(conn_)) {
-      out.push_back({n->relname ? n->relname : "", n->extra ? n->extra : "", n->be_pid});
-      PQfreemem(n);
-    }
+    std::vector<Notification> out = take_notifications();
     if (!out.empty()) co_return out;
     Wait w = co_await wait(false, deadline);
     if (w == Wait::timeout) co_return std::vector<Notification>{};  // idle, still healthy

@@ -98,6 +98,12 @@ class Connection {
   asio::awaitable<PgResult<std::vector<Notification>>> wait_notifications(
       std::chrono::milliseconds timeout);
 
+  // The notifications the server sent that nobody has taken yet, without waiting: those
+  // read while a query ran, and those still unread when the connection broke (kept from
+  // its last read). A listener whose connection died must still handle what the server
+  // did send before it went away.
+  std::vector<Notification> take_notifications();
+
   // True once the connection is unusable (lost, timed out mid-query, closed).
   bool broken() const noexcept { return conn_ == nullptr || broken_; }
 
@@ -163,7 +169,8 @@ class Connection {
   bool broken_ = false;
   bool lost_ = false;
   bool in_operation_ = false;  // a coroutine is inside query/execute_script/wait_notifications
-  bool prepare_ = true;        // Options::prepare_statements
+  std::vector<Notification> unclaimed_;  // drained from libpq before it was freed
+  bool prepare_ = true;                  // Options::prepare_statements
 
   // At most this many per connection, the least recently used deallocated first. A
   // list-page statement with its generic plan takes ~100 KB of the backend's memory.

@@ -341,6 +341,33 @@ TEST_F(ConnectionTest, CloseAbortsAQueryInProgress) {
   EXPECT_TRUE(c->broken());
 }
 
+// A listener's connection that breaks must not take with it the notifications the server
+// sent before the end: they are the server's word on what committed (a restart or a
+// terminated backend must not hide a change from the feed).
+TEST_F(ConnectionTest, NotificationsSentBeforeTheConnectionBrokeAreKept) {
+  auto listener = connect(opts_);
+  auto sender = connect(opts_);
+  ASSERT_TRUE(listener && sender);
+  const std::string channel = "sf_test_kept_" + id_;
+  ASSERT_TRUE(run(listener->query("LISTEN " + channel)));
+  ASSERT_TRUE(run(sender->query("SELECT pg_notify($1, 'before the end')", params(channel))));
+  run_for(io_, 100ms);  // the backend has sent it; nobody has read it yet
+  auto killed = run(sender->query("SELECT pg_terminate_backend($1::int)",
+                                  params(std::to_string(listener->backend_pid()))));
+  ASSERT_TRUE(killed) << to_string(killed.error());
+  run_for(io_, 100ms);
+  // A query on the dead connection fails (as a heartbeat would); what came before is kept.
+  auto r = run(listener->query("SELECT 1"));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, Kind::unavailable);
+  EXPECT_TRUE(listener->broken());
+  auto kept = listener->take_notifications();
+  ASSERT_EQ(kept.size(), 1u);
+  EXPECT_EQ(kept[0].channel, channel);
+  EXPECT_EQ(kept[0].payload, "before the end");
+  EXPECT_TRUE(listener->take_notifications().empty()) << "taken once";
+}
+
 TEST_F(ConnectionTest, OneOperationAtATime) {
   auto c = connect(opts_);
   ASSERT_TRUE(c);

@@ -135,6 +135,7 @@ struct Listener::Impl : std::enable_shared_from_this<Listener::Impl> {
         if (stopped()) break;
         if (!batch) {
           spdlog::warn("pg listener: connection lost ({}); reconnecting", batch.error().message);
+          self->deliver(conn->take_notifications(), gen);
           break;
         }
         self->deliver(*batch, gen);
@@ -150,12 +151,16 @@ struct Listener::Impl : std::enable_shared_from_this<Listener::Impl> {
     if (self->generation != gen) co_return false;
     if (!reply) {
       spdlog::warn("pg listener: heartbeat failed ({}); reconnecting", reply.error().message);
+      // What arrived before the reply was due is still the server's word: handle it (the
+      // resync on reconnect comes later, and only if the server is back).
+      self->deliver(conn.take_notifications(), gen);
       co_return false;
     }
     auto arrived = co_await conn.wait_notifications(std::chrono::milliseconds(0));
     if (self->generation != gen) co_return false;
     if (!arrived) {
       spdlog::warn("pg listener: connection lost ({}); reconnecting", arrived.error().message);
+      self->deliver(conn.take_notifications(), gen);
       co_return false;
     }
     self->deliver(*arrived, gen);
