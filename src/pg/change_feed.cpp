@@ -5,11 +5,18 @@
 #include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <chrono>
+#include <deque>
+#include <optional>
+#include <set>
 
 #include "pg/stats.hpp"
 #include "pg/write_fence.hpp"
 
 namespace shopfloor::pg {
+
+namespace {
+using Clock = std::chrono::steady_clock;
+}  // namespace
 
 struct ChangeFeedListener::State {
   struct ChannelStats {
@@ -19,13 +26,50 @@ struct ChangeFeedListener::State {
   };
   std::vector<ChangeFeed> feeds;
   Counts counts;
+  TrustHandler on_trust;
+  // Trust waits for the handlers: a heartbeat vouches for the notifications delivered
+  // before its reply only once their on_change coroutines have finished (retired what
+  // they name, or sent it to the ledger). `running` holds the sequence numbers of the
+  // on_change coroutines still running; a heartbeat answered while some ran is kept in
+  // `pending` with the last sequence number started then, and takes effect when every
+  // coroutine up to that number has finished.
+  std::uint64_t started = 0;
+  std::set<std::uint64_t> running;
+  struct Pending {
+    Clock::time_point until;
+    std::uint64_t barrier;
+  };
+  std::deque<Pending> pending;
+
+  bool resynced() const { return counts.resyncs > 0 && counts.resyncs_handled == counts.resyncs; }
+  void vouch(Clock::time_point sent) {
+    if (!on_trust || !resynced()) return;
+    if (running.empty()) {
+      on_trust(sent + trust_window);
+      return;
+    }
+    pending.push_back({sent + trust_window, started});
+    if (pending.size() > 16) pending.pop_front();  // the newest ones vouch for the most
+  }
+  void release_pending() {
+    const std::uint64_t oldest = running.empty() ? started + 1 : *running.begin();
+    std::optional<Clock::time_point> until;
+    while (!pending.empty() && pending.front().barrier < oldest) {
+      until = pending.front().until;
+      pending.pop_front();
+    }
+    if (until && on_trust && resynced()) on_trust(*until);
+  }
+  // A reconnect withdraws the trust: what an older heartbeat vouched for no longer holds.
+  void withdraw() {
+    pending.clear();
+    if (on_trust) on_trust(Clock::time_point::min());
+  }
   std::map<std::string, std::string, std::less<>> last_payload;
   std::map<std::string, ChannelStats, std::less<>> stats;  // every channel listened to
 };
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 // Logs a feed coroutine's exception; true when there was one.
 bool log_failure(const char* what, const std::string& channel, std::exception_ptr e) {
@@ -46,6 +90,7 @@ ChangeFeedListener::ChangeFeedListener(asio::any_io_executor ex, Options opts,
                                        std::vector<ChangeFeed> feeds, TrustHandler on_trust)
     : state_(std::make_shared<State>()) {
   state_->feeds = std::move(feeds);
+  state_->on_trust = std::move(on_trust);
   // The write fence's channel (write_fence.hpp) is always listened to.
   std::vector<std::string> channels{kFenceChannel};
   for (const auto& f : state_->feeds) {
@@ -74,10 +119,14 @@ ChangeFeedListener::ChangeFeedListener(asio::any_io_executor ex, Options opts,
         for (auto& feed : state->feeds) {
           if (feed.channel != channel) continue;
           ++state->counts.notifications;
+          const std::uint64_t seq = ++state->started;
+          state->running.insert(seq);
           asio::co_spawn(ex, feed.on_change(std::string(payload)),
-                         [state, channel = feed.channel, received](std::exception_ptr e) {
+                         [state, channel = feed.channel, received, seq](std::exception_ptr e) {
                            const bool failed = log_failure("on_change", channel, e);
                            ++state->counts.changes_handled;
+                           state->running.erase(seq);
+                           state->release_pending();
                            auto it = state->stats.find(channel);
                            if (it == state->stats.end()) return;
                            it->second.handling_seconds->observe(
@@ -86,10 +135,10 @@ ChangeFeedListener::ChangeFeedListener(asio::any_io_executor ex, Options opts,
                          });
         }
       },
-      [state, ex, on_trust] {
+      [state, ex] {
         // Reachable again: whatever was trusted while the server refused connections is
         // trusted no more until the resync has retired what may have been missed.
-        if (on_trust) on_trust(Clock::time_point::min());
+        state->withdraw();
         spdlog::info(
             "change feeds: (re)listening; retiring what notifications may have been missed");
         for (auto& feed : state->feeds) {
@@ -104,12 +153,11 @@ ChangeFeedListener::ChangeFeedListener(asio::any_io_executor ex, Options opts,
                          });
         }
       },
-      [state, on_trust](Clock::time_point sent) {
+      [state](Clock::time_point sent) {
         // Nothing is vouched for before the first resync, nor while a resync is still
-        // retiring what notifications may have been missed before a reconnect.
-        const Counts& c = state->counts;
-        if (on_trust && c.resyncs > 0 && c.resyncs_handled == c.resyncs)
-          on_trust(sent + trust_window);
+        // retiring what notifications may have been missed before a reconnect, nor
+        // before the notifications delivered so far have been handled.
+        state->vouch(sent);
       });
 }
 

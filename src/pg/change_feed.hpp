@@ -14,11 +14,15 @@
 // remembers the last payload per channel (a test's barrier NOTIFY). It also listens to
 // the write fence's channel (write_fence.hpp) and records what arrives there.
 // Trust: the owner's derived state (the cache) may be trusted only while the feed is known
-// to have delivered everything committed until shortly before. After each heartbeat of
-// the connection (pg/listener.hpp) answered once every resync had finished,
-// on_trust(sent + trust_window) says until when; no call means the trust lapses by
-// itself, so a silently dead connection stops the owner trusting within trust_window of
-// the last good heartbeat — well inside the contract's 1 s for direct database changes.
+// to have delivered and handled everything committed until shortly before. After each
+// heartbeat of the connection (pg/listener.hpp) answered once every resync had finished
+// and once every on_change started before its reply has finished (a heartbeat answered
+// while some still run vouches when they end), on_trust(sent + trust_window) says until
+// when; no call means the trust lapses by itself, so a silently dead connection, or a
+// handler stuck on a hung cache, stops the owner trusting within trust_window of the
+// last good heartbeat — well inside the contract's 1 s for direct database changes.
+// Hence trust_window after a commit, every process has handled its notification or
+// reads nothing from its cache (what the write fence relies on, write_fence.hpp).
 // While the server refuses connections (it is down) the trust goes on (the contract
 // answers from the cache then); the moment it is reachable again (on resync) the trust
 // is withdrawn — on_trust(time_point::min()) — until the resync is done and a heartbeat

@@ -43,13 +43,18 @@ asio::awaitable<bool> fence(Pool& db, std::chrono::milliseconds limit,
   asio::steady_timer timer(co_await asio::this_coro::executor);
   auto sent = co_await db.query("SELECT pg_notify($1, $2)",
                                 params(std::string(kFenceChannel), token), limit);
+  // Unconfirmed (no notification, or the listener silent): the commit is older than now,
+  // so waiting the margin from now still outlasts every other process's trust.
   if (!sent) {
-    spdlog::error("write fence: cannot notify ({}); answering without it", to_string(sent.error()));
+    spdlog::error("write fence: cannot notify ({}); answering after the trust margin alone",
+                  to_string(sent.error()));
+    co_await pause(timer, margin);
     co_return false;
   }
   while (!FenceBook::instance().seen(token)) {
     if (std::chrono::steady_clock::now() >= deadline) {
       spdlog::error("write fence: the change feed did not confirm within {} ms", limit.count());
+      co_await pause(timer, margin);
       co_return false;
     }
     co_await pause(timer, std::chrono::milliseconds(5));

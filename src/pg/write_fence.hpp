@@ -1,18 +1,22 @@
 // Write fence through PostgreSQL: when a write could not retire the cache entries it made
 // stale (the cache did not answer), it must not be acknowledged while other processes can
 // still serve those entries. Every process retires on the write's change notification
-// (its ChangeFeedListener), so the write waits until this process's own listener has
-// received a notification sent after the write committed — PostgreSQL delivers
-// notifications in commit order, to every listening session at once — and then a margin
-// for the other processes to act on theirs.
+// (its ChangeFeedListener) and reads the cache only while its change feed vouches for it
+// (change_feed.hpp "Trust"): a heartbeat sent at time s, answered after every
+// notification committed before s had been delivered AND handled (retired, or recorded
+// in the process's ledger, which stops its lookups), lets it read until s + trust_window.
+// So trust_window after the commit, every process either has handled the write's
+// notification or reads nothing from the cache — however slow its listener, its
+// handlers or the cache are, and without knowing the other processes.
 //
-// Guarantee reached: a write whose retirement was not delivered answers only after its
-// change notification has reached this process's listener plus `margin` (default 100 ms);
-// another process stops serving the old value once it has handled that notification,
-// which takes it a few milliseconds unless it is itself stalled longer than the margin.
-// When the listener does not confirm within `limit` the function returns false and the
-// caller answers anyway (the database write is committed; the next retirement or the TTL
-// repairs the cache), logging the failure.
+// Guarantee reached: a write whose retirement was not delivered answers only after
+// `margin` (default trust_window + 50 ms) has passed since this process's own listener
+// received a notification sent after the write committed (PostgreSQL delivers
+// notifications in commit order), so at least `margin` after the commit. When the
+// listener does not confirm within `limit` (or the notification cannot be sent) the
+// function waits the margin from then and returns false (logged): the commit is older
+// than that, so the guarantee above holds still. The caller answers either way; the
+// database write is committed.
 //
 // Cancellation: not cancellable; bounded by `limit` + `margin`.
 // Thread-safety: fence() may run on any shard's thread; FenceBook is process-wide and
@@ -24,6 +28,7 @@
 #include <string>
 
 #include "core/recent_set.hpp"
+#include "pg/change_feed.hpp"
 #include "pg/pool.hpp"
 
 namespace shopfloor::pg {
@@ -41,8 +46,11 @@ class FenceBook {
   RecentSet<std::string> tokens_{1024};
 };
 
+inline constexpr std::chrono::milliseconds kFenceMargin =
+    ChangeFeedListener::trust_window + std::chrono::milliseconds(50);
+
 boost::asio::awaitable<bool> fence(
     Pool& db, std::chrono::milliseconds limit = std::chrono::milliseconds(2000),
-    std::chrono::milliseconds margin = std::chrono::milliseconds(100));
+    std::chrono::milliseconds margin = kFenceMargin);
 
 }  // namespace shopfloor::pg
