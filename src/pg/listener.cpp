@@ -6,7 +6,11 @@
 #include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/parallel_group.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <exception>
@@ -17,6 +21,56 @@
 namespace shopfloor::pg {
 
 using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// How long the probe below may take: a refusal comes back at once on loopback or a LAN.
+constexpr std::chrono::milliseconds kProbeTimeout{250};
+
+// True when connecting to `socket` at `endpoint` fails with one of `nobody` within
+// kProbeTimeout.
+template <class Socket, class Endpoint>
+asio::awaitable<bool> refused_by_the_address(
+    Socket& socket, Endpoint endpoint, const std::vector<boost::system::errc::errc_t>& nobody) {
+  asio::steady_timer timer(socket.get_executor(), kProbeTimeout);
+  auto [order, connect_ec, timer_ec] =
+      co_await asio::experimental::make_parallel_group(
+          socket.async_connect(endpoint, asio::deferred), timer.async_wait(asio::deferred))
+          .async_wait(asio::experimental::wait_for_one(), asio::use_awaitable);
+  (void)timer_ec;
+  if (order[0] != 0) co_return false;  // no answer in time: not proven down
+  for (const auto condition : nobody)  // (asio's system codes compare equal to the errc)
+    if (connect_ec == condition) co_return true;
+  co_return false;
+}
+
+// Whether nothing accepts connections at the server's address: a TCP connection refused,
+// or for a Unix socket directory no socket file or a refusal. Only that proves the server
+// down: no session of it can commit. A quick refusal by a postmaster that is still running
+// (shutting down while its backends finish their commits, too many clients, a password
+// or pg_hba refusal) leaves other sessions committing.
+asio::awaitable<bool> nobody_listening(asio::any_io_executor ex, const Options& o) {
+  namespace errc = boost::system::errc;
+  // (No braced list inside a co_await expression: g++ 12 miscompiles it.)
+  if (!o.host.empty() && o.host.front() == '/') {
+    asio::local::stream_protocol::socket socket(ex);
+    const asio::local::stream_protocol::endpoint at(o.host + "/.s.PGSQL." + std::to_string(o.port));
+    const std::vector<errc::errc_t> nobody{errc::connection_refused,
+                                           errc::no_such_file_or_directory};
+    const bool down = co_await refused_by_the_address(socket, at, nobody);
+    co_return down;
+  }
+  boost::system::error_code ec;
+  const auto address = asio::ip::make_address(o.host, ec);
+  if (ec) co_return false;  // a host name: not resolved here (blocking); not proven down
+  asio::ip::tcp::socket socket(ex);
+  const asio::ip::tcp::endpoint at(address, o.port);
+  const std::vector<errc::errc_t> nobody{errc::connection_refused};
+  const bool down = co_await refused_by_the_address(socket, at, nobody);
+  co_return down;
+}
+
+}  // namespace
 
 struct Listener::Impl : std::enable_shared_from_this<Listener::Impl> {
   Impl(asio::any_io_executor e, Options o, std::vector<std::string> ch, NotifyHandler n,
@@ -90,13 +144,21 @@ struct Listener::Impl : std::enable_shared_from_this<Listener::Impl> {
       auto connected = co_await Connection::connect(self->ex, self->opts);
       if (stopped()) break;
       if (!connected) {
-        // Refused (an answer well within connect_timeout, not silence): the server is
-        // down. Say so, and try again soon, so that it is heard of soon once it is back.
+        // Refused (an answer well within connect_timeout, not silence): try again soon,
+        // so that the server is heard of soon once it is back. The server is down — and
+        // says so (on_alive) — only if nothing even accepts a connection at its address.
         const bool refused = Clock::now() - attempt < self->opts.connect_timeout / 2;
         if (refused) backoff = std::min(backoff, std::chrono::milliseconds(heartbeat));
-        spdlog::warn("pg listener: connect failed ({}); retrying in {} ms",
-                     connected.error().message, backoff.count());
-        if (refused) self->call_alive(attempt);
+        bool down = false;
+        if (refused) {  // (not in the condition: g++ 12 and co_await in && or ?:)
+          const bool nobody = co_await nobody_listening(self->ex, self->opts);
+          down = nobody;
+        }
+        if (stopped()) break;
+        spdlog::warn("pg listener: connect failed ({}){}; retrying in {} ms",
+                     connected.error().message,
+                     refused && !down ? " (the server is up and refused it)" : "", backoff.count());
+        if (down) self->call_alive(attempt);
         continue;
       }
       std::unique_ptr<Connection> conn = std::move(*connected);

@@ -20,10 +20,14 @@
 // ping after heartbeat_timeout, which reconnects. The owner bounds how long it trusts
 // derived state after the last on_alive (pg/change_feed.hpp).
 // on_alive(attempt) is also called after a connection attempt started at `attempt` was
-// refused (failed well within connect_timeout: refused, shutting down, starting up) —
-// the server was down, so nobody could commit through it — and while it stays so, the
-// next attempt follows after at most `heartbeat`, so that it is heard of soon once back.
-// An attempt that times out (silence: a lost path, a frozen host) vouches for nothing.
+// refused (failed well within connect_timeout) and nothing even accepts a connection at
+// the server's address (TCP refused; for a Unix socket, no socket file): the server was
+// down, so nobody could commit through it. A refusal by a postmaster that still runs —
+// shutting down while its backends finish their commits, too many clients, a password
+// or pg_hba refusal — vouches for nothing: other sessions may be committing. Either way
+// the next attempt follows after at most `heartbeat`, so that the server is heard of soon
+// once it is back. An attempt that times out (silence: a lost path, a frozen host)
+// vouches for nothing.
 //
 // Deadlines: connect is bounded by connect_timeout, LISTEN by query_timeout, the ping
 // by heartbeat_timeout. stop() (also run by the destructor) closes the connection and

@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <functional>
 #include <utility>
 #include <vector>
 
@@ -133,6 +134,39 @@ TEST_F(ListenerTest, KeepsRetryingUntilTheServerIsReachable) {
   const auto start = Clock::now();
   io_.run_for(2s);
   EXPECT_LT(ms_since(start), 1000);
+}
+
+// A server that is up but refuses this connection (here: something that accepts and hangs
+// up at once, like a postmaster shutting down or out of connection slots) says nothing
+// about other sessions, which may be committing: no on_alive, yet attempts stay frequent.
+TEST_F(ListenerTest, ARefusalByARunningServerVouchesForNothing) {
+  asio::ip::tcp::acceptor server(io_, {asio::ip::make_address("127.0.0.1"), 0});
+  int accepted = 0;
+  std::function<void()> accept_next = [&] {
+    server.async_accept([&](boost::system::error_code ec, asio::ip::tcp::socket peer) {
+      if (ec) return;
+      ++accepted;
+      peer.close();  // hang up at once
+      accept_next();
+    });
+  };
+  accept_next();
+  Options o = opts_;
+  o.port = server.local_endpoint().port();
+  o.connect_backoff = 50ms;
+  o.connect_backoff_max = 1000ms;
+  int alive = 0;
+  Listener listener(
+      io_.get_executor(), o, {"sf_test_" + id_}, nullptr, [] {},
+      [&](Clock::time_point) { ++alive; });
+  listener.start();
+  run_for(io_, 1000ms);
+  EXPECT_EQ(alive, 0) << "a refusal by a server that is up vouched for the feed";
+  // libpq's attempts and the probes both count; spaced by at most `heartbeat`.
+  EXPECT_GE(accepted, 6);
+  listener.stop();
+  server.close();
+  run_for(io_, 100ms);
 }
 
 // SIGCONT for a frozen backend however the test ends.
