@@ -23,12 +23,13 @@
 // last good heartbeat — well inside the contract's 1 s for direct database changes.
 // Hence trust_window after a commit, every process has handled its notification or
 // reads nothing from its cache (what the write fence relies on, write_fence.hpp).
-// While the server refuses connections (it is down) the trust goes on (the contract
-// answers from the cache then); the moment it is reachable again (on resync) the trust
-// is withdrawn — on_trust(time_point::min()) — until the resync is done and a heartbeat
-// vouches again.
-// Metrics (pg/stats.hpp): notifications per channel, and the time from a notification's
-// receipt to the end of its feed's on_change (the retirement it causes).
+// While nothing accepts connections at the server's address (it is down: pg/listener.hpp)
+// the trust goes on (the contract answers from the cache then); a postmaster that still
+// runs and refuses (shutting down, full) vouches for nothing. The moment the server is
+// reachable again (on resync) the trust is withdrawn — on_trust(time_point::min()) — until the
+// resync is done and a heartbeat vouches again. Metrics (pg/stats.hpp): notifications per channel,
+// and the time from a notification's receipt to the end of its feed's on_change (the retirement it
+// causes).
 //
 // Thread-safety: none; create, start, stop and query it on its executor's thread.
 // Feeds run there too. stop() closes the connection; coroutines already running finish.
