@@ -38,9 +38,10 @@ When a write counts:
   - visible_by(w) = its 2xx answer's arrival for an API write; psql's return + 1 s for a
     direct SQL change (the contract: "seen within 1 second"). A write that failed or whose
     outcome was unknown is never required (it is allowed, below).
-  - Except a direct SQL change whose psql call overlapped a PostgreSQL restart (the
-    pg_restart fault): its commit may have raced the server going down, after the
-    services' LISTEN sessions were terminated, so that its notification was never sent.
+  - Except a direct SQL change whose psql call overlapped the stopping of PostgreSQL (the
+    pg_restart fault, until pg-stop returned): its commit may have raced the server going
+    down, after the services' LISTEN sessions were terminated, so that its notification
+    was never sent.
     The contract serves cached reads while the database is down ("Degradation"), and
     nothing can tell the services of that change before the server is back: their resync
     then retires everything. Such a change is required from 1 s after the server is back
@@ -299,6 +300,7 @@ class Run:
         self.next_price = 10000  # kopecks
         self.fault_counts = collections.Counter()
         self.fault_times = []  # (fault, start, end), monotonic: a violation names those near it
+        self.db_stops = []  # pg_restart: (start, pg-stop returned, pg-start returned)
         self.samples = []
         self.procs = []
         self.errors = []
@@ -697,8 +699,10 @@ class Run:
                     log(f"listener_kill: {ex}")
             elif f == "pg_restart":
                 ok = devenv(e, "pg-stop")
+                stopped = now()
                 time.sleep(1)
                 ok = devenv(e, "pg-start") and ok
+                self.db_stops.append((t0, stopped, now()))
             self.fault_times.append((f, t0, now()))
             self.fault_counts[f if ok else f + "_failed"] += 1
             log(f"fault {f}: {'done' if ok else 'FAILED'} in {now() - t0:.1f} s")
@@ -789,17 +793,17 @@ def excluded(a):
 
 def allow_for_db_restarts(run):
     """The exception of the header's "When a write counts": direct SQL changes whose psql
-    call overlapped a pg_restart fault are required from the server's return + 1 s.
-    Returns how many writes it moved."""
-    restarts = [(a, b) for f, a, b in run.fault_times if f == "pg_restart"]
+    call overlapped the stopping of the server (from the fault's start until pg-stop
+    returned) are required from the server's return + 1 s. Returns how many it moved."""
     moved = 0
     writes = [a for chain in run.chain.values() for a in chain] + list(run.prices)
     for w in writes:
         if w.get("via") != "sql" or w["visible_by"] == INF:
             continue
-        for a, b in restarts:
-            if w["t0"] < b and w.get("t1", w["t0"]) > a and w["visible_by"] < b + SQL_ALLOWANCE:
-                w["visible_by"] = b + SQL_ALLOWANCE
+        for start, stopped, back in run.db_stops:
+            if (w["t0"] < stopped and w.get("t1", w["t0"]) > start
+                    and w["visible_by"] < back + SQL_ALLOWANCE):
+                w["visible_by"] = back + SQL_ALLOWANCE
                 moved += 1
     return moved
 
